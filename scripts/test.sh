@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The README's test command: installs what is missing, builds native + WebAssembly + the sanitizer build, and
+# runs every test (Catch2 unit and fixture suites, the wasm suite in Node, the bundle size report).
+# Safe to run twice; .ci/run calls exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh
+
+echo "== native build"
+cmake --preset native >/dev/null
+cmake --build --preset native
+
+echo "== wasm build (web/dist/)"
+cmake --preset wasm >/dev/null
+cmake --build --preset wasm
+
+echo "== sanitizer build (ASan + UBSan)"
+cmake --preset sanitize >/dev/null
+cmake --build --preset sanitize
+
+echo "== tests"
+ctest --preset native -LE bench
+echo "== unit tests under ASan + UBSan"
+ctest --preset sanitize -L unit
+echo "== benchmarks and reports"
+ctest --preset native -L bench --verbose | sed -n 's/^[0-9]*: //p'

@@ -1,0 +1,10 @@
+# Runs GENERATOR and fails when its output differs from the file EXPECTED.
+execute_process(COMMAND ${GENERATOR} OUTPUT_VARIABLE actual RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${GENERATOR} failed (${rc})")
+endif()
+file(READ ${EXPECTED} expected)
+if(NOT actual STREQUAL expected)
+    message(FATAL_ERROR "${EXPECTED} is out of date; regenerate it with:\n  ${GENERATOR} > ${EXPECTED}")
+endif()
+message(STATUS "${EXPECTED} matches the code")

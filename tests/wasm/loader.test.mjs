@@ -1,0 +1,103 @@
+// The ES-module loader: one artefact for Node and browsers, plain values in and out, bad input never traps.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+
+import { loadCore, Core } from '../../web/src/loader.js';
+
+const core = await loadCore();
+
+test('loads once: later calls share the instance', async () => {
+  assert.equal(await loadCore(), core);
+  assert.ok(core instanceof Core);
+});
+
+test('loads from explicit bytes (the same artefact a browser fetches)', async () => {
+  const bytes = await readFile(new URL('../../web/dist/nv-core.wasm', import.meta.url));
+  const { default: createNvCore } = await import('../../web/dist/nv-core.mjs');
+  const other = new Core(await createNvCore({ wasmBinary: bytes }));
+  assert.equal(other.phone('13800138000').masked, '138****8000');
+});
+
+test('phone, environment, describe and info answer plain objects', () => {
+  const p = core.phone('+86 186-1234-5678', 'en');
+  assert.equal(p.ok, true);
+  assert.equal(p.valid, true);
+  assert.equal(p.carrier, 'CU');
+  assert.equal(p.carrierName, 'China Unicom');
+  assert.deepEqual(p.operators, ['CU', 'CM', 'CT']);
+
+  const e = core.environment({ connection: { type: 'wifi' }, userAgent: 'Mozilla/5.0 (Linux; Android 13) Mobile' });
+  assert.equal(e.environment.verdict, 'unsupported');
+  assert.equal(e.environment.advice, 'turn_off_wifi');
+
+  assert.equal(core.describe({ vendor: 9001 }).code.reason, 'INCONSISTENT');
+  assert.equal(core.info().carriers.length, 3);
+});
+
+test('a flow runs and is destroyed', () => {
+  const flow = core.createFlow({ locale: 'en' });
+  assert.ok(flow.handle > 0);
+  assert.equal(flow.config.tokenTimeoutMs, 4000);
+  const out = flow.step({ type: 'start', now: 0, phone: '13800138000', consent: true, signals: { connection: { type: 'cellular' } } });
+  assert.equal(out.state, 'fetching_token');
+  assert.deepEqual(out.commands[0], { cmd: 'get_token', id: 1, operator: 'CM', timeoutMs: 4000 });
+  assert.deepEqual(flow.destroy(), { ok: true });
+  assert.equal(flow.step({ type: 'tick', now: 1 }).error.code, 'UNKNOWN_FLOW');
+  assert.equal(flow.destroy().error.code, 'UNKNOWN_FLOW');
+});
+
+test('invalid configuration is an answer, not an exception', () => {
+  const bad = core.createFlow({ budgetMs: -5 });
+  assert.equal(bad.ok, false);
+  assert.equal(bad.error.code, 'BAD_ARGUMENT');
+  assert.equal(bad.error.field, 'budgetMs');
+});
+
+test('bad input to every export: a clear error, never a trap', () => {
+  const flow = core.createFlow();
+  const fns = ['info', 'phone', 'environment', 'describe', 'flow_create', 'flow_step'];
+  const inputs = [
+    ['', 'BAD_JSON'],
+    ['{"a":', 'BAD_JSON'],
+    ['[]', 'BAD_JSON'],
+    ['"just a string"', 'BAD_JSON'],
+    [new Uint8Array([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]), 'BAD_UTF8'],
+    [new Uint8Array([0x7b, 0x00, 0x7d]), 'BAD_JSON'],
+    ['{' + '"a":'.repeat(1) + '['.repeat(5000), 'BAD_JSON'],
+    ['x'.repeat(100_000), 'INPUT_TOO_LARGE'],
+    ['x'.repeat(5_000_000), 'INPUT_TOO_LARGE'], // refused before it reaches the heap
+  ];
+  for (const fn of fns) {
+    for (const [input, code] of inputs) {
+      const answer = JSON.parse(core.raw(fn, input, flow.handle));
+      assert.equal(answer.ok, false, `${fn}`);
+      assert.equal(answer.error.code, code, `${fn} with ${String(input).slice(0, 20)}`);
+      assert.ok(answer.error.message.length > 0);
+    }
+  }
+  assert.equal(flow.step({ type: 'tick', now: -1 }).error.code, 'BAD_TIME');
+  assert.equal(flow.step({ type: 'tick', now: Number.MAX_VALUE }).error.code, 'BAD_TIME');
+  assert.equal(flow.step({ type: 'tick', now: NaN }).error.code, 'BAD_ARGUMENT'); // JSON.stringify(NaN) is null
+  assert.equal(core.json('phone', { input: 1n }).error.code, 'BAD_ARGUMENT'); // not serialisable
+  flow.destroy();
+});
+
+test('the module is still healthy after all of that', () => {
+  assert.equal(core.phone('13800138000').masked, '138****8000');
+});
+
+test('no memory is leaked across many calls', () => {
+  const heap = () => core.module.HEAPU8.length;
+  // Warm up so that any one-time growth happens first.
+  for (let i = 0; i < 200; i++) core.phone('13800138000');
+  const before = heap();
+  for (let i = 0; i < 20_000; i++) {
+    core.phone('+86 138 0013 8000');
+    core.environment({ connection: { type: 'cellular' } });
+    const f = core.createFlow();
+    f.step({ type: 'start', now: 0, phone: '13800138000', consent: true, signals: {} });
+    f.destroy();
+  }
+  assert.equal(heap(), before, 'the heap did not grow');
+});

@@ -1,0 +1,50 @@
+// The core's JSON boundary: every function takes one JSON document and returns one.
+//
+// This is what the wasm module exports (wasm/bindings wraps each method in an `extern "C"` function) and what
+// the native fixture tests call, so the table of cases in tests/fixtures/core_cases.json exercises the very same
+// code path in both builds. Every answer is an object with `ok`: `{"ok":true, ...}` or
+// `{"ok":false,"error":{"code","message","field"?}}` for misuse (bad JSON, bad UTF-8, unknown or mistyped
+// fields, negative or backward timestamps, unknown flow). Nothing here throws, traps or aborts; every input is
+// bounded (kMaxInputBytes). The document shapes are specified in docs/core-api.md.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "nv/flow.hpp"
+
+namespace nv {
+
+inline constexpr std::size_t kMaxInputBytes = 64 * 1024;
+inline constexpr std::size_t kMaxFlows = 64;
+inline constexpr std::string_view kVersion = "0.1.0";
+
+class Engine {
+public:
+    std::string phone(std::string_view input);        // {input, locale?}
+    std::string environment(std::string_view input);  // {signals..., locale?}
+    std::string describe(std::string_view input);     // {vendor} | {sdk} | {reason} | {carrier, code} | {advice} | {list}
+    std::string info(std::string_view input);         // {locale?}: carriers, defaults, version
+    std::string flow_create(std::string_view input);  // FlowConfig fields + locale
+    std::string flow_step(std::int32_t flow, std::string_view event);
+    std::string flow_destroy(std::int32_t flow);
+
+    [[nodiscard]] std::size_t open_flows() const { return flows_.size(); }
+
+private:
+    struct Slot {
+        std::int32_t handle;
+        Locale locale;
+        std::unique_ptr<Flow> flow;
+    };
+    Slot* find(std::int32_t handle);
+
+    std::vector<Slot> flows_;
+    std::int32_t next_handle_ = 1;
+};
+
+}  // namespace nv

@@ -1,0 +1,241 @@
+// The H5 token flow as a sans-I/O state machine.
+//
+// The driver (JS in a browser, or a test with a fake clock) feeds timestamped events and carries out the
+// commands the flow returns; the flow never reads a clock and never performs I/O. One Flow lives as long as the
+// page's verifier and runs one attempt at a time:
+//
+//   idle -> checking_env -> fetching_token -> token_ready -> verifying -> verified | not_verified | fallback
+//
+// Rules it owns (each one tested with a fake clock):
+//   - carrier order from the number segment, then the other gateways (ported numbers);
+//   - a per-carrier token timeout (default 4,000 ms) inside an overall budget (default 8,000 ms; shorter when
+//     the environment verdict is `unknown`);
+//   - token lifetime per carrier (CM 120 s, CU 600 s, CT 60 s), counted from the moment the token was
+//     requested (the earliest it can have been issued): valid while now < requested + TTL, so an expired token
+//     is never submitted; a prefetched token that expired is refetched;
+//   - single use: a token is spent the moment it is submitted, and a token seen before is never submitted again;
+//   - at most 30 tokens requested but left unused in 10 minutes (the carriers' limit);
+//   - the 30 s same-number interval, with the remaining time so the page can show a countdown;
+//   - consent to the carrier's terms before any request leaves the page;
+//   - every ending, with the vendor/SDK/carrier codes mapped to reasons.
+//
+// Timers: the flow asks for at most one wake-up at a time (`wake` with an absolute time); the driver (re)arms a
+// single timer and sends `tick` when it fires. Replies carry the id of the command they answer; a reply to a
+// command the flow has given up on is reported as `ignored` (a token that arrives late is counted as unused).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "nv/carrier.hpp"
+#include "nv/environment.hpp"
+#include "nv/phone.hpp"
+#include "nv/reasons.hpp"
+
+namespace nv {
+
+struct FlowConfig {
+    std::int64_t token_timeout_ms = 4'000;     // per carrier
+    std::int64_t budget_ms = 8'000;            // all carriers together, when the environment is `supported`
+    std::int64_t unknown_budget_ms = 5'000;    // ... when it is `unknown`
+    std::int64_t min_attempt_ms = 500;         // do not start a carrier with less time than this left
+    std::int64_t verify_timeout_ms = 10'000;   // the companion server's answer
+    std::int64_t env_timeout_ms = 2'000;       // waiting for the driver's environment signals
+    std::int64_t same_number_interval_ms = 30'000;
+    std::array<std::int64_t, 3> token_ttl_ms{120'000, 600'000, 60'000};  // CM, CU, CT
+    std::vector<Operator> operators{Operator::CM, Operator::CU, Operator::CT};  // gateways enabled for the app
+    int unused_token_limit = 30;
+    std::int64_t unused_token_window_ms = 600'000;
+    int max_refetches = 1;                     // after the server reports an expired or used token
+};
+
+// The name of the first invalid setting, or an empty view when the configuration is usable.
+std::string_view validate(const FlowConfig& config);
+
+enum class FlowState : std::uint8_t {
+    Idle,
+    Prefetching,
+    TokenReady,  // a prefetched token waits for `start` (or, inside an attempt, a token is about to be submitted)
+    CheckingEnv,
+    FetchingToken,
+    Verifying,
+    Verified,
+    NotVerified,
+    Fallback,
+    Cancelled,
+};
+
+std::string_view flow_state_id(FlowState s);
+
+// The companion server's reply to POST /api/v1/verify, as far as the flow needs it.
+struct VerifyReply {
+    int status = 0;                  // HTTP status
+    bool body_ok = false;            // the body was a JSON object
+    std::optional<bool> verified;
+    std::string result;              // consistent | inconsistent | unknown
+    std::optional<int> upstream_code;  // the vendor's code (9000, 9001, ...)
+    std::string error_code;          // error.code of an error body (a Reason id)
+    std::optional<std::int64_t> retry_after_sec;
+    std::optional<int> risk_score;
+    std::string risk_decision;       // allow | review | step_up | deny
+};
+
+enum class EventType : std::uint8_t {
+    Start,         // phone, consent, [signals]: begin an attempt
+    Prefetch,      // phone, consent, [signals]: fetch the first carrier's token ahead of `start`
+    Env,           // signals: the environment (answer to collect_env, or a network change)
+    Token,         // id, token
+    TokenError,    // id, code: SDK code (2002), carrier code (103111), or TIMEOUT / NETWORK / ABORTED
+    VerifyResult,  // id, reply
+    VerifyFailed,  // id, code: TIMEOUT or NETWORK (the request to the server itself failed)
+    Tick,          // the timer fired
+    Cancel,        // the user or page gave up
+    Cooldown,      // phone: how long until this number may be verified again (no state change)
+};
+
+struct Event {
+    EventType type = EventType::Tick;
+    std::int64_t now = 0;  // ms, from a monotonic clock; never decreasing
+    std::string phone;
+    bool consent = false;
+    std::optional<EnvSignals> signals;
+    std::uint32_t id = 0;
+    std::string token;
+    std::string code;
+    VerifyReply reply;
+};
+
+enum class CommandType : std::uint8_t { CollectEnv, GetToken, CancelToken, Verify, CancelVerify, Wake };
+
+std::string_view command_id(CommandType c);
+
+struct Command {
+    CommandType type = CommandType::Wake;
+    std::uint32_t id = 0;          // GetToken, CancelToken, Verify, CancelVerify
+    Operator op = Operator::CM;    // GetToken, Verify
+    std::int64_t timeout_ms = 0;   // GetToken, Verify
+    std::int64_t at = 0;           // Wake
+    std::string phone;             // Verify
+    std::string token;             // Verify
+};
+
+enum class Outcome : std::uint8_t { Verified, NotVerified, Fallback, Cancelled };
+
+std::string_view outcome_id(Outcome o);
+
+struct Ending {
+    Outcome outcome = Outcome::Fallback;
+    Reason reason = Reason::OK;
+    Advice advice = Advice::UseSms;    // what the user can do next
+    std::optional<Operator> op;        // the gateway that issued the submitted token
+    std::string code;                  // the vendor / SDK / carrier code behind the reason, if any
+    std::optional<std::int64_t> retry_after_ms;
+    std::optional<int> risk_score;
+    std::string risk_decision;
+    std::int64_t elapsed_ms = 0;       // since `start`
+};
+
+// `start` or `prefetch` refused without changing anything (bad number, no consent, too soon, ...).
+struct Rejection {
+    Reason reason = Reason::OK;
+    std::optional<std::int64_t> retry_after_ms;
+};
+
+struct FlowOutput {
+    Reason error = Reason::OK;        // misuse (time going backwards, start while busy): nothing changed
+    FlowState state = FlowState::Idle;
+    std::vector<FlowState> path;      // states entered during this step, in order (for a timeline)
+    std::vector<Command> commands;
+    std::optional<Ending> ending;
+    std::optional<Rejection> rejected;
+    bool ignored = false;             // a reply nobody waits for any more
+    std::optional<Environment> environment;  // when this step evaluated the environment
+    std::optional<std::int64_t> cooldown_ms; // answer to Cooldown
+    std::optional<std::int64_t> token_expires_at;  // when a token was obtained in this step
+};
+
+class Flow {
+public:
+    explicit Flow(FlowConfig config = {});
+
+    FlowOutput handle(const Event& e);
+
+    [[nodiscard]] FlowState state() const { return state_; }
+    [[nodiscard]] const FlowConfig& config() const { return cfg_; }
+    // Milliseconds until `national` may be verified again (0 when it may be now).
+    [[nodiscard]] std::int64_t cooldown_remaining(std::string_view national, std::int64_t now) const;
+
+private:
+    struct Pending {
+        std::uint32_t id = 0;
+        Operator op = Operator::CM;
+        std::int64_t started = 0;
+        std::int64_t deadline = 0;
+    };
+    struct Token {
+        std::string value;
+        Operator op = Operator::CM;
+        std::int64_t expires_at = 0;
+    };
+
+    void enter(FlowOutput& out, FlowState s);
+    void end(FlowOutput& out, std::int64_t now, Ending ending);
+    void wake(FlowOutput& out, std::int64_t at);
+    [[nodiscard]] bool active() const;
+
+    void on_start(const Event& e, FlowOutput& out);
+    void on_prefetch(const Event& e, FlowOutput& out);
+    void on_env(const Event& e, FlowOutput& out);
+    void on_token(const Event& e, FlowOutput& out);
+    void on_token_error(const Event& e, FlowOutput& out);
+    void on_verify_result(const Event& e, FlowOutput& out);
+    void on_verify_failed(const Event& e, FlowOutput& out);
+    void on_tick(const Event& e, FlowOutput& out);
+    void on_cancel(const Event& e, FlowOutput& out);
+
+    void environment_ready(const Environment& env, std::int64_t now, FlowOutput& out);
+    void fetch_next(std::int64_t now, FlowOutput& out);
+    void carrier_failed(Reason reason, std::string code, std::int64_t now, FlowOutput& out);
+    void submit(Token token, std::int64_t now, FlowOutput& out);
+    void refetch_or_end(Reason reason, std::string code, Operator op, std::int64_t now, FlowOutput& out);
+    void drop_cached_token(std::int64_t now);
+
+    [[nodiscard]] int unused_tokens_in_window(std::int64_t now) const;
+    void note_unused_token(std::int64_t now);
+    [[nodiscard]] bool token_was_used(std::string_view token) const;
+    void remember_used_token(std::string token);
+    void start_cooldown(std::int64_t until);
+
+    FlowConfig cfg_;
+    FlowState state_ = FlowState::Idle;
+    std::int64_t last_now_ = 0;
+    std::uint32_t next_id_ = 1;
+
+    // The current attempt.
+    std::string phone_;
+    std::vector<Operator> order_;
+    std::size_t next_op_ = 0;
+    std::int64_t attempt_start_ = 0;
+    std::int64_t budget_end_ = 0;
+    std::int64_t env_deadline_ = 0;
+    int refetches_ = 0;
+    bool budget_ran_out_ = false;
+    std::vector<Reason> failures_;
+    std::string last_code_;
+    std::optional<Pending> token_req_;
+    std::optional<Pending> verify_req_;
+
+    std::optional<Token> cached_;  // a prefetched token
+
+    // Memory across attempts, bounded.
+    std::vector<std::string> used_tokens_;
+    std::vector<std::pair<std::string, std::int64_t>> cooldowns_;  // national number -> may verify again at
+    std::vector<std::int64_t> unused_tokens_;                      // when tokens were discarded unused
+};
+
+}  // namespace nv

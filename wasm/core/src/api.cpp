@@ -1,0 +1,783 @@
+#include "nv/api.hpp"
+
+#include <cmath>
+#include <initializer_list>
+
+#include "nv/json.hpp"
+
+namespace nv {
+namespace {
+
+using json::Value;
+using json::Writer;
+
+constexpr double kMaxSafeInteger = 9007199254740991.0;  // 2^53 - 1
+
+struct Problem {
+    Reason code = Reason::OK;
+    std::string field;
+};
+
+// Strict reader for one input object: knows its allowed keys and reports the first problem with a path.
+class Fields {
+public:
+    Fields(const Value* v, std::string prefix, Problem& problem)
+        : v_(v), prefix_(std::move(prefix)), problem_(problem) {}
+
+    bool fail(Reason r, std::string_view key) {
+        if (problem_.code == Reason::OK) {
+            problem_.code = r;
+            problem_.field = prefix_;
+            problem_.field += key;
+        }
+        return false;
+    }
+
+    [[nodiscard]] bool ok() const { return problem_.code == Reason::OK; }
+
+    // Every member must be one of `keys`.
+    bool only(std::initializer_list<std::string_view> keys) {
+        for (const auto& m : v_->members()) {
+            bool known = false;
+            for (const auto k : keys) known = known || m.key == k;
+            if (!known) return fail(Reason::UNKNOWN_FIELD, m.key);
+        }
+        return true;
+    }
+
+    // Present and not null.
+    const Value* get(std::string_view key) const {
+        const Value* f = v_->find(key);
+        return (f == nullptr || f->is_null()) ? nullptr : f;
+    }
+
+    bool string(std::string_view key, std::string& out, bool required, std::size_t max_bytes = 4096) {
+        const Value* f = get(key);
+        if (f == nullptr) return required ? fail(Reason::BAD_ARGUMENT, key) : true;
+        if (!f->is_string()) return fail(Reason::BAD_ARGUMENT, key);
+        if (f->as_string().size() > max_bytes) return fail(Reason::INPUT_TOO_LARGE, key);
+        out = f->as_string();
+        return true;
+    }
+
+    bool boolean(std::string_view key, bool& out) {
+        const Value* f = get(key);
+        if (f == nullptr) return true;
+        if (!f->is_bool()) return fail(Reason::BAD_ARGUMENT, key);
+        out = f->as_bool();
+        return true;
+    }
+
+    bool boolean(std::string_view key, std::optional<bool>& out) {
+        const Value* f = get(key);
+        if (f == nullptr) return true;
+        if (!f->is_bool()) return fail(Reason::BAD_ARGUMENT, key);
+        out = f->as_bool();
+        return true;
+    }
+
+    bool number(std::string_view key, double& out) {
+        const Value* f = get(key);
+        if (f == nullptr) return true;
+        if (!f->is_number()) return fail(Reason::BAD_ARGUMENT, key);
+        out = f->as_number();
+        return true;
+    }
+
+    bool integer(std::string_view key, std::int64_t& out, std::int64_t lo, std::int64_t hi, bool required = false) {
+        const Value* f = get(key);
+        if (f == nullptr) return required ? fail(Reason::BAD_ARGUMENT, key) : true;
+        if (!f->is_number()) return fail(Reason::BAD_ARGUMENT, key);
+        const double d = f->as_number();
+        if (d != std::floor(d) || d < static_cast<double>(lo) || d > static_cast<double>(hi)) {
+            return fail(Reason::BAD_ARGUMENT, key);
+        }
+        out = static_cast<std::int64_t>(d);
+        return true;
+    }
+
+    bool integer(std::string_view key, int& out, int lo, int hi) {
+        std::int64_t v = out;
+        if (!integer(key, v, lo, hi)) return false;
+        out = static_cast<int>(v);
+        return true;
+    }
+
+    // A timestamp in ms from a monotonic clock: fractional values (performance.now()) are floored.
+    bool time(std::string_view key, std::int64_t& out) {
+        const Value* f = get(key);
+        if (f == nullptr || !f->is_number()) return fail(Reason::BAD_ARGUMENT, key);
+        const double d = f->as_number();
+        if (d < 0 || d > kMaxSafeInteger) return fail(Reason::BAD_TIME, key);
+        out = static_cast<std::int64_t>(std::floor(d));
+        return true;
+    }
+
+    // A nested object, or nullptr when absent/null (with a problem when it is something else).
+    const Value* object(std::string_view key) {
+        const Value* f = get(key);
+        if (f == nullptr) return nullptr;
+        if (!f->is_object()) {
+            fail(Reason::BAD_ARGUMENT, key);
+            return nullptr;
+        }
+        return f;
+    }
+
+    std::string path(std::string_view key) const { return prefix_ + std::string(key) + "."; }
+
+private:
+    const Value* v_;
+    std::string prefix_;
+    Problem& problem_;
+};
+
+void write_error(Writer& w, Reason r, std::string_view field, Locale locale) {
+    w.begin_object().field("ok", false).key("error").begin_object();
+    w.field("code", reason_id(r)).field("message", reason_message(r, locale));
+    if (!field.empty()) w.field("field", field);
+    w.end_object().end_object();
+}
+
+std::string error_json(Reason r, std::string_view field, Locale locale) {
+    Writer w;
+    write_error(w, r, field, locale);
+    return w.take();
+}
+
+std::string error_json(const Problem& p, Locale locale) { return error_json(p.code, p.field, locale); }
+
+// Parses `text` into a JSON object, or describes why it is not one.
+bool parse_object(std::string_view text, Value& out, Problem& problem) {
+    if (text.size() > kMaxInputBytes) {
+        problem.code = Reason::INPUT_TOO_LARGE;
+        return false;
+    }
+    json::ParseResult r = json::parse(text, kMaxInputBytes);
+    switch (r.error) {
+        case json::ParseError::None: break;
+        case json::ParseError::BadUtf8: problem.code = Reason::BAD_UTF8; return false;
+        case json::ParseError::TooLarge: problem.code = Reason::INPUT_TOO_LARGE; return false;
+        default: problem.code = Reason::BAD_JSON; return false;
+    }
+    if (!r.value.is_object()) {
+        problem.code = Reason::BAD_JSON;
+        return false;
+    }
+    out = std::move(r.value);
+    return true;
+}
+
+// Reads `locale` when present; the default is zh-CN, the product's users' language.
+bool read_locale(Fields& f, Locale& locale) {
+    std::string id;
+    if (!f.string("locale", id, false, 32)) return false;
+    if (id.empty()) return true;
+    const auto l = locale_from_id(id);
+    if (!l) return f.fail(Reason::BAD_ARGUMENT, "locale");
+    locale = *l;
+    return true;
+}
+
+bool read_signals(const Value& obj, std::string prefix, Problem& problem, EnvSignals& s, bool allow_locale,
+                  Locale* locale) {
+    Fields f(&obj, prefix, problem);
+    if (allow_locale) {
+        f.only({"userAgent", "uaData", "maxTouchPoints", "onLine", "connection", "miniProgram", "bridge", "sandbox",
+                "locale"});
+        if (locale != nullptr) read_locale(f, *locale);
+    } else {
+        f.only({"userAgent", "uaData", "maxTouchPoints", "onLine", "connection", "miniProgram", "bridge",
+                "sandbox"});
+    }
+    f.string("userAgent", s.user_agent, false, 2048);
+    std::int64_t touch = -1;
+    f.integer("maxTouchPoints", touch, 0, 1000);
+    s.max_touch_points = static_cast<int>(touch);
+    f.boolean("onLine", s.on_line);
+    f.boolean("miniProgram", s.mini_program);
+    if (const Value* ua = f.object("uaData")) {
+        Fields u(ua, f.path("uaData"), problem);
+        u.only({"mobile", "platform"});
+        u.boolean("mobile", s.ua_mobile);
+        u.string("platform", s.ua_platform, false, 64);
+    }
+    if (const Value* c = f.object("connection")) {
+        Fields n(c, f.path("connection"), problem);
+        n.only({"type", "effectiveType", "downlink", "downlinkMax", "rtt", "saveData"});
+        NetInfo info;
+        n.string("type", info.type, false, 32);
+        n.string("effectiveType", info.effective_type, false, 32);
+        n.number("downlink", info.downlink);
+        n.number("downlinkMax", info.downlink_max);
+        n.number("rtt", info.rtt);
+        n.boolean("saveData", info.save_data);
+        s.connection = std::move(info);
+    }
+    for (const std::string_view key : {std::string_view("bridge"), std::string_view("sandbox")}) {
+        const Value* r = f.object(key);
+        if (r == nullptr) continue;
+        Fields b(r, f.path(key), problem);
+        b.only({"network", "vpn"});
+        NetworkReport report;
+        std::string network;
+        b.string("network", network, true, 32);
+        if (b.ok()) {
+            const auto state = network_state_from_id(network);
+            if (!state) {
+                b.fail(Reason::BAD_ARGUMENT, "network");
+            } else {
+                report.network = *state;
+            }
+        }
+        b.boolean("vpn", report.vpn);
+        (key == "bridge" ? s.bridge : s.sandbox) = report;
+    }
+    return problem.code == Reason::OK;
+}
+
+void write_text(Writer& w, std::string_view key, Text t) {
+    w.key(key).begin_object().field("zh-CN", t.zh).field("en", t.en).end_object();
+}
+
+void write_environment(Writer& w, const Environment& env, Locale locale) {
+    w.begin_object();
+    w.field("verdict", verdict_id(env.verdict));
+    w.key("reasons").begin_array();
+    for (const Reason r : env.reasons) w.string(reason_id(r));
+    w.end_array();
+    w.field("advice", advice_id(env.advice));
+    std::string_view message = advice_message(env.advice, locale);
+    if (env.verdict == Verdict::Unknown && !env.reasons.empty()) message = reason_message(env.reasons.front(), locale);
+    w.field("message", message);
+    w.key("details").begin_array();
+    for (const Reason r : env.reasons) {
+        w.begin_object().field("code", reason_id(r)).field("message", reason_message(r, locale));
+        w.field("blocking", reason_blocks(r)).end_object();
+    }
+    w.end_array();
+    w.key("network").begin_object().field("type", env.network.type).field("source", env.network.source);
+    if (!env.network.effective_type.empty()) w.field("effectiveType", env.network.effective_type);
+    w.end_object();
+    w.key("client").begin_object();
+    w.field("os", env.client.os).field("app", env.client.app).field("webview", env.client.webview);
+    w.field("mobile", env.client.mobile).field("desktop", env.client.desktop);
+    w.field("miniProgram", env.client.mini_program);
+    w.end_object();
+    w.end_object();
+}
+
+std::int64_t ceil_seconds(std::int64_t ms) { return (ms + 999) / 1000; }
+
+void write_retry(Writer& w, std::optional<std::int64_t> ms) {
+    if (!ms) return;
+    w.field("retryAfterMs", *ms).field("retryAfterSec", ceil_seconds(*ms));
+}
+
+void write_config(Writer& w, const FlowConfig& c) {
+    w.begin_object();
+    w.field("tokenTimeoutMs", c.token_timeout_ms).field("budgetMs", c.budget_ms);
+    w.field("unknownBudgetMs", c.unknown_budget_ms).field("minAttemptMs", c.min_attempt_ms);
+    w.field("verifyTimeoutMs", c.verify_timeout_ms).field("envTimeoutMs", c.env_timeout_ms);
+    w.field("sameNumberIntervalMs", c.same_number_interval_ms);
+    w.key("tokenTtlMs").begin_object();
+    for (const Operator op : kOperators) w.field(operator_id(op), c.token_ttl_ms[static_cast<std::size_t>(op)]);
+    w.end_object();
+    w.key("operators").begin_array();
+    for (const Operator op : c.operators) w.string(operator_id(op));
+    w.end_array();
+    w.field("unusedTokenLimit", c.unused_token_limit).field("unusedTokenWindowMs", c.unused_token_window_ms);
+    w.field("maxRefetches", c.max_refetches);
+    w.end_object();
+}
+
+// The companion server's reply body, read leniently: it is someone else's document, and a malformed or
+// contradictory one must end the flow with a clear reason, not an API error.
+VerifyReply read_reply(std::int64_t status, std::string_view body) {
+    VerifyReply r;
+    r.status = static_cast<int>(status);
+    json::ParseResult parsed = json::parse(body, kMaxInputBytes);
+    if (parsed.error != json::ParseError::None || !parsed.value.is_object()) return r;
+    const Value& v = parsed.value;
+    r.body_ok = true;
+    auto as_int = [](const Value* n, double lo, double hi) -> std::optional<std::int64_t> {
+        if (n == nullptr || !n->is_number()) return std::nullopt;
+        const double d = n->as_number();
+        if (d != std::floor(d) || d < lo || d > hi) return std::nullopt;
+        return static_cast<std::int64_t>(d);
+    };
+    if (const Value* f = v.find("verified"); f && f->is_bool()) r.verified = f->as_bool();
+    if (const Value* f = v.find("result"); f && f->is_string()) r.result = f->as_string().substr(0, 32);
+    if (const Value* up = v.find("upstream"); up && up->is_object()) {
+        if (const auto code = as_int(up->find("code"), 0, 999999)) r.upstream_code = static_cast<int>(*code);
+    }
+    if (const Value* err = v.find("error"); err && err->is_object()) {
+        if (const Value* c = err->find("code"); c && c->is_string()) r.error_code = c->as_string().substr(0, 64);
+        r.retry_after_sec = as_int(err->find("retryAfterSec"), 0, 86400 * 2);
+    }
+    if (const Value* risk = v.find("risk"); risk && risk->is_object()) {
+        if (const auto score = as_int(risk->find("score"), 0, 1000)) r.risk_score = static_cast<int>(*score);
+        if (const Value* d = risk->find("decision"); d && d->is_string()) r.risk_decision = d->as_string().substr(0, 16);
+    }
+    return r;
+}
+
+bool read_event(const Value& obj, Problem& problem, Event& e) {
+    Fields f(&obj, "", problem);
+    std::string type;
+    if (!f.string("type", type, true, 32)) return false;
+    static constexpr std::pair<std::string_view, EventType> kTypes[] = {
+        {"start", EventType::Start},           {"prefetch", EventType::Prefetch},
+        {"env", EventType::Env},               {"token", EventType::Token},
+        {"token_error", EventType::TokenError}, {"verify_result", EventType::VerifyResult},
+        {"verify_failed", EventType::VerifyFailed}, {"tick", EventType::Tick},
+        {"cancel", EventType::Cancel},         {"cooldown", EventType::Cooldown},
+    };
+    bool known = false;
+    for (const auto& [id, t] : kTypes) {
+        if (id == type) {
+            e.type = t;
+            known = true;
+        }
+    }
+    if (!known) return f.fail(Reason::UNKNOWN_EVENT, "type");
+
+    switch (e.type) {
+        case EventType::Start:
+        case EventType::Prefetch:
+            f.only({"type", "now", "phone", "consent", "signals"});
+            f.string("phone", e.phone, true, 1024);
+            f.boolean("consent", e.consent);
+            break;
+        case EventType::Env: f.only({"type", "now", "signals"}); break;
+        case EventType::Token: f.only({"type", "now", "id", "token"}); break;
+        case EventType::TokenError:
+        case EventType::VerifyFailed: f.only({"type", "now", "id", "code"}); break;
+        case EventType::VerifyResult: f.only({"type", "now", "id", "status", "body"}); break;
+        case EventType::Tick:
+        case EventType::Cancel: f.only({"type", "now"}); break;
+        case EventType::Cooldown:
+            f.only({"type", "now", "phone"});
+            f.string("phone", e.phone, true, 1024);
+            break;
+    }
+    if (!f.ok()) return false;
+    f.time("now", e.now);
+
+    if (e.type == EventType::Start || e.type == EventType::Prefetch || e.type == EventType::Env) {
+        if (const Value* sig = f.object("signals")) {
+            EnvSignals s;
+            if (read_signals(*sig, "signals.", problem, s, false, nullptr)) e.signals = std::move(s);
+        } else if (e.type == EventType::Env && f.ok()) {
+            f.fail(Reason::BAD_ARGUMENT, "signals");
+        }
+    }
+    if (e.type == EventType::Token || e.type == EventType::TokenError || e.type == EventType::VerifyResult ||
+        e.type == EventType::VerifyFailed) {
+        std::int64_t id = 0;
+        f.integer("id", id, 1, 0xFFFFFFFF, true);
+        e.id = static_cast<std::uint32_t>(id);
+    }
+    if (e.type == EventType::Token) f.string("token", e.token, true, 4096);
+    if (e.type == EventType::TokenError || e.type == EventType::VerifyFailed) {
+        // Codes come as numbers (SDK: 2002) or strings (carrier: "103111", driver: "TIMEOUT").
+        const Value* c = f.get("code");
+        if (c == nullptr) {
+            f.fail(Reason::BAD_ARGUMENT, "code");
+        } else if (c->is_string() && c->as_string().size() <= 64) {
+            e.code = c->as_string();
+        } else if (c->is_number() && c->as_number() == std::floor(c->as_number()) && c->as_number() >= 0 &&
+                   c->as_number() < 1e9) {
+            Writer w;
+            w.integer(static_cast<std::int64_t>(c->as_number()));
+            e.code = w.take();
+        } else {
+            f.fail(Reason::BAD_ARGUMENT, "code");
+        }
+    }
+    if (e.type == EventType::VerifyResult) {
+        std::int64_t status = 0;
+        f.integer("status", status, 0, 999, true);
+        std::string body;
+        f.string("body", body, false, kMaxInputBytes);
+        if (f.ok()) e.reply = read_reply(status, body);
+    }
+    return problem.code == Reason::OK;
+}
+
+void write_command(Writer& w, const Command& c) {
+    w.begin_object().field("cmd", command_id(c.type));
+    switch (c.type) {
+        case CommandType::CollectEnv: break;
+        case CommandType::Wake: w.field("at", c.at); break;
+        case CommandType::CancelToken:
+        case CommandType::CancelVerify: w.field("id", static_cast<std::int64_t>(c.id)); break;
+        case CommandType::GetToken:
+            w.field("id", static_cast<std::int64_t>(c.id)).field("operator", operator_id(c.op));
+            w.field("timeoutMs", c.timeout_ms);
+            break;
+        case CommandType::Verify:
+            w.field("id", static_cast<std::int64_t>(c.id)).field("operator", operator_id(c.op));
+            w.field("phone", c.phone).field("token", c.token).field("timeoutMs", c.timeout_ms);
+            break;
+    }
+    w.end_object();
+}
+
+void write_ending(Writer& w, const Ending& e, Locale locale) {
+    w.begin_object();
+    w.field("outcome", outcome_id(e.outcome)).field("verified", e.outcome == Outcome::Verified);
+    w.field("reason", reason_id(e.reason)).field("message", reason_message(e.reason, locale));
+    w.field("advice", advice_id(e.advice)).field("adviceMessage", advice_message(e.advice, locale));
+    // Pages switch to SMS on these endings (DESIGN 7); a cancel is the page's own decision.
+    w.field("fallback", e.outcome == Outcome::Fallback || e.outcome == Outcome::NotVerified ? "sms" : "none");
+    if (e.op) w.field("operator", operator_id(*e.op));
+    if (!e.code.empty()) w.field("code", e.code);
+    write_retry(w, e.retry_after_ms);
+    if (e.risk_score || !e.risk_decision.empty()) {
+        w.key("risk").begin_object();
+        if (e.risk_score) w.field("score", static_cast<std::int64_t>(*e.risk_score));
+        if (!e.risk_decision.empty()) w.field("decision", e.risk_decision);
+        w.end_object();
+    }
+    w.field("elapsedMs", e.elapsed_ms);
+    w.end_object();
+}
+
+}  // namespace
+
+std::string Engine::phone(std::string_view input) {
+    Problem problem;
+    Value obj;
+    Locale locale = Locale::ZhCN;
+    if (!parse_object(input, obj, problem)) return error_json(problem, locale);
+    Fields f(&obj, "", problem);
+    f.only({"input", "locale"});
+    read_locale(f, locale);
+    std::string raw;
+    f.string("input", raw, true, kMaxInputBytes);
+    if (!f.ok()) return error_json(problem, locale);
+
+    const PhoneNumber p = parse_phone(raw);
+    Writer w;
+    w.begin_object().field("ok", true).field("valid", p.valid);
+    if (!p.valid) w.field("reason", reason_id(p.reason)).field("message", reason_message(p.reason, locale));
+    w.field("national", p.national);
+    if (p.valid) w.field("e164", e164(p)).field("masked", mask_phone(p.national));
+    w.field("carrier", carrier_id(p.segment.carrier));
+    const Text name = carrier_name(p.segment.carrier);
+    w.field("carrierName", locale == Locale::ZhCN ? name.zh : name.en);
+    if (p.segment.network) w.field("network", operator_id(*p.segment.network));
+    if (!p.segment.segment.empty()) w.field("segment", p.segment.segment).field("kind", line_kind_id(p.segment.kind));
+    if (p.valid) {
+        w.key("operators").begin_array();
+        for (const Operator op : operator_order(p.segment, {kOperators.begin(), kOperators.end()})) {
+            w.string(operator_id(op));
+        }
+        w.end_array();
+    }
+    w.end_object();
+    return w.take();
+}
+
+std::string Engine::environment(std::string_view input) {
+    Problem problem;
+    Value obj;
+    Locale locale = Locale::ZhCN;
+    if (!parse_object(input, obj, problem)) return error_json(problem, locale);
+    EnvSignals s;
+    if (!read_signals(obj, "", problem, s, true, &locale)) return error_json(problem, locale);
+    const Environment env = evaluate_environment(s);
+    Writer w;
+    w.begin_object().field("ok", true).key("environment");
+    write_environment(w, env, locale);
+    w.end_object();
+    return w.take();
+}
+
+std::string Engine::describe(std::string_view input) {
+    Problem problem;
+    Value obj;
+    Locale locale = Locale::ZhCN;
+    if (!parse_object(input, obj, problem)) return error_json(problem, locale);
+    Fields f(&obj, "", problem);
+    f.only({"vendor", "sdk", "reason", "carrier", "code", "advice", "list", "locale"});
+    read_locale(f, locale);
+    if (!f.ok()) return error_json(problem, locale);
+
+    auto messages = [](Writer& w, Reason r) {
+        w.field("reason", reason_id(r));
+        w.key("messages").begin_object();
+        w.field("zh-CN", reason_message(r, Locale::ZhCN)).field("en", reason_message(r, Locale::En));
+        w.end_object();
+    };
+    auto action_id = [](TokenErrorAction a) { return a == TokenErrorAction::Stop ? "stop" : "next_carrier"; };
+    auto vendor_outcome_id = [](VendorOutcome o) -> std::string_view {
+        switch (o) {
+            case VendorOutcome::Consistent: return "consistent";
+            case VendorOutcome::Inconsistent: return "inconsistent";
+            case VendorOutcome::Unknown: return "unknown";
+            case VendorOutcome::TokenRejected: return "token_rejected";
+            case VendorOutcome::RateLimited: return "rate_limited";
+            case VendorOutcome::Refused: return "refused";
+            case VendorOutcome::ServerError: return "server_error";
+        }
+        return "server_error";
+    };
+    auto vendor = [&](Writer& w, const VendorCodeInfo& v) {
+        w.begin_object().field("vendor", static_cast<std::int64_t>(v.code));
+        messages(w, v.reason);
+        w.field("outcome", vendor_outcome_id(v.outcome)).field("billed", v.billed).end_object();
+    };
+    auto sdk = [&](Writer& w, const SdkCodeInfo& s) {
+        w.begin_object().field("sdk", static_cast<std::int64_t>(s.code));
+        messages(w, s.reason);
+        w.field("action", action_id(s.action)).end_object();
+    };
+    auto carrier = [&](Writer& w, const CarrierCodeInfo& c) {
+        w.begin_object().field("carrier", operator_id(c.op)).field("code", c.code);
+        messages(w, c.reason);
+        w.field("action", action_id(c.action)).end_object();
+    };
+    auto reason = [&](Writer& w, Reason r) {
+        w.begin_object();
+        messages(w, r);
+        w.field("blocking", reason_blocks(r)).end_object();
+    };
+
+    Writer w;
+    w.begin_object().field("ok", true);
+    std::string text;
+    std::int64_t number = 0;
+    if (f.get("list") != nullptr) {
+        f.string("list", text, true, 16);
+        std::size_t n = 0;
+        if (text == "reasons") {
+            w.key("reasons").begin_array();
+            for (std::size_t i = 0; i < reason_count(); ++i) reason(w, reason_at(i));
+        } else if (text == "vendor") {
+            w.key("vendor").begin_array();
+            const VendorCodeInfo* rows = vendor_codes(&n);
+            for (std::size_t i = 0; i < n; ++i) vendor(w, rows[i]);
+        } else if (text == "sdk") {
+            w.key("sdk").begin_array();
+            const SdkCodeInfo* rows = sdk_codes(&n);
+            for (std::size_t i = 0; i < n; ++i) sdk(w, rows[i]);
+        } else if (text == "carrier") {
+            w.key("carrier").begin_array();
+            const CarrierCodeInfo* rows = carrier_codes(&n);
+            for (std::size_t i = 0; i < n; ++i) carrier(w, rows[i]);
+        } else if (text == "advice") {
+            w.key("advice").begin_array();
+            for (const Advice a : {Advice::Proceed, Advice::TurnOffWifi, Advice::TurnOnMobileData, Advice::TurnOffVpn,
+                                   Advice::UseSms}) {
+                w.begin_object().field("advice", advice_id(a)).key("messages").begin_object();
+                w.field("zh-CN", advice_message(a, Locale::ZhCN)).field("en", advice_message(a, Locale::En));
+                w.end_object().end_object();
+            }
+        } else {
+            f.fail(Reason::BAD_ARGUMENT, "list");
+        }
+        w.end_array();
+    } else if (f.get("vendor") != nullptr) {
+        if (f.integer("vendor", number, 0, 999999, true)) {
+            w.key("code");
+            vendor(w, vendor_code_info(static_cast<int>(number)));
+        }
+    } else if (f.get("sdk") != nullptr) {
+        if (f.integer("sdk", number, 0, 999999, true)) {
+            w.key("code");
+            sdk(w, sdk_code_info(static_cast<int>(number)));
+        }
+    } else if (f.get("carrier") != nullptr) {
+        std::string op_id;
+        f.string("carrier", op_id, true, 8);
+        f.string("code", text, true, 64);
+        const auto op = operator_from_id(op_id);
+        if (f.ok() && !op) f.fail(Reason::BAD_ARGUMENT, "carrier");
+        if (f.ok()) {
+            w.key("code");
+            const auto row = carrier_code_info(*op, text);
+            carrier(w, row ? *row : CarrierCodeInfo{*op, text, Reason::TOKEN_FAILED, TokenErrorAction::NextCarrier});
+        }
+    } else if (f.get("reason") != nullptr) {
+        f.string("reason", text, true, 64);
+        const auto r = reason_from_id(text);
+        if (f.ok() && !r) f.fail(Reason::BAD_ARGUMENT, "reason");
+        if (f.ok()) {
+            w.key("code");
+            reason(w, *r);
+        }
+    } else if (f.get("advice") != nullptr) {
+        f.string("advice", text, true, 32);
+        bool found = false;
+        for (const Advice a : {Advice::Proceed, Advice::TurnOffWifi, Advice::TurnOnMobileData, Advice::TurnOffVpn,
+                               Advice::UseSms}) {
+            if (advice_id(a) != text) continue;
+            found = true;
+            w.key("code").begin_object().field("advice", advice_id(a)).key("messages").begin_object();
+            w.field("zh-CN", advice_message(a, Locale::ZhCN)).field("en", advice_message(a, Locale::En));
+            w.end_object().end_object();
+        }
+        if (f.ok() && !found) f.fail(Reason::BAD_ARGUMENT, "advice");
+    } else {
+        f.fail(Reason::BAD_ARGUMENT, "vendor");
+    }
+    if (!f.ok()) return error_json(problem, locale);
+    w.end_object();
+    return w.take();
+}
+
+std::string Engine::info(std::string_view input) {
+    Problem problem;
+    Value obj;
+    Locale locale = Locale::ZhCN;
+    if (!parse_object(input, obj, problem)) return error_json(problem, locale);
+    Fields f(&obj, "", problem);
+    f.only({"locale"});
+    read_locale(f, locale);
+    if (!f.ok()) return error_json(problem, locale);
+
+    Writer w;
+    w.begin_object().field("ok", true).field("version", kVersion);
+    w.key("carriers").begin_array();
+    for (const Operator op : kOperators) {
+        const OperatorInfo& o = operator_info(op);
+        w.begin_object().field("id", operator_id(op));
+        write_text(w, "name", o.name);
+        write_text(w, "branding", o.branding);
+        w.key("agreement").begin_object();
+        write_text(w, "name", o.agreement);
+        w.field("url", o.agreement_url).end_object();
+        w.field("tokenTtlMs", o.token_ttl_ms).field("networks", o.networks);
+        w.end_object();
+    }
+    w.end_array();
+    w.key("defaults");
+    write_config(w, FlowConfig{});
+    w.end_object();
+    return w.take();
+}
+
+std::string Engine::flow_create(std::string_view input) {
+    Problem problem;
+    Value obj;
+    Locale locale = Locale::ZhCN;
+    if (!parse_object(input, obj, problem)) return error_json(problem, locale);
+    Fields f(&obj, "", problem);
+    f.only({"tokenTimeoutMs", "budgetMs", "unknownBudgetMs", "minAttemptMs", "verifyTimeoutMs", "envTimeoutMs",
+            "sameNumberIntervalMs", "tokenTtlMs", "operators", "unusedTokenLimit", "unusedTokenWindowMs",
+            "maxRefetches", "locale"});
+    read_locale(f, locale);
+    FlowConfig c;
+    constexpr std::int64_t kDay = 86'400'000;
+    f.integer("tokenTimeoutMs", c.token_timeout_ms, 0, kDay);
+    f.integer("budgetMs", c.budget_ms, 0, kDay);
+    f.integer("unknownBudgetMs", c.unknown_budget_ms, 0, kDay);
+    f.integer("minAttemptMs", c.min_attempt_ms, 0, kDay);
+    f.integer("verifyTimeoutMs", c.verify_timeout_ms, 0, kDay);
+    f.integer("envTimeoutMs", c.env_timeout_ms, 0, kDay);
+    f.integer("sameNumberIntervalMs", c.same_number_interval_ms, 0, kDay);
+    f.integer("unusedTokenLimit", c.unused_token_limit, 0, 1'000'000);
+    f.integer("unusedTokenWindowMs", c.unused_token_window_ms, 0, kDay);
+    f.integer("maxRefetches", c.max_refetches, 0, 1'000);
+    if (const Value* ttl = f.object("tokenTtlMs")) {
+        Fields t(ttl, "tokenTtlMs.", problem);
+        t.only({"CM", "CU", "CT"});
+        for (const Operator op : kOperators) {
+            t.integer(operator_id(op), c.token_ttl_ms[static_cast<std::size_t>(op)], 0, kDay);
+        }
+    }
+    if (const Value* ops = f.get("operators")) {
+        if (!ops->is_array()) {
+            f.fail(Reason::BAD_ARGUMENT, "operators");
+        } else {
+            c.operators.clear();
+            for (const Value& item : ops->items()) {
+                const auto op = item.is_string() ? operator_from_id(item.as_string()) : std::nullopt;
+                if (!op || c.operators.size() >= kOperators.size()) {
+                    f.fail(Reason::BAD_ARGUMENT, "operators");
+                    break;
+                }
+                c.operators.push_back(*op);
+            }
+        }
+    }
+    if (!f.ok()) return error_json(problem, locale);
+    if (const std::string_view bad = validate(c); !bad.empty()) return error_json(Reason::BAD_ARGUMENT, bad, locale);
+    if (flows_.size() >= kMaxFlows) return error_json(Reason::TOO_MANY_FLOWS, {}, locale);
+
+    const std::int32_t handle = next_handle_;
+    next_handle_ = next_handle_ == 0x7FFFFFFF ? 1 : next_handle_ + 1;
+    flows_.push_back(Slot{handle, locale, std::make_unique<Flow>(c)});
+    Writer w;
+    w.begin_object().field("ok", true).field("flow", static_cast<std::int64_t>(handle)).key("config");
+    write_config(w, c);
+    w.end_object();
+    return w.take();
+}
+
+Engine::Slot* Engine::find(std::int32_t handle) {
+    for (auto& s : flows_) {
+        if (s.handle == handle) return &s;
+    }
+    return nullptr;
+}
+
+std::string Engine::flow_step(std::int32_t flow, std::string_view event) {
+    Slot* slot = find(flow);
+    if (slot == nullptr) return error_json(Reason::UNKNOWN_FLOW, "flow", Locale::ZhCN);
+    const Locale locale = slot->locale;
+    Problem problem;
+    Value obj;
+    if (!parse_object(event, obj, problem)) return error_json(problem, locale);
+    Event e;
+    if (!read_event(obj, problem, e)) return error_json(problem, locale);
+
+    const FlowOutput out = slot->flow->handle(e);
+    if (out.error != Reason::OK) {
+        return error_json(out.error, out.error == Reason::BAD_TIME ? "now" : "type", locale);
+    }
+    Writer w;
+    w.begin_object().field("ok", true).field("state", flow_state_id(out.state));
+    w.key("path").begin_array();
+    for (const FlowState s : out.path) w.string(flow_state_id(s));
+    w.end_array();
+    w.key("commands").begin_array();
+    for (const Command& c : out.commands) write_command(w, c);
+    w.end_array();
+    if (out.ignored) w.field("ignored", true);
+    if (out.environment) {
+        w.key("environment");
+        write_environment(w, *out.environment, locale);
+    }
+    if (out.rejected) {
+        w.key("rejected").begin_object();
+        w.field("reason", reason_id(out.rejected->reason));
+        w.field("message", reason_message(out.rejected->reason, locale));
+        write_retry(w, out.rejected->retry_after_ms);
+        w.end_object();
+    }
+    if (out.ending) {
+        w.key("ending");
+        write_ending(w, *out.ending, locale);
+    }
+    if (out.cooldown_ms) {
+        w.field("cooldownMs", *out.cooldown_ms).field("retryAfterSec", ceil_seconds(*out.cooldown_ms));
+    }
+    if (out.token_expires_at) w.field("tokenExpiresAt", *out.token_expires_at);
+    w.end_object();
+    return w.take();
+}
+
+std::string Engine::flow_destroy(std::int32_t flow) {
+    for (auto it = flows_.begin(); it != flows_.end(); ++it) {
+        if (it->handle == flow) {
+            flows_.erase(it);
+            return R"({"ok":true})";
+        }
+    }
+    return error_json(Reason::UNKNOWN_FLOW, "flow", Locale::ZhCN);
+}
+
+}  // namespace nv

@@ -1,0 +1,138 @@
+#include "nv/carrier.hpp"
+
+namespace nv {
+namespace {
+
+struct SegmentRow {
+    std::string_view prefix;
+    Carrier carrier;
+    std::optional<Operator> network;
+    LineKind kind;
+};
+
+constexpr auto CM = Operator::CM;
+constexpr auto CU = Operator::CU;
+constexpr auto CT = Operator::CT;
+constexpr auto M = LineKind::Mobile;
+constexpr auto D = LineKind::DataOnly;
+constexpr auto S = LineKind::Satellite;
+
+// Four-digit rows come first: a longer prefix wins. Segments not listed (140-144, 154, 160, 161, 163, 164,
+// 168, 169, 179, 194) are valid-looking but unallocated; they are reported as Unknown rather than rejected,
+// because the numbering plan grows and the vendor, not us, is the authority on a live number.
+constexpr SegmentRow kSegments[] = {
+    {"1349", Carrier::CT, CT, S},
+    {"1700", Carrier::MVNO, CT, M}, {"1701", Carrier::MVNO, CT, M}, {"1702", Carrier::MVNO, CT, M},
+    {"1703", Carrier::MVNO, CM, M}, {"1705", Carrier::MVNO, CM, M}, {"1706", Carrier::MVNO, CM, M},
+    {"1704", Carrier::MVNO, CU, M}, {"1707", Carrier::MVNO, CU, M}, {"1708", Carrier::MVNO, CU, M},
+    {"1709", Carrier::MVNO, CU, M},
+    {"130", Carrier::CU, CU, M}, {"131", Carrier::CU, CU, M}, {"132", Carrier::CU, CU, M},
+    {"133", Carrier::CT, CT, M}, {"134", Carrier::CM, CM, M}, {"135", Carrier::CM, CM, M},
+    {"136", Carrier::CM, CM, M}, {"137", Carrier::CM, CM, M}, {"138", Carrier::CM, CM, M},
+    {"139", Carrier::CM, CM, M},
+    {"145", Carrier::CU, CU, D}, {"146", Carrier::CU, CU, D}, {"147", Carrier::CM, CM, M},
+    {"148", Carrier::CM, CM, D}, {"149", Carrier::CT, CT, D},
+    {"150", Carrier::CM, CM, M}, {"151", Carrier::CM, CM, M}, {"152", Carrier::CM, CM, M},
+    {"153", Carrier::CT, CT, M}, {"155", Carrier::CU, CU, M}, {"156", Carrier::CU, CU, M},
+    {"157", Carrier::CM, CM, M}, {"158", Carrier::CM, CM, M}, {"159", Carrier::CM, CM, M},
+    {"162", Carrier::MVNO, CT, M}, {"165", Carrier::MVNO, CM, M}, {"166", Carrier::CU, CU, M},
+    {"167", Carrier::MVNO, CU, M},
+    {"171", Carrier::MVNO, CU, M}, {"172", Carrier::CM, CM, D}, {"173", Carrier::CT, CT, M},
+    {"174", Carrier::CT, CT, S}, {"175", Carrier::CU, CU, M}, {"176", Carrier::CU, CU, M},
+    {"177", Carrier::CT, CT, M}, {"178", Carrier::CM, CM, M},
+    {"180", Carrier::CT, CT, M}, {"181", Carrier::CT, CT, M}, {"182", Carrier::CM, CM, M},
+    {"183", Carrier::CM, CM, M}, {"184", Carrier::CM, CM, M}, {"185", Carrier::CU, CU, M},
+    {"186", Carrier::CU, CU, M}, {"187", Carrier::CM, CM, M}, {"188", Carrier::CM, CM, M},
+    {"189", Carrier::CT, CT, M},
+    {"190", Carrier::CT, CT, M}, {"191", Carrier::CT, CT, M}, {"192", Carrier::CBN, CM, M},
+    {"193", Carrier::CT, CT, M}, {"195", Carrier::CM, CM, M}, {"196", Carrier::CU, CU, M},
+    {"197", Carrier::CM, CM, M}, {"198", Carrier::CM, CM, M}, {"199", Carrier::CT, CT, M},
+};
+
+constexpr OperatorInfo kOperatorInfo[] = {
+    {Operator::CM,
+     {"中国移动", "China Mobile"},
+     {"中国移动提供认证服务", "Authentication provided by China Mobile"},
+     {"《中国移动认证服务条款》", "China Mobile Authentication Terms"},
+     "https://wap.cmpassport.com/resources/html/contract.html",
+     120'000,
+     "2G/3G/4G/5G"},
+    {Operator::CU,
+     {"中国联通", "China Unicom"},
+     {"中国联通提供认证服务", "Authentication provided by China Unicom"},
+     {"《中国联通认证服务协议》", "China Unicom Authentication Agreement"},
+     "https://msv6.wosms.cn/html/oauth/protocol2.html",
+     600'000,
+     "3G/4G/5G"},
+    {Operator::CT,
+     {"中国电信", "China Telecom"},
+     {"天翼账号提供认证服务", "Authentication provided by China Telecom eSurfing account"},
+     {"《天翼账号服务与隐私协议》", "eSurfing Account Service and Privacy Agreement"},
+     "https://e.189.cn/sdk/agreement/detail.do",
+     60'000,
+     "4G/5G"},
+};
+
+}  // namespace
+
+SegmentInfo lookup_segment(std::string_view digits) {
+    for (const auto& row : kSegments) {
+        if (digits.size() >= row.prefix.size() && digits.substr(0, row.prefix.size()) == row.prefix) {
+            return SegmentInfo{row.carrier, row.network, row.kind, row.prefix};
+        }
+    }
+    return SegmentInfo{};
+}
+
+std::string_view operator_id(Operator op) {
+    switch (op) {
+        case Operator::CM: return "CM";
+        case Operator::CU: return "CU";
+        case Operator::CT: return "CT";
+    }
+    return "CM";
+}
+
+std::optional<Operator> operator_from_id(std::string_view id) {
+    for (const Operator op : kOperators) {
+        if (operator_id(op) == id) return op;
+    }
+    return std::nullopt;
+}
+
+std::string_view carrier_id(Carrier c) {
+    switch (c) {
+        case Carrier::CM: return "CM";
+        case Carrier::CU: return "CU";
+        case Carrier::CT: return "CT";
+        case Carrier::CBN: return "CBN";
+        case Carrier::MVNO: return "MVNO";
+        case Carrier::Unknown: return "UNKNOWN";
+    }
+    return "UNKNOWN";
+}
+
+std::string_view line_kind_id(LineKind k) {
+    switch (k) {
+        case LineKind::Mobile: return "mobile";
+        case LineKind::DataOnly: return "data_only";
+        case LineKind::Satellite: return "satellite";
+    }
+    return "mobile";
+}
+
+const OperatorInfo& operator_info(Operator op) { return kOperatorInfo[static_cast<int>(op)]; }
+
+Text carrier_name(Carrier c) {
+    switch (c) {
+        case Carrier::CM: return operator_info(Operator::CM).name;
+        case Carrier::CU: return operator_info(Operator::CU).name;
+        case Carrier::CT: return operator_info(Operator::CT).name;
+        case Carrier::CBN: return {"中国广电", "China Broadnet"};
+        case Carrier::MVNO: return {"虚拟运营商", "Virtual operator"};
+        case Carrier::Unknown: break;
+    }
+    return {"未知运营商", "Unknown carrier"};
+}
+
+}  // namespace nv

@@ -1,0 +1,185 @@
+#include "nv/phone.hpp"
+
+#include <algorithm>
+#include <cstdint>
+
+namespace nv {
+namespace {
+
+enum class CharClass : std::uint8_t { Digit, Plus, Separator, Other };
+
+// Decodes one UTF-8 code point at s[i]; returns its length, or 0 when malformed.
+std::size_t decode(std::string_view s, std::size_t i, std::uint32_t& cp) {
+    const auto b0 = static_cast<unsigned char>(s[i]);
+    if (b0 < 0x80) {
+        cp = b0;
+        return 1;
+    }
+    std::size_t len = 0;
+    if ((b0 & 0xE0) == 0xC0) {
+        len = 2;
+        cp = b0 & 0x1Fu;
+    } else if ((b0 & 0xF0) == 0xE0) {
+        len = 3;
+        cp = b0 & 0x0Fu;
+    } else if ((b0 & 0xF8) == 0xF0) {
+        len = 4;
+        cp = b0 & 0x07u;
+    } else {
+        return 0;
+    }
+    if (i + len > s.size()) return 0;
+    for (std::size_t k = 1; k < len; ++k) {
+        const auto b = static_cast<unsigned char>(s[i + k]);
+        if ((b & 0xC0) != 0x80) return 0;
+        cp = (cp << 6) | (b & 0x3Fu);
+    }
+    static constexpr std::uint32_t kMin[5] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+    return len;
+}
+
+CharClass classify(std::uint32_t cp, char& digit) {
+    if (cp >= '0' && cp <= '9') {
+        digit = static_cast<char>(cp);
+        return CharClass::Digit;
+    }
+    if (cp >= 0xFF10 && cp <= 0xFF19) {  // full-width digits
+        digit = static_cast<char>('0' + (cp - 0xFF10));
+        return CharClass::Digit;
+    }
+    if (cp == '+' || cp == 0xFF0B) return CharClass::Plus;
+    switch (cp) {
+        case ' ': case '\t': case '-': case '(': case ')': case '[': case ']': case '.':
+        case 0x00A0:             // no-break space
+        case 0x2010: case 0x2011: case 0x2012: case 0x2013: case 0x2014: case 0x2015:  // hyphens, dashes
+        case 0x2212:             // minus sign
+        case 0x2027: case 0x30FB: case 0xFF65:  // middle dots
+        case 0x3000:             // ideographic space
+        case 0xFF08: case 0xFF09: case 0xFF0D: case 0xFF0E:  // full-width ( ) - .
+        case 0x3010: case 0x3011:  // 【 】
+        case 0x200B: case 0x200C: case 0x200D: case 0x200E: case 0x200F:  // zero-width, direction marks
+        case 0x202A: case 0x202B: case 0x202C: case 0x202D: case 0x202E:  // bidi embeddings from contacts apps
+        case 0x2060: case 0xFEFF: case 0x202F:
+            return CharClass::Separator;
+        default:
+            break;
+    }
+    if (cp >= 0x2000 && cp <= 0x200A) return CharClass::Separator;  // typographic spaces
+    return CharClass::Other;
+}
+
+PhoneNumber refuse(Reason r, std::string digits) {
+    PhoneNumber p;
+    p.reason = r;
+    p.national = std::move(digits);
+    if (!p.national.empty() && p.national[0] == '1') p.segment = lookup_segment(p.national);
+    return p;
+}
+
+}  // namespace
+
+PhoneNumber parse_phone(std::string_view input) {
+    if (input.size() > kMaxPhoneInputBytes) return refuse(Reason::PHONE_TOO_LONG, {});
+
+    std::string digits;
+    bool plus = false;
+    for (std::size_t i = 0; i < input.size();) {
+        std::uint32_t cp = 0;
+        const std::size_t len = decode(input, i, cp);
+        if (len == 0) return refuse(Reason::PHONE_INVALID_CHARS, {});
+        i += len;
+        char d = 0;
+        switch (classify(cp, d)) {
+            case CharClass::Digit:
+                digits += d;
+                break;
+            case CharClass::Plus:
+                // A single leading plus is a country code marker; anywhere else it is garbage.
+                if (plus || !digits.empty()) return refuse(Reason::PHONE_INVALID_CHARS, {});
+                plus = true;
+                break;
+            case CharClass::Separator:
+                break;
+            case CharClass::Other:
+                return refuse(Reason::PHONE_INVALID_CHARS, {});
+        }
+    }
+
+    if (digits.empty()) return refuse(plus ? Reason::PHONE_TOO_SHORT : Reason::PHONE_EMPTY, {});
+
+    std::string national;
+    if (plus) {
+        // "+86..." is ours; "+8" and "+" alone are still being typed; any other country code is not.
+        if (digits.size() == 1 && digits[0] == '8') return refuse(Reason::PHONE_TOO_SHORT, {});
+        if (digits.compare(0, 2, "86") != 0) return refuse(Reason::PHONE_NOT_MAINLAND, {});
+        national = digits.substr(2);
+    } else if (digits.size() < 4 && std::string_view("0086").substr(0, digits.size()) == digits) {
+        return refuse(Reason::PHONE_TOO_SHORT, {});  // "00", "008": the international prefix being typed
+    } else if (digits.compare(0, 4, "0086") == 0) {
+        national = digits.substr(4);
+    } else if (digits.size() >= 2 && digits[0] == '0' && digits[1] == '0') {
+        return refuse(Reason::PHONE_NOT_MAINLAND, {});  // another international prefix: 00852..., 001...
+    } else if (digits.size() == 13 && digits.compare(0, 3, "861") == 0) {
+        national = digits.substr(2);  // "8613800138000": the country code without its plus
+    } else {
+        national = std::move(digits);
+    }
+
+    if (national.empty()) return refuse(Reason::PHONE_TOO_SHORT, {});
+    // Mobile numbers are 1[3-9]...; 0... is a landline (010-...), 10x/11x/12x are service numbers (10086, 12306).
+    if (national[0] != '1') return refuse(Reason::PHONE_NOT_MOBILE, std::move(national));
+    if (national.size() >= 2 && (national[1] < '3')) return refuse(Reason::PHONE_NOT_MOBILE, std::move(national));
+    if (national.size() < 11) return refuse(Reason::PHONE_TOO_SHORT, std::move(national));
+    if (national.size() > 11) return refuse(Reason::PHONE_TOO_LONG, std::move(national));
+
+    PhoneNumber p;
+    p.national = std::move(national);
+    p.segment = lookup_segment(p.national);
+    if (p.segment.kind != LineKind::Mobile) {
+        p.reason = Reason::PHONE_NOT_SUPPORTED;
+        return p;
+    }
+    p.valid = true;
+    return p;
+}
+
+std::string mask_phone(std::string_view national) {
+    const std::size_t n = national.size();
+    if (n == 0) return {};
+    std::size_t head = 3;
+    std::size_t tail = 4;
+    // Hide at least half of whatever this is, however long.
+    while (head + tail > n / 2 && (head > 0 || tail > 0)) {
+        if (tail >= head && tail > 0) {
+            --tail;
+        } else {
+            --head;
+        }
+    }
+    if (n >= 11) {
+        head = 3;
+        tail = 4;
+    }
+    std::string out(national.substr(0, head));
+    out.append(n - head - tail, '*');
+    out.append(national.substr(n - tail));
+    return out;
+}
+
+std::string e164(const PhoneNumber& phone) {
+    if (!phone.valid) return {};
+    return "+86" + phone.national;
+}
+
+std::vector<Operator> operator_order(const SegmentInfo& segment, const std::vector<Operator>& enabled) {
+    std::vector<Operator> order;
+    auto is_enabled = [&](Operator op) { return std::find(enabled.begin(), enabled.end(), op) != enabled.end(); };
+    if (segment.network && is_enabled(*segment.network)) order.push_back(*segment.network);
+    for (const Operator op : kOperators) {
+        if (is_enabled(op) && std::find(order.begin(), order.end(), op) == order.end()) order.push_back(op);
+    }
+    return order;
+}
+
+}  // namespace nv

@@ -1,0 +1,130 @@
+#include "nv/reasons.hpp"
+
+#include <iterator>
+
+namespace nv {
+namespace {
+
+struct ReasonRow {
+    std::string_view id;
+    std::string_view zh;
+    std::string_view en;
+};
+
+constexpr ReasonRow kReasons[] = {
+#define NV_REASON_ROW(id, zh, en) {#id, zh, en},
+    NV_REASONS(NV_REASON_ROW)
+#undef NV_REASON_ROW
+};
+
+using A = TokenErrorAction;
+using V = VendorOutcome;
+
+constexpr VendorCodeInfo kVendorCodes[] = {
+    {9000, Reason::CONSISTENT, V::Consistent, true},
+    {9001, Reason::INCONSISTENT, V::Inconsistent, true},
+    {9002, Reason::RESULT_UNKNOWN, V::Unknown, false},
+    {9003, Reason::TOKEN_EXPIRED, V::TokenRejected, false},
+    {9004, Reason::CONFIG_NOT_FOUND, V::Refused, false},
+    {9005, Reason::TOO_SOON, V::RateLimited, false},
+    {9006, Reason::NUMBER_DAILY_LIMIT, V::RateLimited, false},
+    {9007, Reason::APP_DAILY_LIMIT, V::RateLimited, false},
+    {9010, Reason::AUTH_MISSING, V::Refused, false},
+    {9011, Reason::AUTH_FAILED, V::Refused, false},
+    {9012, Reason::BAD_PARAMETER, V::Refused, false},
+    {9013, Reason::METHOD_NOT_ALLOWED, V::Refused, false},
+    {9014, Reason::APP_BLOCKED, V::Refused, false},
+    {9015, Reason::BAD_CONTENT_TYPE, V::Refused, false},
+    {9018, Reason::BALANCE_LOW, V::Refused, false},
+    {9031, Reason::SERVICE_DISABLED, V::Refused, false},
+    {9099, Reason::UPSTREAM_ERROR, V::ServerError, false},
+};
+
+constexpr SdkCodeInfo kSdkCodes[] = {
+    {0, Reason::OK, A::NextCarrier},
+    {1000, Reason::SDK_UNKNOWN, A::NextCarrier},
+    {1001, Reason::SDK_INIT_IN_PROGRESS, A::Stop},
+    {1002, Reason::SDK_APPKEY_EMPTY, A::Stop},
+    {1003, Reason::SDK_INIT_FAILED, A::Stop},
+    {1004, Reason::SDK_INIT_TIMEOUT, A::Stop},
+    {1005, Reason::OFFLINE, A::Stop},
+    {2001, Reason::SDK_NOT_INITIALISED, A::Stop},
+    {2002, Reason::TOKEN_FAILED, A::NextCarrier},
+    {2003, Reason::TOKEN_IN_PROGRESS, A::Stop},
+    {2004, Reason::ENV_UNSUPPORTED, A::Stop},
+    {2005, Reason::BAD_OPERATOR, A::NextCarrier},
+};
+
+// CM 103111 and CT 800008 are the gateways' answers to a source address they do not own (DESIGN 5/7). CU's
+// gateway reports the same condition as a source-IP error; the sandbox names it SOURCE_IP_ERROR.
+constexpr CarrierCodeInfo kCarrierCodes[] = {
+    {Operator::CM, "103111", Reason::CARRIER_MISMATCH, A::NextCarrier},
+    {Operator::CT, "800008", Reason::CARRIER_MISMATCH, A::NextCarrier},
+    {Operator::CU, "SOURCE_IP_ERROR", Reason::CARRIER_MISMATCH, A::NextCarrier},
+};
+
+}  // namespace
+
+std::string_view reason_id(Reason r) { return kReasons[static_cast<std::size_t>(r)].id; }
+
+std::optional<Reason> reason_from_id(std::string_view id) {
+    for (std::size_t i = 0; i < std::size(kReasons); ++i) {
+        if (kReasons[i].id == id) return static_cast<Reason>(i);
+    }
+    return std::nullopt;
+}
+
+std::string_view reason_message(Reason r, Locale locale) {
+    const auto& row = kReasons[static_cast<std::size_t>(r)];
+    return locale == Locale::ZhCN ? row.zh : row.en;
+}
+
+std::optional<Locale> locale_from_id(std::string_view id) {
+    if (id == "zh-CN" || id == "zh" || id == "zh-Hans" || id == "zh-Hans-CN") return Locale::ZhCN;
+    if (id == "en" || id == "en-US" || id == "en-GB") return Locale::En;
+    return std::nullopt;
+}
+
+std::string_view locale_id(Locale l) { return l == Locale::ZhCN ? "zh-CN" : "en"; }
+
+std::size_t reason_count() { return std::size(kReasons); }
+
+Reason reason_at(std::size_t index) { return static_cast<Reason>(index); }
+
+VendorCodeInfo vendor_code_info(int code) {
+    for (const auto& row : kVendorCodes) {
+        if (row.code == code) return row;
+    }
+    return {code, Reason::UPSTREAM_UNKNOWN_CODE, V::ServerError, false};
+}
+
+const VendorCodeInfo* vendor_codes(std::size_t* count) {
+    *count = std::size(kVendorCodes);
+    return kVendorCodes;
+}
+
+SdkCodeInfo sdk_code_info(int code) {
+    for (const auto& row : kSdkCodes) {
+        if (row.code == code) return row;
+    }
+    return {code, Reason::SDK_UNKNOWN, A::NextCarrier};
+}
+
+const SdkCodeInfo* sdk_codes(std::size_t* count) {
+    *count = std::size(kSdkCodes);
+    return kSdkCodes;
+}
+
+std::optional<CarrierCodeInfo> carrier_code_info(Operator op, std::string_view code) {
+    for (const auto& row : kCarrierCodes) {
+        if (row.op == op && row.code == code) return row;
+    }
+    return std::nullopt;
+}
+
+const CarrierCodeInfo* carrier_codes(std::size_t* count) {
+    *count = std::size(kCarrierCodes);
+    return kCarrierCodes;
+}
+
+}  // namespace nv

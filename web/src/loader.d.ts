@@ -1,0 +1,145 @@
+// Types for src/loader.js. The answer shapes are specified in docs/core-api.md.
+
+export interface CoreError {
+  ok: false;
+  error: { code: string; message: string; field?: string };
+}
+
+export type Answer<T> = ({ ok: true } & T) | CoreError;
+
+export interface LoadOptions {
+  /** The module's bytes, when the host cannot fetch `nv-core.wasm` next to the glue. */
+  wasmBinary?: ArrayBuffer | Uint8Array;
+  /** Where to fetch a file the glue asks for (`nv-core.wasm`), e.g. from a CDN path. */
+  locateFile?: (name: string) => string;
+}
+
+export type Verdict = 'supported' | 'unsupported' | 'unknown';
+export type Advice = 'proceed' | 'turn_off_wifi' | 'turn_on_mobile_data' | 'turn_off_vpn' | 'use_sms';
+export type Operator = 'CM' | 'CU' | 'CT';
+
+export interface Signals {
+  userAgent?: string;
+  uaData?: { mobile?: boolean; platform?: string } | null;
+  maxTouchPoints?: number;
+  onLine?: boolean;
+  connection?: {
+    type?: string;
+    effectiveType?: string;
+    downlink?: number;
+    downlinkMax?: number;
+    rtt?: number;
+    saveData?: boolean;
+  } | null;
+  miniProgram?: boolean;
+  bridge?: { network: 'cellular' | 'wifi' | 'cellular+wifi' | 'offline' | 'unknown'; vpn?: boolean } | null;
+  sandbox?: { network: 'cellular' | 'wifi' | 'cellular+wifi' | 'offline' | 'unknown'; vpn?: boolean } | null;
+  locale?: 'zh-CN' | 'en';
+}
+
+export interface Environment {
+  verdict: Verdict;
+  reasons: string[];
+  advice: Advice;
+  message: string;
+  details: { code: string; message: string; blocking: boolean }[];
+  network: { type: string; source: string; effectiveType?: string };
+  client: { os: string; app: string; webview: string; mobile: boolean; desktop: boolean; miniProgram: boolean };
+}
+
+export interface PhoneAnswer {
+  valid: boolean;
+  reason?: string;
+  message?: string;
+  national: string;
+  e164?: string;
+  masked?: string;
+  carrier: 'CM' | 'CU' | 'CT' | 'CBN' | 'MVNO' | 'UNKNOWN';
+  carrierName: string;
+  network?: Operator;
+  segment?: string;
+  kind?: 'mobile' | 'data_only' | 'satellite';
+  operators?: Operator[];
+}
+
+export interface FlowConfig {
+  tokenTimeoutMs?: number;
+  budgetMs?: number;
+  unknownBudgetMs?: number;
+  minAttemptMs?: number;
+  verifyTimeoutMs?: number;
+  envTimeoutMs?: number;
+  sameNumberIntervalMs?: number;
+  tokenTtlMs?: Partial<Record<Operator, number>>;
+  operators?: Operator[];
+  unusedTokenLimit?: number;
+  unusedTokenWindowMs?: number;
+  maxRefetches?: number;
+  locale?: 'zh-CN' | 'en';
+}
+
+export type FlowEvent =
+  | { type: 'start' | 'prefetch'; now: number; phone: string; consent?: boolean; signals?: Signals }
+  | { type: 'env'; now: number; signals: Signals }
+  | { type: 'token'; now: number; id: number; token: string }
+  | { type: 'token_error'; now: number; id: number; code: string | number }
+  | { type: 'verify_result'; now: number; id: number; status: number; body?: string }
+  | { type: 'verify_failed'; now: number; id: number; code: 'TIMEOUT' | 'NETWORK' }
+  | { type: 'tick' | 'cancel'; now: number }
+  | { type: 'cooldown'; now: number; phone: string };
+
+export type Command =
+  | { cmd: 'collect_env' }
+  | { cmd: 'get_token'; id: number; operator: Operator; timeoutMs: number }
+  | { cmd: 'cancel_token' | 'cancel_verify'; id: number }
+  | { cmd: 'verify'; id: number; operator: Operator; phone: string; token: string; timeoutMs: number }
+  | { cmd: 'wake'; at: number };
+
+export interface Ending {
+  outcome: 'verified' | 'not_verified' | 'fallback' | 'cancelled';
+  verified: boolean;
+  reason: string;
+  message: string;
+  advice: Advice;
+  adviceMessage: string;
+  fallback: 'sms' | 'none';
+  operator?: Operator;
+  code?: string;
+  retryAfterMs?: number;
+  retryAfterSec?: number;
+  risk?: { score?: number; decision?: string };
+  elapsedMs: number;
+}
+
+export interface StepAnswer {
+  state: string;
+  path: string[];
+  commands: Command[];
+  ignored?: boolean;
+  environment?: Environment;
+  rejected?: { reason: string; message: string; retryAfterMs?: number; retryAfterSec?: number };
+  ending?: Ending;
+  cooldownMs?: number;
+  retryAfterSec?: number;
+  tokenExpiresAt?: number;
+}
+
+export declare class Flow {
+  readonly handle: number;
+  readonly config: Required<FlowConfig>;
+  step(event: FlowEvent): Answer<StepAnswer>;
+  destroy(): Answer<{}>;
+}
+
+export declare class Core {
+  info(locale?: 'zh-CN' | 'en'): Answer<{ version: string; carriers: unknown[]; defaults: Required<FlowConfig> }>;
+  phone(input: string, locale?: 'zh-CN' | 'en'): Answer<PhoneAnswer>;
+  environment(signals: Signals): Answer<{ environment: Environment }>;
+  describe(query: object): Answer<Record<string, unknown>>;
+  createFlow(config?: FlowConfig): Flow | CoreError;
+  /** Raw access: the answer's JSON text for a string or byte input (tests, diagnostics). */
+  raw(fn: 'info' | 'phone' | 'environment' | 'describe' | 'flow_create' | 'flow_step' | 'flow_destroy',
+      input: string | Uint8Array, flow?: number): string;
+}
+
+export declare function loadCore(options?: LoadOptions): Promise<Core>;
