@@ -63,7 +63,7 @@ TEST_CASE("a missing Network Information API is unknown, not unsupported", "[env
     ios.on_line = true;
     const Environment env = evaluate_environment(ios);
     CHECK(env.verdict == Verdict::Unknown);
-    CHECK(env.reasons == std::vector<Reason>{Reason::NO_NETINFO});
+    CHECK(env.reasons == ReasonList{Reason::NO_NETINFO});
     CHECK(env.advice == Advice::Proceed);
 }
 
@@ -73,7 +73,7 @@ TEST_CASE("warnings never block", "[environment]") {
     s.connection->save_data = true;
     const Environment env = evaluate_environment(s);
     CHECK(env.verdict == Verdict::Supported);
-    CHECK(env.reasons == std::vector<Reason>{Reason::SLOW_2G, Reason::DATA_SAVER});
+    CHECK(env.reasons == ReasonList{Reason::SLOW_2G, Reason::DATA_SAVER});
     for (const Reason r : env.reasons) CHECK_FALSE(reason_blocks(r));
 }
 

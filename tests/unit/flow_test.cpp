@@ -82,9 +82,12 @@ Event reply(std::int64_t now, std::uint32_t id, int status, std::string result, 
     e.id = id;
     e.reply.status = status;
     e.reply.body_ok = true;
-    e.reply.result = std::move(result);
+    e.reply.result = reply_result_from_id(result);
     e.reply.verified = verified;
-    e.reply.error_code = std::move(error_code);
+    if (!error_code.empty()) {
+        e.reply.has_error = true;
+        e.reply.error = reason_from_id(error_code).value_or(Reason::SERVER_ERROR);
+    }
     return e;
 }
 

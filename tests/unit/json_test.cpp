@@ -5,21 +5,47 @@
 
 using namespace nv::json;
 
+namespace {
+
+ParseError parse(std::string_view text, std::size_t max_bytes) {
+    Document doc;
+    return doc.parse(text, max_bytes);
+}
+
+}  // namespace
+
 TEST_CASE("parses what the core exchanges", "[json]") {
-    const ParseResult r = parse(R"( {"a": [1, -2.5, 1e3, true, false, null], "b": {"c": "d\n\u00e9\ud83d\ude00"}} )", 1024);
-    REQUIRE(r.error == ParseError::None);
-    const Value& v = r.value;
-    REQUIRE(v.is_object());
-    const Value* a = v.find("a");
-    REQUIRE(a != nullptr);
-    REQUIRE(a->items().size() == 6);
-    CHECK(a->items()[0].as_number() == 1);
-    CHECK(a->items()[1].as_number() == -2.5);
-    CHECK(a->items()[2].as_number() == 1000);
-    CHECK(a->items()[3].as_bool());
-    CHECK(a->items()[5].is_null());
-    CHECK(v.find("b")->find("c")->as_string() == "d\n\xc3\xa9\xf0\x9f\x98\x80");
-    CHECK(v.find("zzz") == nullptr);
+    const std::string text = R"( {"a": [1, -2.5, 1e3, true, false, null], "b": {"c": "d\n\u00e9\ud83d\ude00"}, "e": "plain"} )";
+    Document doc;
+    REQUIRE(doc.parse(text, 1024) == ParseError::None);
+    REQUIRE(doc.type(0) == Type::Object);
+    const std::size_t a = doc.find(0, "a");
+    REQUIRE(a != kNone);
+    REQUIRE(doc.type(a) == Type::Array);
+    std::vector<std::size_t> items;
+    for (std::size_t i = doc.first_child(a); i != kNone; i = doc.next_sibling(a, i)) items.push_back(i);
+    REQUIRE(items.size() == 6);
+    CHECK(doc.node(items[0]).number == 1);
+    CHECK(doc.node(items[1]).number == -2.5);
+    CHECK(doc.node(items[2]).number == 1000);
+    CHECK(doc.node(items[3]).truth);
+    CHECK_FALSE(doc.node(items[4]).truth);
+    CHECK(doc.type(items[5]) == Type::Null);
+    const std::size_t b = doc.find(0, "b");
+    REQUIRE(b != kNone);
+    const std::size_t c = doc.find(b, "c");
+    CHECK(doc.string(c) == "d\n\xc3\xa9\xf0\x9f\x98\x80");
+    CHECK(doc.string_is(c, "d\n\xc3\xa9\xf0\x9f\x98\x80"));
+    CHECK(doc.string_size(c) == 8);
+    CHECK(doc.string(doc.find(0, "e")) == "plain");
+    CHECK(doc.find(0, "zzz") == kNone);
+    CHECK(doc.find(a, "a") == kNone);  // not an object
+    std::vector<std::string> keys;
+    for (std::size_t k = doc.first_child(0); k != kNone; k = doc.next_sibling(0, k)) keys.push_back(doc.string(k));
+    CHECK(keys == std::vector<std::string>{"a", "b", "e"});
+    Document empty;
+    REQUIRE(empty.parse("{}", 16) == ParseError::None);
+    CHECK(empty.first_child(0) == kNone);
 }
 
 TEST_CASE("refuses what is not JSON", "[json]") {
@@ -33,17 +59,20 @@ TEST_CASE("refuses what is not JSON", "[json]") {
         {"-", ParseError::Syntax},          {"1e", ParseError::Syntax},          {"NaN", ParseError::Syntax},
         {"'a'", ParseError::Syntax},        {"\"a", ParseError::Syntax},         {"\"\\x\"", ParseError::Syntax},
         {"\"\t\"", ParseError::Syntax},     {"{} {}", ParseError::Syntax},       {"1e999", ParseError::Syntax},
+        {"{\"a\" 1}", ParseError::Syntax},  {"{1:2}", ParseError::Syntax},       {"[1 2]", ParseError::Syntax},
         {"\"\\ud800\"", ParseError::BadUtf8}, {"\"\\udc00\"", ParseError::BadUtf8}, {"\"\\ud800\\u0041\"", ParseError::BadUtf8},
         {"\"\xff\"", ParseError::BadUtf8},  {"\"\xed\xa0\x80\"", ParseError::BadUtf8}, {"\"\xf4\x90\x80\x80\"", ParseError::BadUtf8},
         {"{\"a\":1,\"a\":2}", ParseError::DuplicateKey},
+        {"{\"a\":1,\"\\u0061\":2}", ParseError::DuplicateKey},  // the same key, spelled differently
+        {"{\"a\":{\"b\":1},\"b\":1}", ParseError::None},        // the same key at different levels is fine
     };
     for (const auto& c : cases) {
         CAPTURE(c.text);
-        CHECK(parse(c.text, 1024).error == c.error);
+        CHECK(parse(c.text, 1024) == c.error);
     }
-    CHECK(parse(std::string(40, '[') + std::string(40, ']'), 1024).error == ParseError::TooDeep);
-    CHECK(parse(std::string(31, '[') + std::string(31, ']'), 1024).error == ParseError::None);
-    CHECK(parse("[1,2,3]", 3).error == ParseError::TooLarge);
+    CHECK(parse(std::string(40, '[') + std::string(40, ']'), 1024) == ParseError::TooDeep);
+    CHECK(parse(std::string(31, '[') + std::string(31, ']'), 1024) == ParseError::None);
+    CHECK(parse("[1,2,3]", 3) == ParseError::TooLarge);
 }
 
 TEST_CASE("UTF-8 validation", "[json]") {
@@ -77,5 +106,5 @@ TEST_CASE("the writer escapes and formats", "[json]") {
         .end_object();
     CHECK(w.str() == R"({"s":"q\"b\\n\n\u0001","i":-42,"min":-9223372036854775808,"t":true,"d":1.25,"e":10,"f":0.1,"g":null,"a":[1,null]})");
     // What it writes, it reads back.
-    CHECK(parse(w.str(), 4096).error == ParseError::None);
+    CHECK(parse(w.str(), 4096) == ParseError::None);
 }

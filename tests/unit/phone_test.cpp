@@ -95,11 +95,11 @@ TEST_CASE("carrier guess from the number segment", "[phone][carrier]") {
 }
 
 TEST_CASE("carrier order: the segment's network first, then the others", "[phone][carrier]") {
-    const std::vector<Operator> all{Operator::CM, Operator::CU, Operator::CT};
-    CHECK(operator_order(lookup_segment("189"), all) == std::vector<Operator>{Operator::CT, Operator::CM, Operator::CU});
-    CHECK(operator_order(lookup_segment("186"), all) == std::vector<Operator>{Operator::CU, Operator::CM, Operator::CT});
+    const OperatorList all{Operator::CM, Operator::CU, Operator::CT};
+    CHECK(operator_order(lookup_segment("189"), all) == OperatorList{Operator::CT, Operator::CM, Operator::CU});
+    CHECK(operator_order(lookup_segment("186"), all) == OperatorList{Operator::CU, Operator::CM, Operator::CT});
     CHECK(operator_order(lookup_segment("194"), all) == all);
-    CHECK(operator_order(lookup_segment("189"), {Operator::CU}) == std::vector<Operator>{Operator::CU});
+    CHECK(operator_order(lookup_segment("189"), {Operator::CU}) == OperatorList{Operator::CU});
 }
 
 TEST_CASE("masking", "[phone][mask]") {

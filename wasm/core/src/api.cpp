@@ -1,14 +1,15 @@
 #include "nv/api.hpp"
 
 #include <cmath>
-#include <initializer_list>
 
 #include "nv/json.hpp"
 
 namespace nv {
 namespace {
 
-using json::Value;
+using json::Document;
+using json::kNone;
+using json::Type;
 using json::Writer;
 
 constexpr double kMaxSafeInteger = 9007199254740991.0;  // 2^53 - 1
@@ -21,8 +22,8 @@ struct Problem {
 // Strict reader for one input object: knows its allowed keys and reports the first problem with a path.
 class Fields {
 public:
-    Fields(const Value* v, std::string prefix, Problem& problem)
-        : v_(v), prefix_(std::move(prefix)), problem_(problem) {}
+    Fields(const Document& doc, std::size_t obj, std::string prefix, Problem& problem)
+        : doc_(doc), obj_(obj), prefix_(std::move(prefix)), problem_(problem) {}
 
     bool fail(Reason r, std::string_view key) {
         if (problem_.code == Reason::OK) {
@@ -34,61 +35,69 @@ public:
     }
 
     [[nodiscard]] bool ok() const { return problem_.code == Reason::OK; }
+    [[nodiscard]] const Document& doc() const { return doc_; }
 
-    // Every member must be one of `keys`.
-    bool only(std::initializer_list<std::string_view> keys) {
-        for (const auto& m : v_->members()) {
+    // Every member must be one of `keys`, a comma-separated list ("type,now,phone").
+    bool only(const char* keys) {
+        for (std::size_t k = doc_.first_child(obj_); k != kNone; k = doc_.next_sibling(obj_, k)) {
             bool known = false;
-            for (const auto k : keys) known = known || m.key == k;
-            if (!known) return fail(Reason::UNKNOWN_FIELD, m.key);
+            for (const char* p = keys; !known && *p != '\0';) {
+                const char* end = p;
+                while (*end != '\0' && *end != ',') ++end;
+                known = doc_.string_is(k, std::string_view(p, static_cast<std::size_t>(end - p)));
+                p = *end == ',' ? end + 1 : end;
+            }
+            if (!known) return fail(Reason::UNKNOWN_FIELD, doc_.string(k));
         }
         return true;
     }
 
-    // Present and not null.
-    const Value* get(std::string_view key) const {
-        const Value* f = v_->find(key);
-        return (f == nullptr || f->is_null()) ? nullptr : f;
+    // The value's index when present and not null, else kNone.
+    [[nodiscard]] std::size_t get(const char* key) const {
+        const std::size_t v = doc_.find(obj_, key);
+        return (v == kNone || doc_.type(v) == Type::Null) ? kNone : v;
     }
 
-    bool string(std::string_view key, std::string& out, bool required, std::size_t max_bytes = 4096) {
-        const Value* f = get(key);
-        if (f == nullptr) return required ? fail(Reason::BAD_ARGUMENT, key) : true;
-        if (!f->is_string()) return fail(Reason::BAD_ARGUMENT, key);
-        if (f->as_string().size() > max_bytes) return fail(Reason::INPUT_TOO_LARGE, key);
-        out = f->as_string();
+    // The value when present with the wanted type; kNone when absent; a problem when mistyped.
+    std::size_t typed(const char* key, Type type) {
+        const std::size_t v = get(key);
+        if (v != kNone && doc_.type(v) != type) {
+            fail(Reason::BAD_ARGUMENT, key);
+            return kNone;
+        }
+        return v;
+    }
+
+    bool string(const char* key, std::string& out, bool required, std::size_t max_bytes = 4096) {
+        const std::size_t v = typed(key, Type::String);
+        if (v == kNone) return ok() && (required ? fail(Reason::BAD_ARGUMENT, key) : true);
+        if (doc_.string_size(v) > max_bytes) return fail(Reason::INPUT_TOO_LARGE, key);
+        out = doc_.string(v);
         return true;
     }
 
-    bool boolean(std::string_view key, bool& out) {
-        const Value* f = get(key);
-        if (f == nullptr) return true;
-        if (!f->is_bool()) return fail(Reason::BAD_ARGUMENT, key);
-        out = f->as_bool();
-        return true;
+    bool boolean(const char* key, bool& out) {
+        const std::size_t v = typed(key, Type::Bool);
+        if (v != kNone) out = doc_.node(v).truth;
+        return ok();
     }
 
-    bool boolean(std::string_view key, std::optional<bool>& out) {
-        const Value* f = get(key);
-        if (f == nullptr) return true;
-        if (!f->is_bool()) return fail(Reason::BAD_ARGUMENT, key);
-        out = f->as_bool();
-        return true;
+    bool boolean(const char* key, std::optional<bool>& out) {
+        const std::size_t v = typed(key, Type::Bool);
+        if (v != kNone) out = doc_.node(v).truth;
+        return ok();
     }
 
-    bool number(std::string_view key, double& out) {
-        const Value* f = get(key);
-        if (f == nullptr) return true;
-        if (!f->is_number()) return fail(Reason::BAD_ARGUMENT, key);
-        out = f->as_number();
-        return true;
+    bool number(const char* key, double& out) {
+        const std::size_t v = typed(key, Type::Number);
+        if (v != kNone) out = doc_.node(v).number;
+        return ok();
     }
 
-    bool integer(std::string_view key, std::int64_t& out, std::int64_t lo, std::int64_t hi, bool required = false) {
-        const Value* f = get(key);
-        if (f == nullptr) return required ? fail(Reason::BAD_ARGUMENT, key) : true;
-        if (!f->is_number()) return fail(Reason::BAD_ARGUMENT, key);
-        const double d = f->as_number();
+    bool integer(const char* key, std::int64_t& out, std::int64_t lo, std::int64_t hi, bool required = false) {
+        const std::size_t v = typed(key, Type::Number);
+        if (v == kNone) return ok() && (required ? fail(Reason::BAD_ARGUMENT, key) : true);
+        const double d = doc_.node(v).number;
         if (d != std::floor(d) || d < static_cast<double>(lo) || d > static_cast<double>(hi)) {
             return fail(Reason::BAD_ARGUMENT, key);
         }
@@ -96,7 +105,7 @@ public:
         return true;
     }
 
-    bool integer(std::string_view key, int& out, int lo, int hi) {
+    bool integer(const char* key, int& out, int lo, int hi) {
         std::int64_t v = out;
         if (!integer(key, v, lo, hi)) return false;
         out = static_cast<int>(v);
@@ -104,36 +113,29 @@ public:
     }
 
     // A timestamp in ms from a monotonic clock: fractional values (performance.now()) are floored.
-    bool time(std::string_view key, std::int64_t& out) {
-        const Value* f = get(key);
-        if (f == nullptr || !f->is_number()) return fail(Reason::BAD_ARGUMENT, key);
-        const double d = f->as_number();
+    bool time(const char* key, std::int64_t& out) {
+        const std::size_t v = get(key);
+        if (v == kNone || doc_.type(v) != Type::Number) return fail(Reason::BAD_ARGUMENT, key);
+        const double d = doc_.node(v).number;
         if (d < 0 || d > kMaxSafeInteger) return fail(Reason::BAD_TIME, key);
         out = static_cast<std::int64_t>(std::floor(d));
         return true;
     }
 
-    // A nested object, or nullptr when absent/null (with a problem when it is something else).
-    const Value* object(std::string_view key) {
-        const Value* f = get(key);
-        if (f == nullptr) return nullptr;
-        if (!f->is_object()) {
-            fail(Reason::BAD_ARGUMENT, key);
-            return nullptr;
-        }
-        return f;
-    }
+    // A nested object, or kNone when absent/null (with a problem when it is something else).
+    std::size_t object(const char* key) { return typed(key, Type::Object); }
 
-    std::string path(std::string_view key) const { return prefix_ + std::string(key) + "."; }
+    [[nodiscard]] std::string path(const char* key) const { return prefix_ + key + "."; }
 
 private:
-    const Value* v_;
+    const Document& doc_;
+    std::size_t obj_;
     std::string prefix_;
     Problem& problem_;
 };
 
 void write_error(Writer& w, Reason r, std::string_view field, Locale locale) {
-    w.begin_object().field("ok", false).key("error").begin_object();
+    w.begin_object().field("ok", false).object("error");
     w.field("code", reason_id(r)).field("message", reason_message(r, locale));
     if (!field.empty()) w.field("field", field);
     w.end_object().end_object();
@@ -147,24 +149,18 @@ std::string error_json(Reason r, std::string_view field, Locale locale) {
 
 std::string error_json(const Problem& p, Locale locale) { return error_json(p.code, p.field, locale); }
 
-// Parses `text` into a JSON object, or describes why it is not one.
-bool parse_object(std::string_view text, Value& out, Problem& problem) {
-    if (text.size() > kMaxInputBytes) {
-        problem.code = Reason::INPUT_TOO_LARGE;
-        return false;
-    }
-    json::ParseResult r = json::parse(text, kMaxInputBytes);
-    switch (r.error) {
+// Parses `text`, which must be a JSON object, or describes why it is not one.
+bool parse_object(std::string_view text, Document& doc, Problem& problem) {
+    switch (doc.parse(text, kMaxInputBytes)) {
         case json::ParseError::None: break;
         case json::ParseError::BadUtf8: problem.code = Reason::BAD_UTF8; return false;
         case json::ParseError::TooLarge: problem.code = Reason::INPUT_TOO_LARGE; return false;
         default: problem.code = Reason::BAD_JSON; return false;
     }
-    if (!r.value.is_object()) {
+    if (doc.type(0) != Type::Object) {
         problem.code = Reason::BAD_JSON;
         return false;
     }
-    out = std::move(r.value);
     return true;
 }
 
@@ -179,16 +175,14 @@ bool read_locale(Fields& f, Locale& locale) {
     return true;
 }
 
-bool read_signals(const Value& obj, std::string prefix, Problem& problem, EnvSignals& s, bool allow_locale,
-                  Locale* locale) {
-    Fields f(&obj, prefix, problem);
+bool read_signals(const Document& doc, std::size_t obj, std::string prefix, Problem& problem, EnvSignals& s,
+                  bool allow_locale, Locale* locale) {
+    Fields f(doc, obj, prefix, problem);
     if (allow_locale) {
-        f.only({"userAgent", "uaData", "maxTouchPoints", "onLine", "connection", "miniProgram", "bridge", "sandbox",
-                "locale"});
+        f.only("userAgent,uaData,maxTouchPoints,onLine,connection,miniProgram,bridge,sandbox,locale");
         if (locale != nullptr) read_locale(f, *locale);
     } else {
-        f.only({"userAgent", "uaData", "maxTouchPoints", "onLine", "connection", "miniProgram", "bridge",
-                "sandbox"});
+        f.only("userAgent,uaData,maxTouchPoints,onLine,connection,miniProgram,bridge,sandbox");
     }
     f.string("userAgent", s.user_agent, false, 2048);
     std::int64_t touch = -1;
@@ -196,15 +190,15 @@ bool read_signals(const Value& obj, std::string prefix, Problem& problem, EnvSig
     s.max_touch_points = static_cast<int>(touch);
     f.boolean("onLine", s.on_line);
     f.boolean("miniProgram", s.mini_program);
-    if (const Value* ua = f.object("uaData")) {
-        Fields u(ua, f.path("uaData"), problem);
-        u.only({"mobile", "platform"});
+    if (const std::size_t ua = f.object("uaData"); ua != kNone) {
+        Fields u(doc, ua, f.path("uaData"), problem);
+        u.only("mobile,platform");
         u.boolean("mobile", s.ua_mobile);
         u.string("platform", s.ua_platform, false, 64);
     }
-    if (const Value* c = f.object("connection")) {
-        Fields n(c, f.path("connection"), problem);
-        n.only({"type", "effectiveType", "downlink", "downlinkMax", "rtt", "saveData"});
+    if (const std::size_t c = f.object("connection"); c != kNone) {
+        Fields n(doc, c, f.path("connection"), problem);
+        n.only("type,effectiveType,downlink,downlinkMax,rtt,saveData");
         NetInfo info;
         n.string("type", info.type, false, 32);
         n.string("effectiveType", info.effective_type, false, 32);
@@ -214,11 +208,11 @@ bool read_signals(const Value& obj, std::string prefix, Problem& problem, EnvSig
         n.boolean("saveData", info.save_data);
         s.connection = std::move(info);
     }
-    for (const std::string_view key : {std::string_view("bridge"), std::string_view("sandbox")}) {
-        const Value* r = f.object(key);
-        if (r == nullptr) continue;
-        Fields b(r, f.path(key), problem);
-        b.only({"network", "vpn"});
+    for (const char* key : {"bridge", "sandbox"}) {
+        const std::size_t r = f.object(key);
+        if (r == kNone) continue;
+        Fields b(doc, r, f.path(key), problem);
+        b.only("network,vpn");
         NetworkReport report;
         std::string network;
         b.string("network", network, true, 32);
@@ -231,35 +225,35 @@ bool read_signals(const Value& obj, std::string prefix, Problem& problem, EnvSig
             }
         }
         b.boolean("vpn", report.vpn);
-        (key == "bridge" ? s.bridge : s.sandbox) = report;
+        (key[0] == 'b' ? s.bridge : s.sandbox) = report;
     }
     return problem.code == Reason::OK;
 }
 
-void write_text(Writer& w, std::string_view key, Text t) {
-    w.key(key).begin_object().field("zh-CN", t.zh).field("en", t.en).end_object();
+void write_text(Writer& w, const char* key, Text t) {
+    w.object(key).field("zh-CN", t.zh).field("en", t.en).end_object();
 }
 
 void write_environment(Writer& w, const Environment& env, Locale locale) {
     w.begin_object();
     w.field("verdict", verdict_id(env.verdict));
-    w.key("reasons").begin_array();
+    w.array("reasons");
     for (const Reason r : env.reasons) w.string(reason_id(r));
     w.end_array();
     w.field("advice", advice_id(env.advice));
     std::string_view message = advice_message(env.advice, locale);
     if (env.verdict == Verdict::Unknown && !env.reasons.empty()) message = reason_message(env.reasons.front(), locale);
     w.field("message", message);
-    w.key("details").begin_array();
+    w.array("details");
     for (const Reason r : env.reasons) {
         w.begin_object().field("code", reason_id(r)).field("message", reason_message(r, locale));
         w.field("blocking", reason_blocks(r)).end_object();
     }
     w.end_array();
-    w.key("network").begin_object().field("type", env.network.type).field("source", env.network.source);
+    w.object("network").field("type", env.network.type).field("source", env.network.source);
     if (!env.network.effective_type.empty()) w.field("effectiveType", env.network.effective_type);
     w.end_object();
-    w.key("client").begin_object();
+    w.object("client");
     w.field("os", env.client.os).field("app", env.client.app).field("webview", env.client.webview);
     w.field("mobile", env.client.mobile).field("desktop", env.client.desktop);
     w.field("miniProgram", env.client.mini_program);
@@ -280,10 +274,10 @@ void write_config(Writer& w, const FlowConfig& c) {
     w.field("unknownBudgetMs", c.unknown_budget_ms).field("minAttemptMs", c.min_attempt_ms);
     w.field("verifyTimeoutMs", c.verify_timeout_ms).field("envTimeoutMs", c.env_timeout_ms);
     w.field("sameNumberIntervalMs", c.same_number_interval_ms);
-    w.key("tokenTtlMs").begin_object();
-    for (const Operator op : kOperators) w.field(operator_id(op), c.token_ttl_ms[static_cast<std::size_t>(op)]);
+    w.object("tokenTtlMs");
+    for (const Operator op : kOperators) w.field(operator_id(op).data(), c.token_ttl_ms[static_cast<std::size_t>(op)]);
     w.end_object();
-    w.key("operators").begin_array();
+    w.array("operators");
     for (const Operator op : c.operators) w.string(operator_id(op));
     w.end_array();
     w.field("unusedTokenLimit", c.unused_token_limit).field("unusedTokenWindowMs", c.unused_token_window_ms);
@@ -296,34 +290,39 @@ void write_config(Writer& w, const FlowConfig& c) {
 VerifyReply read_reply(std::int64_t status, std::string_view body) {
     VerifyReply r;
     r.status = static_cast<int>(status);
-    json::ParseResult parsed = json::parse(body, kMaxInputBytes);
-    if (parsed.error != json::ParseError::None || !parsed.value.is_object()) return r;
-    const Value& v = parsed.value;
+    Document doc;
+    if (doc.parse(body, kMaxInputBytes) != json::ParseError::None || doc.type(0) != Type::Object) return r;
     r.body_ok = true;
-    auto as_int = [](const Value* n, double lo, double hi) -> std::optional<std::int64_t> {
-        if (n == nullptr || !n->is_number()) return std::nullopt;
-        const double d = n->as_number();
-        if (d != std::floor(d) || d < lo || d > hi) return std::nullopt;
+    auto member = [&](std::size_t obj, std::string_view key, Type type) {
+        const std::size_t v = doc.find(obj, key);
+        return (v != kNone && doc.type(v) == type) ? v : kNone;
+    };
+    auto as_int = [&](std::size_t v, double hi) -> std::optional<std::int64_t> {
+        if (v == kNone) return std::nullopt;
+        const double d = doc.node(v).number;
+        if (d != std::floor(d) || d < 0 || d > hi) return std::nullopt;
         return static_cast<std::int64_t>(d);
     };
-    if (const Value* f = v.find("verified"); f && f->is_bool()) r.verified = f->as_bool();
-    if (const Value* f = v.find("result"); f && f->is_string()) r.result = f->as_string().substr(0, 32);
-    if (const Value* up = v.find("upstream"); up && up->is_object()) {
-        if (const auto code = as_int(up->find("code"), 0, 999999)) r.upstream_code = static_cast<int>(*code);
+    auto text = [&](std::size_t v) { return v == kNone ? std::string() : doc.string(v); };
+    if (const std::size_t v = member(0, "verified", Type::Bool); v != kNone) r.verified = doc.node(v).truth;
+    r.result = reply_result_from_id(text(member(0, "result", Type::String)));
+    if (const std::size_t up = member(0, "upstream", Type::Object); up != kNone) {
+        if (const auto code = as_int(member(up, "code", Type::Number), 999999)) r.upstream_code = static_cast<int>(*code);
     }
-    if (const Value* err = v.find("error"); err && err->is_object()) {
-        if (const Value* c = err->find("code"); c && c->is_string()) r.error_code = c->as_string().substr(0, 64);
-        r.retry_after_sec = as_int(err->find("retryAfterSec"), 0, 86400 * 2);
+    if (const std::size_t err = member(0, "error", Type::Object); err != kNone) {
+        r.has_error = true;
+        r.error = reason_from_id(text(member(err, "code", Type::String))).value_or(Reason::SERVER_ERROR);
+        r.retry_after_sec = as_int(member(err, "retryAfterSec", Type::Number), 86400 * 2);
     }
-    if (const Value* risk = v.find("risk"); risk && risk->is_object()) {
-        if (const auto score = as_int(risk->find("score"), 0, 1000)) r.risk_score = static_cast<int>(*score);
-        if (const Value* d = risk->find("decision"); d && d->is_string()) r.risk_decision = d->as_string().substr(0, 16);
+    if (const std::size_t risk = member(0, "risk", Type::Object); risk != kNone) {
+        if (const auto score = as_int(member(risk, "score", Type::Number), 1000)) r.risk_score = static_cast<int>(*score);
+        r.risk_decision = risk_decision_from_id(text(member(risk, "decision", Type::String)));
     }
     return r;
 }
 
-bool read_event(const Value& obj, Problem& problem, Event& e) {
-    Fields f(&obj, "", problem);
+bool read_event(const Document& doc, Problem& problem, Event& e) {
+    Fields f(doc, 0, "", problem);
     std::string type;
     if (!f.string("type", type, true, 32)) return false;
     static constexpr std::pair<std::string_view, EventType> kTypes[] = {
@@ -345,19 +344,19 @@ bool read_event(const Value& obj, Problem& problem, Event& e) {
     switch (e.type) {
         case EventType::Start:
         case EventType::Prefetch:
-            f.only({"type", "now", "phone", "consent", "signals"});
+            f.only("type,now,phone,consent,signals");
             f.string("phone", e.phone, true, 1024);
             f.boolean("consent", e.consent);
             break;
-        case EventType::Env: f.only({"type", "now", "signals"}); break;
-        case EventType::Token: f.only({"type", "now", "id", "token"}); break;
+        case EventType::Env: f.only("type,now,signals"); break;
+        case EventType::Token: f.only("type,now,id,token"); break;
         case EventType::TokenError:
-        case EventType::VerifyFailed: f.only({"type", "now", "id", "code"}); break;
-        case EventType::VerifyResult: f.only({"type", "now", "id", "status", "body"}); break;
+        case EventType::VerifyFailed: f.only("type,now,id,code"); break;
+        case EventType::VerifyResult: f.only("type,now,id,status,body"); break;
         case EventType::Tick:
-        case EventType::Cancel: f.only({"type", "now"}); break;
+        case EventType::Cancel: f.only("type,now"); break;
         case EventType::Cooldown:
-            f.only({"type", "now", "phone"});
+            f.only("type,now,phone");
             f.string("phone", e.phone, true, 1024);
             break;
     }
@@ -365,9 +364,9 @@ bool read_event(const Value& obj, Problem& problem, Event& e) {
     f.time("now", e.now);
 
     if (e.type == EventType::Start || e.type == EventType::Prefetch || e.type == EventType::Env) {
-        if (const Value* sig = f.object("signals")) {
+        if (const std::size_t sig = f.object("signals"); sig != kNone) {
             EnvSignals s;
-            if (read_signals(*sig, "signals.", problem, s, false, nullptr)) e.signals = std::move(s);
+            if (read_signals(doc, sig, "signals.", problem, s, false, nullptr)) e.signals = std::move(s);
         } else if (e.type == EventType::Env && f.ok()) {
             f.fail(Reason::BAD_ARGUMENT, "signals");
         }
@@ -381,15 +380,13 @@ bool read_event(const Value& obj, Problem& problem, Event& e) {
     if (e.type == EventType::Token) f.string("token", e.token, true, 4096);
     if (e.type == EventType::TokenError || e.type == EventType::VerifyFailed) {
         // Codes come as numbers (SDK: 2002) or strings (carrier: "103111", driver: "TIMEOUT").
-        const Value* c = f.get("code");
-        if (c == nullptr) {
-            f.fail(Reason::BAD_ARGUMENT, "code");
-        } else if (c->is_string() && c->as_string().size() <= 64) {
-            e.code = c->as_string();
-        } else if (c->is_number() && c->as_number() == std::floor(c->as_number()) && c->as_number() >= 0 &&
-                   c->as_number() < 1e9) {
+        const std::size_t c = f.get("code");
+        const double n = c == kNone ? -1 : doc.node(c).number;
+        if (c != kNone && doc.type(c) == Type::String && doc.string_size(c) <= 64) {
+            e.code = doc.string(c);
+        } else if (c != kNone && doc.type(c) == Type::Number && n == std::floor(n) && n >= 0 && n < 1e9) {
             Writer w;
-            w.integer(static_cast<std::int64_t>(c->as_number()));
+            w.integer(static_cast<std::int64_t>(n));
             e.code = w.take();
         } else {
             f.fail(Reason::BAD_ARGUMENT, "code");
@@ -434,10 +431,10 @@ void write_ending(Writer& w, const Ending& e, Locale locale) {
     if (e.op) w.field("operator", operator_id(*e.op));
     if (!e.code.empty()) w.field("code", e.code);
     write_retry(w, e.retry_after_ms);
-    if (e.risk_score || !e.risk_decision.empty()) {
-        w.key("risk").begin_object();
+    if (e.risk_score || e.risk_decision != RiskDecision::None) {
+        w.object("risk");
         if (e.risk_score) w.field("score", static_cast<std::int64_t>(*e.risk_score));
-        if (!e.risk_decision.empty()) w.field("decision", e.risk_decision);
+        if (e.risk_decision != RiskDecision::None) w.field("decision", risk_decision_id(e.risk_decision));
         w.end_object();
     }
     w.field("elapsedMs", e.elapsed_ms);
@@ -448,11 +445,11 @@ void write_ending(Writer& w, const Ending& e, Locale locale) {
 
 std::string Engine::phone(std::string_view input) {
     Problem problem;
-    Value obj;
+    Document doc;
     Locale locale = Locale::ZhCN;
-    if (!parse_object(input, obj, problem)) return error_json(problem, locale);
-    Fields f(&obj, "", problem);
-    f.only({"input", "locale"});
+    if (!parse_object(input, doc, problem)) return error_json(problem, locale);
+    Fields f(doc, 0, "", problem);
+    f.only("input,locale");
     read_locale(f, locale);
     std::string raw;
     f.string("input", raw, true, kMaxInputBytes);
@@ -470,8 +467,8 @@ std::string Engine::phone(std::string_view input) {
     if (p.segment.network) w.field("network", operator_id(*p.segment.network));
     if (!p.segment.segment.empty()) w.field("segment", p.segment.segment).field("kind", line_kind_id(p.segment.kind));
     if (p.valid) {
-        w.key("operators").begin_array();
-        for (const Operator op : operator_order(p.segment, {kOperators.begin(), kOperators.end()})) {
+        w.array("operators");
+        for (const Operator op : operator_order(p.segment, OperatorList{Operator::CM, Operator::CU, Operator::CT})) {
             w.string(operator_id(op));
         }
         w.end_array();
@@ -482,11 +479,11 @@ std::string Engine::phone(std::string_view input) {
 
 std::string Engine::environment(std::string_view input) {
     Problem problem;
-    Value obj;
+    Document doc;
     Locale locale = Locale::ZhCN;
-    if (!parse_object(input, obj, problem)) return error_json(problem, locale);
+    if (!parse_object(input, doc, problem)) return error_json(problem, locale);
     EnvSignals s;
-    if (!read_signals(obj, "", problem, s, true, &locale)) return error_json(problem, locale);
+    if (!read_signals(doc, 0, "", problem, s, true, &locale)) return error_json(problem, locale);
     const Environment env = evaluate_environment(s);
     Writer w;
     w.begin_object().field("ok", true).key("environment");
@@ -497,17 +494,17 @@ std::string Engine::environment(std::string_view input) {
 
 std::string Engine::describe(std::string_view input) {
     Problem problem;
-    Value obj;
+    Document doc;
     Locale locale = Locale::ZhCN;
-    if (!parse_object(input, obj, problem)) return error_json(problem, locale);
-    Fields f(&obj, "", problem);
-    f.only({"vendor", "sdk", "reason", "carrier", "code", "advice", "list", "locale"});
+    if (!parse_object(input, doc, problem)) return error_json(problem, locale);
+    Fields f(doc, 0, "", problem);
+    f.only("vendor,sdk,reason,carrier,code,advice,list,locale");
     read_locale(f, locale);
     if (!f.ok()) return error_json(problem, locale);
 
     auto messages = [](Writer& w, Reason r) {
         w.field("reason", reason_id(r));
-        w.key("messages").begin_object();
+        w.object("messages");
         w.field("zh-CN", reason_message(r, Locale::ZhCN)).field("en", reason_message(r, Locale::En));
         w.end_object();
     };
@@ -549,29 +546,29 @@ std::string Engine::describe(std::string_view input) {
     w.begin_object().field("ok", true);
     std::string text;
     std::int64_t number = 0;
-    if (f.get("list") != nullptr) {
+    if (f.get("list") != kNone) {
         f.string("list", text, true, 16);
         std::size_t n = 0;
         if (text == "reasons") {
-            w.key("reasons").begin_array();
+            w.array("reasons");
             for (std::size_t i = 0; i < reason_count(); ++i) reason(w, reason_at(i));
         } else if (text == "vendor") {
-            w.key("vendor").begin_array();
+            w.array("vendor");
             const VendorCodeInfo* rows = vendor_codes(&n);
             for (std::size_t i = 0; i < n; ++i) vendor(w, rows[i]);
         } else if (text == "sdk") {
-            w.key("sdk").begin_array();
+            w.array("sdk");
             const SdkCodeInfo* rows = sdk_codes(&n);
             for (std::size_t i = 0; i < n; ++i) sdk(w, rows[i]);
         } else if (text == "carrier") {
-            w.key("carrier").begin_array();
+            w.array("carrier");
             const CarrierCodeInfo* rows = carrier_codes(&n);
             for (std::size_t i = 0; i < n; ++i) carrier(w, rows[i]);
         } else if (text == "advice") {
-            w.key("advice").begin_array();
+            w.array("advice");
             for (const Advice a : {Advice::Proceed, Advice::TurnOffWifi, Advice::TurnOnMobileData, Advice::TurnOffVpn,
                                    Advice::UseSms}) {
-                w.begin_object().field("advice", advice_id(a)).key("messages").begin_object();
+                w.begin_object().field("advice", advice_id(a)).object("messages");
                 w.field("zh-CN", advice_message(a, Locale::ZhCN)).field("en", advice_message(a, Locale::En));
                 w.end_object().end_object();
             }
@@ -579,17 +576,17 @@ std::string Engine::describe(std::string_view input) {
             f.fail(Reason::BAD_ARGUMENT, "list");
         }
         w.end_array();
-    } else if (f.get("vendor") != nullptr) {
+    } else if (f.get("vendor") != kNone) {
         if (f.integer("vendor", number, 0, 999999, true)) {
             w.key("code");
             vendor(w, vendor_code_info(static_cast<int>(number)));
         }
-    } else if (f.get("sdk") != nullptr) {
+    } else if (f.get("sdk") != kNone) {
         if (f.integer("sdk", number, 0, 999999, true)) {
             w.key("code");
             sdk(w, sdk_code_info(static_cast<int>(number)));
         }
-    } else if (f.get("carrier") != nullptr) {
+    } else if (f.get("carrier") != kNone) {
         std::string op_id;
         f.string("carrier", op_id, true, 8);
         f.string("code", text, true, 64);
@@ -600,7 +597,7 @@ std::string Engine::describe(std::string_view input) {
             const auto row = carrier_code_info(*op, text);
             carrier(w, row ? *row : CarrierCodeInfo{*op, text, Reason::TOKEN_FAILED, TokenErrorAction::NextCarrier});
         }
-    } else if (f.get("reason") != nullptr) {
+    } else if (f.get("reason") != kNone) {
         f.string("reason", text, true, 64);
         const auto r = reason_from_id(text);
         if (f.ok() && !r) f.fail(Reason::BAD_ARGUMENT, "reason");
@@ -608,14 +605,14 @@ std::string Engine::describe(std::string_view input) {
             w.key("code");
             reason(w, *r);
         }
-    } else if (f.get("advice") != nullptr) {
+    } else if (f.get("advice") != kNone) {
         f.string("advice", text, true, 32);
         bool found = false;
         for (const Advice a : {Advice::Proceed, Advice::TurnOffWifi, Advice::TurnOnMobileData, Advice::TurnOffVpn,
                                Advice::UseSms}) {
             if (advice_id(a) != text) continue;
             found = true;
-            w.key("code").begin_object().field("advice", advice_id(a)).key("messages").begin_object();
+            w.object("code").field("advice", advice_id(a)).object("messages");
             w.field("zh-CN", advice_message(a, Locale::ZhCN)).field("en", advice_message(a, Locale::En));
             w.end_object().end_object();
         }
@@ -630,23 +627,23 @@ std::string Engine::describe(std::string_view input) {
 
 std::string Engine::info(std::string_view input) {
     Problem problem;
-    Value obj;
+    Document doc;
     Locale locale = Locale::ZhCN;
-    if (!parse_object(input, obj, problem)) return error_json(problem, locale);
-    Fields f(&obj, "", problem);
-    f.only({"locale"});
+    if (!parse_object(input, doc, problem)) return error_json(problem, locale);
+    Fields f(doc, 0, "", problem);
+    f.only("locale");
     read_locale(f, locale);
     if (!f.ok()) return error_json(problem, locale);
 
     Writer w;
     w.begin_object().field("ok", true).field("version", kVersion);
-    w.key("carriers").begin_array();
+    w.array("carriers");
     for (const Operator op : kOperators) {
         const OperatorInfo& o = operator_info(op);
         w.begin_object().field("id", operator_id(op));
         write_text(w, "name", o.name);
         write_text(w, "branding", o.branding);
-        w.key("agreement").begin_object();
+        w.object("agreement");
         write_text(w, "name", o.agreement);
         w.field("url", o.agreement_url).end_object();
         w.field("tokenTtlMs", o.token_ttl_ms).field("networks", o.networks);
@@ -661,13 +658,11 @@ std::string Engine::info(std::string_view input) {
 
 std::string Engine::flow_create(std::string_view input) {
     Problem problem;
-    Value obj;
+    Document doc;
     Locale locale = Locale::ZhCN;
-    if (!parse_object(input, obj, problem)) return error_json(problem, locale);
-    Fields f(&obj, "", problem);
-    f.only({"tokenTimeoutMs", "budgetMs", "unknownBudgetMs", "minAttemptMs", "verifyTimeoutMs", "envTimeoutMs",
-            "sameNumberIntervalMs", "tokenTtlMs", "operators", "unusedTokenLimit", "unusedTokenWindowMs",
-            "maxRefetches", "locale"});
+    if (!parse_object(input, doc, problem)) return error_json(problem, locale);
+    Fields f(doc, 0, "", problem);
+    f.only("tokenTimeoutMs,budgetMs,unknownBudgetMs,minAttemptMs,verifyTimeoutMs,envTimeoutMs,sameNumberIntervalMs,tokenTtlMs,operators,unusedTokenLimit,unusedTokenWindowMs,maxRefetches,locale");
     read_locale(f, locale);
     FlowConfig c;
     constexpr std::int64_t kDay = 86'400'000;
@@ -681,25 +676,22 @@ std::string Engine::flow_create(std::string_view input) {
     f.integer("unusedTokenLimit", c.unused_token_limit, 0, 1'000'000);
     f.integer("unusedTokenWindowMs", c.unused_token_window_ms, 0, kDay);
     f.integer("maxRefetches", c.max_refetches, 0, 1'000);
-    if (const Value* ttl = f.object("tokenTtlMs")) {
-        Fields t(ttl, "tokenTtlMs.", problem);
-        t.only({"CM", "CU", "CT"});
+    if (const std::size_t ttl = f.object("tokenTtlMs"); ttl != kNone) {
+        Fields t(doc, ttl, "tokenTtlMs.", problem);
+        t.only("CM,CU,CT");
         for (const Operator op : kOperators) {
-            t.integer(operator_id(op), c.token_ttl_ms[static_cast<std::size_t>(op)], 0, kDay);
+            t.integer(operator_id(op).data(), c.token_ttl_ms[static_cast<std::size_t>(op)], 0, kDay);
         }
     }
-    if (const Value* ops = f.get("operators")) {
-        if (!ops->is_array()) {
-            f.fail(Reason::BAD_ARGUMENT, "operators");
-        } else {
+    if (const std::size_t ops = f.typed("operators", Type::Array); ops != kNone) {
+        {
             c.operators.clear();
-            for (const Value& item : ops->items()) {
-                const auto op = item.is_string() ? operator_from_id(item.as_string()) : std::nullopt;
-                if (!op || c.operators.size() >= kOperators.size()) {
+            for (std::size_t item = doc.first_child(ops); item != kNone; item = doc.next_sibling(ops, item)) {
+                const auto op = doc.type(item) == Type::String ? operator_from_id(doc.string(item)) : std::nullopt;
+                if (!op || !c.operators.push_back(*op)) {
                     f.fail(Reason::BAD_ARGUMENT, "operators");
                     break;
                 }
-                c.operators.push_back(*op);
             }
         }
     }
@@ -729,10 +721,10 @@ std::string Engine::flow_step(std::int32_t flow, std::string_view event) {
     if (slot == nullptr) return error_json(Reason::UNKNOWN_FLOW, "flow", Locale::ZhCN);
     const Locale locale = slot->locale;
     Problem problem;
-    Value obj;
-    if (!parse_object(event, obj, problem)) return error_json(problem, locale);
+    Document doc;
+    if (!parse_object(event, doc, problem)) return error_json(problem, locale);
     Event e;
-    if (!read_event(obj, problem, e)) return error_json(problem, locale);
+    if (!read_event(doc, problem, e)) return error_json(problem, locale);
 
     const FlowOutput out = slot->flow->handle(e);
     if (out.error != Reason::OK) {
@@ -740,10 +732,10 @@ std::string Engine::flow_step(std::int32_t flow, std::string_view event) {
     }
     Writer w;
     w.begin_object().field("ok", true).field("state", flow_state_id(out.state));
-    w.key("path").begin_array();
+    w.array("path");
     for (const FlowState s : out.path) w.string(flow_state_id(s));
     w.end_array();
-    w.key("commands").begin_array();
+    w.array("commands");
     for (const Command& c : out.commands) write_command(w, c);
     w.end_array();
     if (out.ignored) w.field("ignored", true);
@@ -752,7 +744,7 @@ std::string Engine::flow_step(std::int32_t flow, std::string_view event) {
         write_environment(w, *out.environment, locale);
     }
     if (out.rejected) {
-        w.key("rejected").begin_object();
+        w.object("rejected");
         w.field("reason", reason_id(out.rejected->reason));
         w.field("message", reason_message(out.rejected->reason, locale));
         write_retry(w, out.rejected->retry_after_ms);

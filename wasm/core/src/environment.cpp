@@ -271,7 +271,7 @@ Environment evaluate_environment(const EnvSignals& s) {
         note(o, "offline", "browser");
     }
 
-    std::vector<Reason> blocking;  // pushed in kBlockingOrder: the first one decides the advice
+    ReasonList blocking;  // pushed in kBlockingOrder: the first one decides the advice
     if (env.client.mini_program) blocking.push_back(Reason::MINI_PROGRAM);
     // A simulated device or a native bridge means the page runs on (or stands in for) a phone.
     if (env.client.desktop && !s.sandbox && !s.bridge) blocking.push_back(Reason::DESKTOP);

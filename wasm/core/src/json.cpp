@@ -5,50 +5,6 @@
 
 namespace nv::json {
 
-Value Value::make_bool(bool b) {
-    Value v;
-    v.type_ = Type::Bool;
-    v.bool_ = b;
-    return v;
-}
-
-Value Value::make_number(double n) {
-    Value v;
-    v.type_ = Type::Number;
-    v.number_ = n;
-    return v;
-}
-
-Value Value::make_string(std::string s) {
-    Value v;
-    v.type_ = Type::String;
-    v.string_ = std::move(s);
-    return v;
-}
-
-Value Value::make_array() {
-    Value v;
-    v.type_ = Type::Array;
-    return v;
-}
-
-Value Value::make_object() {
-    Value v;
-    v.type_ = Type::Object;
-    return v;
-}
-
-const Value* Value::find(std::string_view key) const {
-    for (const auto& m : members_) {
-        if (m.key == key) return &m.value;
-    }
-    return nullptr;
-}
-
-void Value::push(Value v) { items_.push_back(std::move(v)); }
-
-void Value::set(std::string key, Value v) { members_.push_back(Member{std::move(key), std::move(v)}); }
-
 namespace {
 
 // Length of the UTF-8 sequence starting at s[i], or 0 when it is malformed.
@@ -98,278 +54,287 @@ void append_utf8(std::string& out, std::uint32_t cp) {
     }
 }
 
-class Parser {
-public:
-    explicit Parser(std::string_view s) : s_(s) {}
-
-    ParseResult run() {
-        ParseResult r;
-        skip_ws();
-        if (!value(r.value, 0)) {
-            r.error = error_;
-            r.offset = pos_;
-            r.value = Value{};
-            return r;
+// Four hex digits at s[i]; -1 when they are not.
+long hex4(std::string_view s, std::size_t i) {
+    if (i + 4 > s.size()) return -1;
+    long cp = 0;
+    for (std::size_t k = i; k < i + 4; ++k) {
+        const char c = s[k];
+        cp <<= 4;
+        if (c >= '0' && c <= '9') {
+            cp |= c - '0';
+        } else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') {
+            cp |= (c | 0x20) - 'a' + 10;
+        } else {
+            return -1;
         }
-        skip_ws();
-        if (pos_ != s_.size()) {
-            r.error = ParseError::Syntax;
-            r.offset = pos_;
-            r.value = Value{};
-        }
-        return r;
     }
+    return cp;
+}
 
-private:
+// Decodes the body of a string the parser validated.
+std::string unescape(std::string_view raw, bool escaped) {
+    if (!escaped) return std::string(raw);
+    std::string out;
+    for (std::size_t k = 0; k < raw.size(); ++k) {
+        if (raw[k] != '\\') {
+            out += raw[k];
+            continue;
+        }
+        const char e = raw[++k];
+        switch (e) {
+            case 'b': out += '\b'; break;
+            case 'f': out += '\f'; break;
+            case 'n': out += '\n'; break;
+            case 'r': out += '\r'; break;
+            case 't': out += '\t'; break;
+            case 'u': {
+                auto cp = static_cast<std::uint32_t>(hex4(raw, k + 1));
+                k += 4;
+                if (cp >= 0xD800 && cp <= 0xDBFF) {  // the parser checked that a low surrogate follows
+                    const auto lo = static_cast<std::uint32_t>(hex4(raw, k + 3));
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                    k += 6;
+                }
+                append_utf8(out, cp);
+                break;
+            }
+            default: out += e; break;  // " \\ /
+        }
+    }
+    return out;
+}
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+struct Parser {
+    std::string_view s;
+    std::vector<Document::Node>& nodes;
+    std::size_t pos = 0;
+    ParseError error = ParseError::None;
+
     bool fail(ParseError e) {
-        if (error_ == ParseError::None) error_ = e;
+        if (error == ParseError::None) error = e;
         return false;
     }
 
     void skip_ws() {
-        while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r')) {
-            ++pos_;
-        }
+        while (pos < s.size() && (s[pos] == ' ' || s[pos] == '\t' || s[pos] == '\n' || s[pos] == '\r')) ++pos;
     }
 
-    bool literal(std::string_view word) {
-        if (s_.substr(pos_, word.size()) != word) return fail(ParseError::Syntax);
-        pos_ += word.size();
-        return true;
-    }
-
-    bool value(Value& out, std::size_t depth) {
-        if (depth >= kMaxDepth) return fail(ParseError::TooDeep);
-        if (pos_ >= s_.size()) return fail(ParseError::Syntax);
-        switch (s_[pos_]) {
-            case 'n':
-                out = Value{};
-                return literal("null");
-            case 't':
-                out = Value::make_bool(true);
-                return literal("true");
-            case 'f':
-                out = Value::make_bool(false);
-                return literal("false");
-            case '"': {
-                std::string str;
-                if (!string(str)) return false;
-                out = Value::make_string(std::move(str));
-                return true;
-            }
-            case '[':
-                return array(out, depth);
-            case '{':
-                return object(out, depth);
-            default:
-                return number(out);
-        }
-    }
-
-    bool array(Value& out, std::size_t depth) {
-        out = Value::make_array();
-        ++pos_;  // '['
+    bool eat(char c) {
         skip_ws();
-        if (pos_ < s_.size() && s_[pos_] == ']') {
-            ++pos_;
+        if (pos < s.size() && s[pos] == c) {
+            ++pos;
             return true;
         }
-        for (;;) {
-            Value item;
-            skip_ws();
-            if (!value(item, depth + 1)) return false;
-            out.push(std::move(item));
-            skip_ws();
-            if (pos_ >= s_.size()) return fail(ParseError::Syntax);
-            if (s_[pos_] == ',') {
-                ++pos_;
-                continue;
-            }
-            if (s_[pos_] == ']') {
-                ++pos_;
-                return true;
-            }
-            return fail(ParseError::Syntax);
-        }
+        return false;
     }
 
-    bool object(Value& out, std::size_t depth) {
-        out = Value::make_object();
-        ++pos_;  // '{'
-        skip_ws();
-        if (pos_ < s_.size() && s_[pos_] == '}') {
-            ++pos_;
-            return true;
-        }
-        for (;;) {
-            skip_ws();
-            if (pos_ >= s_.size() || s_[pos_] != '"') return fail(ParseError::Syntax);
-            const std::size_t key_at = pos_;
-            std::string key;
-            if (!string(key)) return false;
-            if (out.find(key) != nullptr) {
-                pos_ = key_at;
-                return fail(ParseError::DuplicateKey);
-            }
-            skip_ws();
-            if (pos_ >= s_.size() || s_[pos_] != ':') return fail(ParseError::Syntax);
-            ++pos_;
-            skip_ws();
-            Value item;
-            if (!value(item, depth + 1)) return false;
-            out.set(std::move(key), std::move(item));
-            skip_ws();
-            if (pos_ >= s_.size()) return fail(ParseError::Syntax);
-            if (s_[pos_] == ',') {
-                ++pos_;
-                continue;
-            }
-            if (s_[pos_] == '}') {
-                ++pos_;
-                return true;
-            }
-            return fail(ParseError::Syntax);
-        }
-    }
-
-    bool hex4(std::uint32_t& cp) {
-        if (pos_ + 4 > s_.size()) return fail(ParseError::Syntax);
-        cp = 0;
-        for (int i = 0; i < 4; ++i) {
-            const char c = s_[pos_++];
-            cp <<= 4;
-            if (c >= '0' && c <= '9') {
-                cp |= static_cast<std::uint32_t>(c - '0');
-            } else if (c >= 'a' && c <= 'f') {
-                cp |= static_cast<std::uint32_t>(c - 'a' + 10);
-            } else if (c >= 'A' && c <= 'F') {
-                cp |= static_cast<std::uint32_t>(c - 'A' + 10);
-            } else {
-                return fail(ParseError::Syntax);
-            }
-        }
-        return true;
-    }
-
-    bool string(std::string& out) {
-        ++pos_;  // opening quote
-        while (pos_ < s_.size()) {
-            const auto c = static_cast<unsigned char>(s_[pos_]);
+    // Validates a string starting at the opening quote and records it.
+    bool string() {
+        Document::Node n;
+        n.type = Type::String;
+        n.begin = static_cast<std::uint32_t>(++pos);
+        while (pos < s.size()) {
+            const auto c = static_cast<unsigned char>(s[pos]);
             if (c == '"') {
-                ++pos_;
+                n.end = static_cast<std::uint32_t>(pos++);
+                n.next = static_cast<std::uint32_t>(nodes.size() + 1);
+                nodes.push_back(n);
                 return true;
             }
             if (c < 0x20) return fail(ParseError::Syntax);
             if (c == '\\') {
-                if (++pos_ >= s_.size()) return fail(ParseError::Syntax);
-                const char e = s_[pos_++];
-                switch (e) {
-                    case '"': out += '"'; break;
-                    case '\\': out += '\\'; break;
-                    case '/': out += '/'; break;
-                    case 'b': out += '\b'; break;
-                    case 'f': out += '\f'; break;
-                    case 'n': out += '\n'; break;
-                    case 'r': out += '\r'; break;
-                    case 't': out += '\t'; break;
-                    case 'u': {
-                        std::uint32_t cp = 0;
-                        if (!hex4(cp)) return false;
-                        if (cp >= 0xDC00 && cp <= 0xDFFF) return fail(ParseError::BadUtf8);
-                        if (cp >= 0xD800 && cp <= 0xDBFF) {
-                            std::uint32_t lo = 0;
-                            if (s_.substr(pos_, 2) != "\\u") return fail(ParseError::BadUtf8);
-                            pos_ += 2;
-                            if (!hex4(lo)) return false;
-                            if (lo < 0xDC00 || lo > 0xDFFF) return fail(ParseError::BadUtf8);
-                            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-                        }
-                        append_utf8(out, cp);
-                        break;
+                n.escaped = true;
+                if (++pos >= s.size()) return fail(ParseError::Syntax);
+                const char e = s[pos++];
+                if (e == 'u') {
+                    const long cp = hex4(s, pos);
+                    if (cp < 0) return fail(ParseError::Syntax);
+                    pos += 4;
+                    if (cp >= 0xDC00 && cp <= 0xDFFF) return fail(ParseError::BadUtf8);
+                    if (cp >= 0xD800 && cp <= 0xDBFF) {
+                        // A high surrogate must be followed by an escaped low one.
+                        if (s.substr(pos, 2) != "\\u") return fail(ParseError::BadUtf8);
+                        const long lo = hex4(s, pos + 2);
+                        if (lo < 0) return fail(ParseError::Syntax);
+                        if (lo < 0xDC00 || lo > 0xDFFF) return fail(ParseError::BadUtf8);
+                        pos += 6;
                     }
-                    default:
-                        --pos_;
-                        return fail(ParseError::Syntax);
+                } else if (e != '"' && e != '\\' && e != '/' && e != 'b' && e != 'f' && e != 'n' && e != 'r' &&
+                           e != 't') {
+                    --pos;
+                    return fail(ParseError::Syntax);
                 }
                 continue;
             }
-            const std::size_t len = utf8_sequence(s_, pos_);
+            const std::size_t len = utf8_sequence(s, pos);
             if (len == 0) return fail(ParseError::BadUtf8);
-            out.append(s_.substr(pos_, len));
-            pos_ += len;
+            pos += len;
         }
         return fail(ParseError::Syntax);
     }
 
-    static bool digit(char c) { return c >= '0' && c <= '9'; }
-
-    bool number(Value& out) {
-        const std::size_t start = pos_;
-        bool negative = false;
-        if (s_[pos_] == '-') {
-            negative = true;
-            ++pos_;
-        }
-        if (pos_ >= s_.size() || !digit(s_[pos_])) return fail(ParseError::Syntax);
+    bool number() {
+        const std::size_t start = pos;
+        const bool negative = s[pos] == '-';
+        if (negative) ++pos;
+        if (pos >= s.size() || !is_digit(s[pos])) return fail(ParseError::Syntax);
         double mantissa = 0;
         int exponent = 0;
-        if (s_[pos_] == '0') {
-            ++pos_;
+        if (s[pos] == '0') {
+            ++pos;
         } else {
-            while (pos_ < s_.size() && digit(s_[pos_])) {
-                mantissa = mantissa * 10 + (s_[pos_] - '0');
-                ++pos_;
-            }
+            while (pos < s.size() && is_digit(s[pos])) mantissa = mantissa * 10 + (s[pos++] - '0');
         }
-        if (pos_ < s_.size() && s_[pos_] == '.') {
-            ++pos_;
-            if (pos_ >= s_.size() || !digit(s_[pos_])) return fail(ParseError::Syntax);
-            while (pos_ < s_.size() && digit(s_[pos_])) {
-                mantissa = mantissa * 10 + (s_[pos_] - '0');
+        if (pos < s.size() && s[pos] == '.') {
+            ++pos;
+            if (pos >= s.size() || !is_digit(s[pos])) return fail(ParseError::Syntax);
+            while (pos < s.size() && is_digit(s[pos])) {
+                mantissa = mantissa * 10 + (s[pos++] - '0');
                 --exponent;
-                ++pos_;
             }
         }
-        if (pos_ < s_.size() && (s_[pos_] == 'e' || s_[pos_] == 'E')) {
-            ++pos_;
+        if (pos < s.size() && (s[pos] == 'e' || s[pos] == 'E')) {
+            ++pos;
             bool exp_negative = false;
-            if (pos_ < s_.size() && (s_[pos_] == '+' || s_[pos_] == '-')) {
-                exp_negative = s_[pos_] == '-';
-                ++pos_;
-            }
-            if (pos_ >= s_.size() || !digit(s_[pos_])) return fail(ParseError::Syntax);
+            if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) exp_negative = s[pos++] == '-';
+            if (pos >= s.size() || !is_digit(s[pos])) return fail(ParseError::Syntax);
             int e = 0;
-            while (pos_ < s_.size() && digit(s_[pos_])) {
-                if (e < 100000) e = e * 10 + (s_[pos_] - '0');
-                ++pos_;
+            while (pos < s.size() && is_digit(s[pos])) {
+                if (e < 100000) e = e * 10 + (s[pos] - '0');
+                ++pos;
             }
             exponent += exp_negative ? -e : e;
         }
         double v = mantissa;
         if (exponent != 0 && v != 0) v *= std::pow(10.0, exponent);
         if (!std::isfinite(v)) {
-            pos_ = start;
+            pos = start;
             return fail(ParseError::Syntax);
         }
-        out = Value::make_number(negative ? -v : v);
+        Document::Node n;
+        n.type = Type::Number;
+        n.number = negative ? -v : v;
+        n.next = static_cast<std::uint32_t>(nodes.size() + 1);
+        nodes.push_back(n);
         return true;
     }
 
-    std::string_view s_;
-    std::size_t pos_ = 0;
-    ParseError error_ = ParseError::None;
+    bool literal(std::string_view word, Type type, bool truth) {
+        if (s.substr(pos, word.size()) != word) return fail(ParseError::Syntax);
+        pos += word.size();
+        Document::Node n;
+        n.type = type;
+        n.truth = truth;
+        n.next = static_cast<std::uint32_t>(nodes.size() + 1);
+        nodes.push_back(n);
+        return true;
+    }
+
+    bool same_key(const Document::Node& a, const Document::Node& b) const {
+        const std::string_view ra = s.substr(a.begin, a.end - a.begin);
+        const std::string_view rb = s.substr(b.begin, b.end - b.begin);
+        if (!a.escaped && !b.escaped) return ra == rb;
+        return unescape(ra, a.escaped) == unescape(rb, b.escaped);
+    }
+
+    bool value(std::size_t depth) {
+        if (depth >= kMaxDepth) return fail(ParseError::TooDeep);
+        skip_ws();
+        if (pos >= s.size()) return fail(ParseError::Syntax);
+        const char c = s[pos];
+        if (c == '"') return string();
+        if (c == 'n') return literal("null", Type::Null, false);
+        if (c == 't') return literal("true", Type::Bool, true);
+        if (c == 'f') return literal("false", Type::Bool, false);
+        if (c != '[' && c != '{') return number();
+
+        const bool object = c == '{';
+        const std::size_t self = nodes.size();
+        Document::Node n;
+        n.type = object ? Type::Object : Type::Array;
+        nodes.push_back(n);
+        ++pos;
+        if (!eat(object ? '}' : ']')) {
+            do {
+                if (object) {
+                    skip_ws();
+                    if (pos >= s.size() || s[pos] != '"') return fail(ParseError::Syntax);
+                    const std::size_t key_at = pos;
+                    if (!string()) return false;
+                    const Document::Node& key = nodes.back();
+                    for (std::size_t k = self + 1; k + 1 < nodes.size(); k = nodes[k + 1].next) {
+                        if (same_key(nodes[k], key)) {
+                            pos = key_at;
+                            return fail(ParseError::DuplicateKey);
+                        }
+                    }
+                    if (!eat(':')) return fail(ParseError::Syntax);
+                }
+                if (!value(depth + 1)) return false;
+            } while (eat(','));
+            if (!eat(object ? '}' : ']')) return fail(ParseError::Syntax);
+        }
+        nodes[self].next = static_cast<std::uint32_t>(nodes.size());
+        return true;
+    }
 };
 
 }  // namespace
 
-ParseResult parse(std::string_view text, std::size_t max_bytes) {
+ParseError Document::parse(std::string_view text, std::size_t max_bytes, std::size_t* offset) {
+    text_ = text;
+    nodes_.clear();
     if (text.size() > max_bytes) {
-        ParseResult r;
-        r.error = ParseError::TooLarge;
-        r.offset = max_bytes;
-        return r;
+        if (offset != nullptr) *offset = max_bytes;
+        return ParseError::TooLarge;
     }
-    return Parser(text).run();
+    Parser p{text, nodes_};
+    if (p.value(0)) {
+        p.skip_ws();
+        if (p.pos != text.size()) p.fail(ParseError::Syntax);
+    }
+    if (p.error != ParseError::None) {
+        nodes_.clear();
+        if (offset != nullptr) *offset = p.pos;
+    }
+    return p.error;
+}
+
+std::size_t Document::first_child(std::size_t i) const { return i + 1 < nodes_[i].next ? i + 1 : kNone; }
+
+std::size_t Document::next_sibling(std::size_t container, std::size_t child) const {
+    // An object's children are key/value pairs: step over the value as well.
+    std::size_t n = nodes_[child].next;
+    if (nodes_[container].type == Type::Object) n = nodes_[n].next;
+    return n < nodes_[container].next ? n : kNone;
+}
+
+std::size_t Document::find(std::size_t obj, std::string_view key) const {
+    if (obj >= nodes_.size() || nodes_[obj].type != Type::Object) return kNone;
+    for (std::size_t k = first_child(obj); k != kNone; k = next_sibling(obj, k)) {
+        if (string_is(k, key)) return k + 1;
+    }
+    return kNone;
+}
+
+std::string Document::string(std::size_t i) const {
+    const Node& n = nodes_[i];
+    return unescape(text_.substr(n.begin, n.end - n.begin), n.escaped);
+}
+
+bool Document::string_is(std::size_t i, std::string_view s) const {
+    const Node& n = nodes_[i];
+    if (n.type != Type::String) return false;
+    if (!n.escaped) return text_.substr(n.begin, n.end - n.begin) == s;
+    return string(i) == s;
+}
+
+std::size_t Document::string_size(std::size_t i) const {
+    const Node& n = nodes_[i];
+    return n.escaped ? string(i).size() : n.end - n.begin;
 }
 
 bool valid_utf8(std::string_view s) {
@@ -412,12 +377,19 @@ Writer& Writer::end_array() {
     return *this;
 }
 
-Writer& Writer::key(std::string_view k) {
+Writer& Writer::key(const char* k) {
     string(k);
     out_ += ':';
     need_comma_ = false;
     return *this;
 }
+
+Writer& Writer::field(const char* k, std::string_view s) { return key(k).string(s); }
+Writer& Writer::field(const char* k, const char* s) { return key(k).string(s); }
+Writer& Writer::field(const char* k, std::int64_t n) { return key(k).integer(n); }
+Writer& Writer::field(const char* k, bool b) { return key(k).boolean(b); }
+Writer& Writer::object(const char* k) { return key(k).begin_object(); }
+Writer& Writer::array(const char* k) { return key(k).begin_array(); }
 
 Writer& Writer::string(std::string_view s) {
     static constexpr char kHex[] = "0123456789abcdef";

@@ -1,6 +1,5 @@
 #include "nv/phone.hpp"
 
-#include <algorithm>
 #include <cstdint>
 
 namespace nv {
@@ -172,12 +171,11 @@ std::string e164(const PhoneNumber& phone) {
     return "+86" + phone.national;
 }
 
-std::vector<Operator> operator_order(const SegmentInfo& segment, const std::vector<Operator>& enabled) {
-    std::vector<Operator> order;
-    auto is_enabled = [&](Operator op) { return std::find(enabled.begin(), enabled.end(), op) != enabled.end(); };
-    if (segment.network && is_enabled(*segment.network)) order.push_back(*segment.network);
+OperatorList operator_order(const SegmentInfo& segment, const OperatorList& enabled) {
+    OperatorList order;
+    if (segment.network && enabled.contains(*segment.network)) order.push_back(*segment.network);
     for (const Operator op : kOperators) {
-        if (is_enabled(op) && std::find(order.begin(), order.end(), op) == order.end()) order.push_back(op);
+        if (enabled.contains(op) && !order.contains(op)) order.push_back(op);
     }
     return order;
 }

@@ -11,12 +11,17 @@
 #include <optional>
 #include <string_view>
 
+#include "nv/fixed_list.hpp"
+
 namespace nv {
 
 enum class Operator : std::uint8_t { CM, CU, CT };
 inline constexpr std::array<Operator, 3> kOperators{Operator::CM, Operator::CU, Operator::CT};
 
 enum class Carrier : std::uint8_t { CM, CU, CT, CBN, MVNO, Unknown };
+
+// An ordered list of gateways, at most three.
+using OperatorList = FixedList<Operator, 3>;
 
 enum class LineKind : std::uint8_t {
     Mobile,    // an ordinary voice + data subscription

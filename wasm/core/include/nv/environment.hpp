@@ -15,8 +15,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
+#include "nv/fixed_list.hpp"
 #include "nv/reasons.hpp"
 
 namespace nv {
@@ -77,9 +77,11 @@ struct NetworkView {
     std::string effective_type;         // from NetInfo, when exposed
 };
 
+using ReasonList = FixedList<Reason, 12>;
+
 struct Environment {
     Verdict verdict = Verdict::Unknown;
-    std::vector<Reason> reasons;  // blocking reasons first, then warnings; empty when supported without caveats
+    ReasonList reasons;  // blocking reasons first, then warnings; empty when supported without caveats
     Advice advice = Advice::Proceed;
     NetworkView network;
     ClientInfo client;

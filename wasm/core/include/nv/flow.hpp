@@ -29,8 +29,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <vector>
 
 #include "nv/carrier.hpp"
 #include "nv/environment.hpp"
@@ -48,11 +46,15 @@ struct FlowConfig {
     std::int64_t env_timeout_ms = 2'000;       // waiting for the driver's environment signals
     std::int64_t same_number_interval_ms = 30'000;
     std::array<std::int64_t, 3> token_ttl_ms{120'000, 600'000, 60'000};  // CM, CU, CT
-    std::vector<Operator> operators{Operator::CM, Operator::CU, Operator::CT};  // gateways enabled for the app
-    int unused_token_limit = 30;
+    OperatorList operators{Operator::CM, Operator::CU, Operator::CT};  // gateways enabled for the app
+    int unused_token_limit = 30;               // at most kUnusedTokenMemory
     std::int64_t unused_token_window_ms = 600'000;
     int max_refetches = 1;                     // after the server reports an expired or used token
 };
+
+inline constexpr std::size_t kUsedTokenMemory = 64;    // submitted tokens remembered (as hashes) to refuse replays
+inline constexpr std::size_t kCooldownMemory = 32;     // numbers whose same-number interval is tracked
+inline constexpr std::size_t kUnusedTokenMemory = 64;  // discarded-token times kept for the unused-token limit
 
 // The name of the first invalid setting, or an empty view when the configuration is usable.
 std::string_view validate(const FlowConfig& config);
@@ -72,17 +74,25 @@ enum class FlowState : std::uint8_t {
 
 std::string_view flow_state_id(FlowState s);
 
+enum class ReplyResult : std::uint8_t { None, Consistent, Inconsistent, Unknown, Other };
+enum class RiskDecision : std::uint8_t { None, Allow, Review, StepUp, Deny };
+
+ReplyResult reply_result_from_id(std::string_view id);     // "consistent", ...; Other when unrecognised
+RiskDecision risk_decision_from_id(std::string_view id);   // "allow", "review", "step_up", "deny"; None otherwise
+std::string_view risk_decision_id(RiskDecision d);
+
 // The companion server's reply to POST /api/v1/verify, as far as the flow needs it.
 struct VerifyReply {
     int status = 0;                  // HTTP status
     bool body_ok = false;            // the body was a JSON object
     std::optional<bool> verified;
-    std::string result;              // consistent | inconsistent | unknown
-    std::optional<int> upstream_code;  // the vendor's code (9000, 9001, ...)
-    std::string error_code;          // error.code of an error body (a Reason id)
+    ReplyResult result = ReplyResult::None;
+    int upstream_code = -1;          // the vendor's code (9000, 9001, ...); -1 when absent
+    bool has_error = false;          // an error body: {"error": {"code", ...}}
+    Reason error = Reason::SERVER_ERROR;  // its code; SERVER_ERROR when the code is not a known reason
     std::optional<std::int64_t> retry_after_sec;
     std::optional<int> risk_score;
-    std::string risk_decision;       // allow | review | step_up | deny
+    RiskDecision risk_decision = RiskDecision::None;
 };
 
 enum class EventType : std::uint8_t {
@@ -120,8 +130,8 @@ struct Command {
     Operator op = Operator::CM;    // GetToken, Verify
     std::int64_t timeout_ms = 0;   // GetToken, Verify
     std::int64_t at = 0;           // Wake
-    std::string phone;             // Verify
-    std::string token;             // Verify
+    std::string_view phone;        // Verify; points into the Flow, valid until its next handle()
+    std::string_view token;        // Verify; likewise
 };
 
 enum class Outcome : std::uint8_t { Verified, NotVerified, Fallback, Cancelled };
@@ -136,7 +146,7 @@ struct Ending {
     std::string code;                  // the vendor / SDK / carrier code behind the reason, if any
     std::optional<std::int64_t> retry_after_ms;
     std::optional<int> risk_score;
-    std::string risk_decision;
+    RiskDecision risk_decision = RiskDecision::None;
     std::int64_t elapsed_ms = 0;       // since `start`
 };
 
@@ -149,8 +159,8 @@ struct Rejection {
 struct FlowOutput {
     Reason error = Reason::OK;        // misuse (time going backwards, start while busy): nothing changed
     FlowState state = FlowState::Idle;
-    std::vector<FlowState> path;      // states entered during this step, in order (for a timeline)
-    std::vector<Command> commands;
+    FixedList<FlowState, 8> path;     // states entered during this step, in order (for a timeline)
+    FixedList<Command, 6> commands;
     std::optional<Ending> ending;
     std::optional<Rejection> rejected;
     bool ignored = false;             // a reply nobody waits for any more
@@ -177,14 +187,14 @@ private:
         std::int64_t started = 0;
         std::int64_t deadline = 0;
     };
-    struct Token {
-        std::string value;
-        Operator op = Operator::CM;
-        std::int64_t expires_at = 0;
+    struct Cooldown {
+        std::array<char, 11> number{};
+        std::int64_t until = 0;
     };
 
     void enter(FlowOutput& out, FlowState s);
-    void end(FlowOutput& out, std::int64_t now, Ending ending);
+    void command(FlowOutput& out, CommandType type, std::uint32_t id);
+    void end(FlowOutput& out, std::int64_t now, Outcome outcome, Reason reason);
     void wake(FlowOutput& out, std::int64_t at);
     [[nodiscard]] bool active() const;
 
@@ -194,21 +204,23 @@ private:
     void on_token(const Event& e, FlowOutput& out);
     void on_token_error(const Event& e, FlowOutput& out);
     void on_verify_result(const Event& e, FlowOutput& out);
-    void on_verify_failed(const Event& e, FlowOutput& out);
-    void on_tick(const Event& e, FlowOutput& out);
-    void on_cancel(const Event& e, FlowOutput& out);
+    void on_verify_failed(std::int64_t now, bool timeout, FlowOutput& out);
+    void on_tick(std::int64_t now, FlowOutput& out);
+    void on_cancel(std::int64_t now, FlowOutput& out);
 
+    // Checks shared by start and prefetch; false (with out.rejected) when refused.
+    bool admit(const Event& e, FlowOutput& out, PhoneNumber& phone);
     void environment_ready(const Environment& env, std::int64_t now, FlowOutput& out);
     void fetch_next(std::int64_t now, FlowOutput& out);
-    void carrier_failed(Reason reason, std::string code, std::int64_t now, FlowOutput& out);
-    void submit(Token token, std::int64_t now, FlowOutput& out);
-    void refetch_or_end(Reason reason, std::string code, Operator op, std::int64_t now, FlowOutput& out);
+    void request_token(Operator op, std::int64_t now, std::int64_t timeout, FlowOutput& out);
+    void carrier_failed(Reason reason, std::string_view code, std::int64_t now, FlowOutput& out);
+    void submit(std::string token, Operator op, std::int64_t now, FlowOutput& out);
+    void refetch_or_end(Reason reason, Operator op, std::int64_t now, FlowOutput& out);
     void drop_cached_token(std::int64_t now);
 
     [[nodiscard]] int unused_tokens_in_window(std::int64_t now) const;
     void note_unused_token(std::int64_t now);
     [[nodiscard]] bool token_was_used(std::string_view token) const;
-    void remember_used_token(std::string token);
     void start_cooldown(std::int64_t until);
 
     FlowConfig cfg_;
@@ -217,25 +229,34 @@ private:
     std::uint32_t next_id_ = 1;
 
     // The current attempt.
-    std::string phone_;
-    std::vector<Operator> order_;
+    std::string phone_;           // national digits
+    OperatorList order_;
     std::size_t next_op_ = 0;
     std::int64_t attempt_start_ = 0;
     std::int64_t budget_end_ = 0;
     std::int64_t env_deadline_ = 0;
     int refetches_ = 0;
-    bool budget_ran_out_ = false;
-    std::vector<Reason> failures_;
+    int failures_ = 0;            // carriers that failed in this attempt
+    bool only_mismatch_ = true;   // ... all with a "not my subscriber" code
+    Reason last_failure_ = Reason::TOKEN_FAILED;
     std::string last_code_;
-    std::optional<Pending> token_req_;
-    std::optional<Pending> verify_req_;
+    Pending token_req_;           // id 0: none
+    Pending verify_req_;          // id 0: none
+    std::string submitted_;       // the token of the verify command in flight
+    Ending ending_;               // the ending being built
 
-    std::optional<Token> cached_;  // a prefetched token
+    // A prefetched token.
+    std::string cached_;
+    Operator cached_op_ = Operator::CM;
+    std::int64_t cached_expires_ = 0;
 
-    // Memory across attempts, bounded.
-    std::vector<std::string> used_tokens_;
-    std::vector<std::pair<std::string, std::int64_t>> cooldowns_;  // national number -> may verify again at
-    std::vector<std::int64_t> unused_tokens_;                      // when tokens were discarded unused
+    // Memory across attempts, fixed in size: rings overwrite their oldest entry.
+    std::array<std::uint64_t, kUsedTokenMemory> used_{};  // FNV-1a hashes of submitted tokens
+    std::size_t used_next_ = 0;
+    std::array<Cooldown, kCooldownMemory> cooldowns_{};
+    std::array<std::int64_t, kUnusedTokenMemory> unused_{};  // when tokens were discarded unused
+    std::size_t unused_count_ = 0;
+    std::size_t unused_next_ = 0;
 };
 
 }  // namespace nv

@@ -8,7 +8,6 @@
 
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "nv/carrier.hpp"
 #include "nv/reasons.hpp"
@@ -35,6 +34,6 @@ std::string e164(const PhoneNumber& phone);
 
 // The gateways to ask, in order: the segment's host network first, then the others in CM, CU, CT order (ported
 // numbers keep their segment). Only operators in `enabled` are returned.
-std::vector<Operator> operator_order(const SegmentInfo& segment, const std::vector<Operator>& enabled);
+OperatorList operator_order(const SegmentInfo& segment, const OperatorList& enabled);
 
 }  // namespace nv
