@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 
-import { loadCore, Core } from '../../web/src/loader.js';
+import { loadCore, instantiate, Core } from '../../web/src/loader.js';
 
 const core = await loadCore();
 
@@ -14,9 +14,15 @@ test('loads once: later calls share the instance', async () => {
 
 test('loads from explicit bytes (the same artefact a browser fetches)', async () => {
   const bytes = await readFile(new URL('../../web/dist/nv-core.wasm', import.meta.url));
-  const { default: createNvCore } = await import('../../web/dist/nv-core.mjs');
-  const other = new Core(await createNvCore({ wasmBinary: bytes }));
+  const other = await instantiate({ wasmBinary: bytes });
+  assert.notEqual(other, core);
   assert.equal(other.phone('13800138000').masked, '138****8000');
+});
+
+test('the module imports nothing a host would have to emulate', async () => {
+  const bytes = await readFile(new URL('../../web/dist/nv-core.wasm', import.meta.url));
+  const imports = WebAssembly.Module.imports(new WebAssembly.Module(bytes)).map((i) => `${i.module}.${i.name}`);
+  assert.deepEqual(imports.sort(), ['env.emscripten_notify_memory_growth', 'wasi_snapshot_preview1.proc_exit']);
 });
 
 test('phone, environment, describe and info answer plain objects', () => {
@@ -79,7 +85,7 @@ test('bad input to every export: a clear error, never a trap', () => {
   assert.equal(flow.step({ type: 'tick', now: -1 }).error.code, 'BAD_TIME');
   assert.equal(flow.step({ type: 'tick', now: Number.MAX_VALUE }).error.code, 'BAD_TIME');
   assert.equal(flow.step({ type: 'tick', now: NaN }).error.code, 'BAD_ARGUMENT'); // JSON.stringify(NaN) is null
-  assert.equal(core.json('phone', { input: 1n }).error.code, 'BAD_ARGUMENT'); // not serialisable
+  assert.equal(core.json('phone', { input: 1n }).error.code, 'BAD_JSON'); // not serialisable
   flow.destroy();
 });
 
@@ -87,8 +93,17 @@ test('the module is still healthy after all of that', () => {
   assert.equal(core.phone('13800138000').masked, '138****8000');
 });
 
+test('the memory grows when it must, and the module keeps working', () => {
+  const before = core.exports.memory.buffer.byteLength;
+  const big = new Uint8Array(1 << 20).fill(0x20); // 1 MiB of spaces: bigger than the initial heap
+  const answer = JSON.parse(core.raw('phone', big));
+  assert.equal(answer.error.code, 'INPUT_TOO_LARGE');
+  assert.ok(core.exports.memory.buffer.byteLength > before, 'memory grew');
+  assert.equal(core.phone('13800138000').masked, '138****8000');
+});
+
 test('no memory is leaked across many calls', () => {
-  const heap = () => core.module.HEAPU8.length;
+  const heap = () => core.exports.memory.buffer.byteLength;
   // Warm up so that any one-time growth happens first.
   for (let i = 0; i < 200; i++) core.phone('13800138000');
   const before = heap();
@@ -100,4 +115,17 @@ test('no memory is leaked across many calls', () => {
     f.destroy();
   }
   assert.equal(heap(), before, 'the heap did not grow');
+});
+
+test("a module that traps answers CORE_FAILED from then on, in the caller's locale", async () => {
+  const fresh = await instantiate();
+  const real = fresh.exports;
+  fresh.exports = { ...real, nv_phone() { throw new WebAssembly.RuntimeError('unreachable'); } };
+  const first = fresh.phone('13800138000', 'en');
+  assert.equal(first.ok, false);
+  assert.equal(first.error.code, 'CORE_FAILED');
+  assert.match(first.error.message, /reload/);
+  const later = fresh.environment({});
+  assert.equal(later.error.code, 'CORE_FAILED');
+  assert.match(later.error.message, /刷新/);
 });

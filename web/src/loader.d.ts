@@ -8,10 +8,10 @@ export interface CoreError {
 export type Answer<T> = ({ ok: true } & T) | CoreError;
 
 export interface LoadOptions {
-  /** The module's bytes, when the host cannot fetch `nv-core.wasm` next to the glue. */
+  /** Where to fetch `nv-core.wasm` (default: next to this module). */
+  wasmUrl?: string | URL;
+  /** The module's bytes, when the host fetches them itself. */
   wasmBinary?: ArrayBuffer | Uint8Array;
-  /** Where to fetch a file the glue asks for (`nv-core.wasm`), e.g. from a CDN path. */
-  locateFile?: (name: string) => string;
 }
 
 export type Verdict = 'supported' | 'unsupported' | 'unknown';
@@ -142,4 +142,7 @@ export declare class Core {
       input: string | Uint8Array, flow?: number): string;
 }
 
+/** Loads the core once per page (or process); later calls return the same promise. */
 export declare function loadCore(options?: LoadOptions): Promise<Core>;
+/** A core of its own (tests, or two independent cores). */
+export declare function instantiate(options?: LoadOptions): Promise<Core>;

@@ -1,29 +1,23 @@
 // Loads the core's WebAssembly module and exposes its functions with plain JS values.
 //
-// One artefact for every host: dist/nv-core.mjs is Emscripten's ES-module glue built for the web, and
-// dist/nv-core.wasm the module. Browsers fetch the .wasm next to the glue; in Node the loader reads the file and
-// hands it over as `wasmBinary`. This is the only file that touches the wasm heap. Every function returns the
-// core's answer as an object: {ok: true, ...} or {ok: false, error: {code, message, field?}}; nothing throws for
-// bad input.
-import createNvCore from '../dist/nv-core.mjs';
+// One artefact for every host: dist/nv-core.wasm is a standalone module (no Emscripten JS glue, two trivial
+// imports). Browsers fetch it next to this file (or from `wasmUrl`) and compile it while it streams; Node reads
+// the file. This is the only file that touches the wasm heap. Every function returns the core's answer as an
+// object, {ok: true, ...} or {ok: false, error: {code, message, field?}}; nothing throws for bad input.
 
 const MAX_INPUT_BYTES = 1 << 20; // bigger inputs are refused before they are copied into the heap
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
 const isNode = typeof process === 'object' && !!(process.versions && process.versions.node);
+const defaultUrl = () => new URL('../dist/nv-core.wasm', import.meta.url);
 
-async function readWasmInNode() {
-  const fs = 'node:fs/promises'; // a computed specifier keeps bundlers for the web from following it
-  const { readFile } = await import(/* webpackIgnore: true */ fs);
-  return readFile(new URL('../dist/nv-core.wasm', import.meta.url));
-}
+class Abort extends Error {}
 
 let shared;
 
 /**
  * Loads the core once per page (or process); later calls return the same promise.
- * @param {{wasmBinary?: ArrayBuffer|Uint8Array, locateFile?: (name: string) => string}} [options]
+ * @param {{wasmUrl?: string|URL, wasmBinary?: ArrayBuffer|Uint8Array}} [options]
  */
 export function loadCore(options = {}) {
   if (!shared) {
@@ -35,25 +29,51 @@ export function loadCore(options = {}) {
   return shared;
 }
 
-async function instantiate(options) {
-  const settings = {};
-  if (options.locateFile) settings.locateFile = options.locateFile;
-  if (options.wasmBinary) settings.wasmBinary = options.wasmBinary;
-  else if (isNode) settings.wasmBinary = await readWasmInNode();
-  return new Core(await createNvCore(settings));
+/** Instantiates a module of its own (tests, or a page that needs two independent cores). */
+export async function instantiate(options = {}) {
+  const imports = {
+    env: { emscripten_notify_memory_growth() {} }, // views are re-created on demand (Core.heap)
+    wasi_snapshot_preview1: {
+      proc_exit(code) {
+        throw new Abort(`nv-core aborted (${code})`);
+      },
+    },
+  };
+  let source = options.wasmBinary;
+  const url = options.wasmUrl ?? defaultUrl();
+  if (!source && isNode) {
+    const fs = 'node:fs/promises'; // a computed specifier keeps bundlers for the web from following it
+    source = await (await import(/* webpackIgnore: true */ fs)).readFile(url);
+  }
+  let result;
+  if (source) {
+    result = await WebAssembly.instantiate(source, imports);
+  } else {
+    const response = fetch(url);
+    try {
+      result = await WebAssembly.instantiateStreaming(response, imports);
+    } catch (err) {
+      // Served without `Content-Type: application/wasm`: compile from the bytes instead.
+      if (!(err instanceof TypeError)) throw err;
+      result = await WebAssembly.instantiate(await (await fetch(url)).arrayBuffer(), imports);
+    }
+  }
+  const exports = result.instance.exports;
+  exports._initialize();
+  return new Core(exports);
 }
 
 export class Core {
-  constructor(module) {
-    this.module = module;
-    this.fns = {
-      info: module._nv_info,
-      phone: module._nv_phone,
-      environment: module._nv_environment,
-      describe: module._nv_describe,
-      flow_create: module._nv_flow_create,
-      flow_step: module._nv_flow_step,
-    };
+  constructor(exports) {
+    this.exports = exports;
+    this.broken = false;
+    this.view = new Uint8Array(0);
+    // Messages for the errors found before the core is called, in both locales, from the core's own table.
+    this.ownErrors = {};
+    for (const code of ['INPUT_TOO_LARGE', 'OUT_OF_MEMORY', 'CORE_FAILED']) {
+      const d = this.describe({ reason: code });
+      this.ownErrors[code] = d.ok ? d.code.messages : { 'zh-CN': code, en: code };
+    }
   }
 
   /** Carriers (branding, agreement, token TTL), flow defaults and the version. */
@@ -76,75 +96,89 @@ export class Core {
     return this.json('describe', query);
   }
 
-  /** A token flow; answers {ok, flow} on failure to create. */
+  /** A token flow, or the error answer when the configuration is refused. */
   createFlow(config = {}) {
     const created = this.json('flow_create', config);
-    return created.ok ? new Flow(this, created.flow, created.config) : created;
+    return created.ok ? new Flow(this, created.flow, created.config, config.locale) : created;
   }
 
-  json(fn, value, flow) {
+  json(fn, value, flow, locale) {
     let text;
     try {
       text = JSON.stringify(value === undefined ? null : value);
     } catch {
-      return this.error('BAD_ARGUMENT'); // cyclic objects, BigInt
+      text = '"not serialisable"'; // cyclic objects, BigInt: the core answers BAD_JSON
     }
-    return JSON.parse(this.raw(fn, text, flow));
+    return JSON.parse(this.raw(fn, text, flow, locale ?? (value && value.locale)));
   }
 
   /**
    * Calls an export with a string or raw bytes and returns the answer's JSON text. Bytes reach the core
    * unchanged, so invalid UTF-8 can be tested; strings are encoded as UTF-8.
    */
-  raw(fn, input, flow) {
-    const f = this.fns[fn];
-    if (!f && fn !== 'flow_destroy') throw new TypeError(`unknown core function: ${fn}`);
-    const m = this.module;
-    if (fn === 'flow_destroy') return this.take(m._nv_flow_destroy(flow | 0));
-    const bytes = typeof input === 'string' ? encoder.encode(input) : input;
-    if (!(bytes instanceof Uint8Array)) throw new TypeError('input must be a string or a Uint8Array');
-    if (bytes.length > MAX_INPUT_BYTES) return JSON.stringify(this.error('INPUT_TOO_LARGE'));
-    const ptr = m._nv_alloc(bytes.length);
-    if (!ptr) return JSON.stringify(this.error('OUT_OF_MEMORY'));
-    m.HEAPU8.set(bytes, ptr); // read HEAPU8 after the allocation: growing memory replaces the view
+  raw(fn, input, flow, locale) {
+    const f = this.exports[`nv_${fn}`];
+    if (typeof f !== 'function') throw new TypeError(`unknown core function: ${fn}`);
+    if (this.broken) return this.ownError('CORE_FAILED', locale);
+    const x = this.exports;
     try {
-      return this.take(fn === 'flow_step' ? f(flow | 0, ptr, bytes.length) : f(ptr, bytes.length));
-    } finally {
-      m._nv_free(ptr);
+      if (fn === 'flow_destroy') return this.take(f(flow | 0), locale);
+      const bytes = typeof input === 'string' ? encoder.encode(input) : input;
+      if (!(bytes instanceof Uint8Array)) throw new TypeError('input must be a string or a Uint8Array');
+      if (bytes.length > MAX_INPUT_BYTES) return this.ownError('INPUT_TOO_LARGE', locale);
+      const ptr = x.nv_alloc(bytes.length);
+      if (!ptr) return this.ownError('OUT_OF_MEMORY', locale);
+      this.heap().set(bytes, ptr);
+      try {
+        return this.take(fn === 'flow_step' ? f(flow | 0, ptr, bytes.length) : f(ptr, bytes.length), locale);
+      } finally {
+        x.nv_free(ptr);
+      }
+    } catch (err) {
+      if (err instanceof TypeError) throw err; // misuse of this API, not bad input
+      // A trap or an abort leaves the module's memory in an unknown state: stop using it.
+      this.broken = true;
+      return this.ownError('CORE_FAILED', locale);
     }
   }
 
-  take(ptr) {
-    if (!ptr) return JSON.stringify(this.error('OUT_OF_MEMORY'));
-    const heap = this.module.HEAPU8;
-    const end = heap.indexOf(0, ptr);
-    const text = decoder.decode(heap.subarray(ptr, end));
-    this.module._nv_free(ptr);
+  // The current view of the module's memory (growing the memory detaches the previous one).
+  heap() {
+    const buffer = this.exports.memory.buffer;
+    if (this.view.buffer !== buffer) this.view = new Uint8Array(buffer);
+    return this.view;
+  }
+
+  take(ptr, locale) {
+    if (!ptr) return this.ownError('OUT_OF_MEMORY', locale);
+    const heap = this.heap();
+    const text = decoder.decode(heap.subarray(ptr, heap.indexOf(0, ptr)));
+    this.exports.nv_free(ptr);
     return text;
   }
 
-  // Errors found before the core is called still carry the core's own messages.
-  error(code) {
-    const d = this.describe({ reason: code });
-    const message = d.ok ? d.code.messages['zh-CN'] : code;
-    return { ok: false, error: { code, message } };
+  ownError(code, locale) {
+    const messages = this.ownErrors ? this.ownErrors[code] : null;
+    const message = messages ? messages[locale === 'en' ? 'en' : 'zh-CN'] : code;
+    return JSON.stringify({ ok: false, error: { code, message } });
   }
 }
 
 export class Flow {
-  constructor(core, handle, config) {
+  constructor(core, handle, config, locale) {
     this.core = core;
     this.handle = handle;
     this.config = config;
+    this.locale = locale;
   }
 
   /** Feeds one event ({type, now, ...}) and returns {ok, state, path, commands, ending?, ...}. */
   step(event) {
-    return this.core.json('flow_step', event, this.handle);
+    return this.core.json('flow_step', event, this.handle, this.locale);
   }
 
   /** Frees the flow inside the module. */
   destroy() {
-    return JSON.parse(this.core.raw('flow_destroy', '', this.handle));
+    return JSON.parse(this.core.raw('flow_destroy', '', this.handle, this.locale));
   }
 }

@@ -5,7 +5,54 @@
 namespace nv {
 namespace {
 
-bool has(std::string_view haystack, std::string_view needle) { return haystack.find(needle) != std::string_view::npos; }
+// Lookups are tables, not chains of comparisons: every literal compared at its own call site costs the wasm
+// module a length computation and a call (docs/wasm-size.md).
+struct Rule {
+    const char* needle;
+    const char* value;
+};
+
+[[gnu::noinline]] bool has(std::string_view haystack, const char* needle) {
+    return haystack.find(needle) != std::string_view::npos;
+}
+
+// The value of the first rule whose needle occurs in `haystack` (or equals it, when `exact`); nullptr if none.
+[[gnu::noinline]] const char* first_match(std::string_view haystack, const Rule* rules, std::size_t n, bool exact) {
+    for (std::size_t i = 0; i < n; ++i) {
+        if (exact ? haystack == rules[i].needle : has(haystack, rules[i].needle)) return rules[i].value;
+    }
+    return nullptr;
+}
+
+template <std::size_t N>
+const char* first_match(std::string_view haystack, const Rule (&rules)[N], bool exact = false) {
+    return first_match(haystack, rules, N, exact);
+}
+
+constexpr Rule kPlatforms[] = {  // navigator.userAgentData.platform
+    {"Android", "android"}, {"iOS", "ios"},       {"HarmonyOS", "harmonyos"}, {"OpenHarmony", "harmonyos"},
+    {"Windows", "windows"}, {"macOS", "macos"},   {"Chrome OS", "chromeos"},  {"ChromeOS", "chromeos"},
+    {"Linux", "linux"},
+};
+constexpr Rule kUserAgentOs[] = {  // order matters: HarmonyOS before Android, phones before desktops
+    {"HarmonyOS", "harmonyos"}, {"OpenHarmony", "harmonyos"}, {"Android", "android"}, {"iPhone", "ios"},
+    {"iPad", "ios"},            {"iPod", "ios"},              {"Macintosh", "macos"}, {"Windows", "windows"},
+    {"CrOS", "chromeos"},       {"Linux", "linux"},           {"X11", "linux"},
+};
+constexpr Rule kApps[] = {  // wxwork before MicroMessenger: WeCom's UA carries both
+    {"wxwork", "wecom"},   {"MicroMessenger", "wechat"}, {"AlipayClient", "alipay"}, {"DingTalk", "dingtalk"},
+    {"Weibo", "weibo"},    {" QQ/", "qq"},               {"UCBrowser", "uc"},        {"UCWEB", "uc"},
+    {"baiduboxapp", "baidu"},
+};
+constexpr const char* kMobileOs[] = {"android", "ios", "harmonyos"};
+constexpr const char* kDesktopOs[] = {"windows", "macos", "linux", "chromeos"};
+
+bool one_of(std::string_view v, const char* const* list, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) {
+        if (v == list[i]) return true;
+    }
+    return false;
+}
 
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -30,9 +77,9 @@ std::string_view ua_net_type(std::string_view ua) {
 }
 
 struct AdviceRow {
-    std::string_view id;
-    std::string_view zh;
-    std::string_view en;
+    const char* id;
+    const char* zh;
+    const char* en;
 };
 
 constexpr AdviceRow kAdvice[] = {
@@ -43,21 +90,24 @@ constexpr AdviceRow kAdvice[] = {
     {"use_sms", "请使用短信验证码完成验证。", "Please verify with an SMS code instead."},
 };
 
-// The order in which blocking reasons are reported; the first decides the advice.
-constexpr Reason kBlockingOrder[] = {Reason::MINI_PROGRAM, Reason::DESKTOP, Reason::OFFLINE,
-                                     Reason::WIFI_ON,      Reason::NOT_CELLULAR, Reason::VPN_ON};
+// The order in which blocking reasons are reported, and the advice each one gives; the first decides.
+struct Blocking {
+    Reason reason;
+    Advice advice;
+};
+constexpr Blocking kBlocking[] = {
+    {Reason::MINI_PROGRAM, Advice::UseSms}, {Reason::DESKTOP, Advice::UseSms},
+    {Reason::OFFLINE, Advice::TurnOnMobileData}, {Reason::WIFI_ON, Advice::TurnOffWifi},
+    {Reason::NOT_CELLULAR, Advice::TurnOnMobileData}, {Reason::VPN_ON, Advice::TurnOffVpn},
+};
 
-Advice advice_for(Reason r) {
-    switch (r) {
-        case Reason::MINI_PROGRAM:
-        case Reason::DESKTOP: return Advice::UseSms;
-        case Reason::OFFLINE:
-        case Reason::NOT_CELLULAR: return Advice::TurnOnMobileData;
-        case Reason::WIFI_ON: return Advice::TurnOffWifi;
-        case Reason::VPN_ON: return Advice::TurnOffVpn;
-        default: return Advice::Proceed;
-    }
-}
+// What the network view reports, most decisive last: offline > Wi-Fi > another link > cellular > unknown.
+enum class View : std::uint8_t { None, Unknown, Cellular, Ethernet, Other, Wifi, CellularWifi, Offline };
+constexpr const char* kViewIds[] = {"unknown", "unknown", "cellular", "ethernet", "other", "wifi", "cellular+wifi", "offline"};
+constexpr int kViewRank[] = {0, 1, 2, 3, 3, 4, 4, 5};
+
+enum class Source : std::uint8_t { None, Sandbox, Bridge, NetInfo, UserAgent, Browser };
+constexpr const char* kSourceIds[] = {"none", "sandbox", "bridge", "netinfo", "user-agent", "browser"};
 
 // What the network looks like from all sources together.
 struct Observed {
@@ -68,61 +118,42 @@ struct Observed {
     bool unknown_type = false;  // a source answered, but with "unknown"/"other"/"mixed"
     bool vpn = false;
     bool slow = false;
-    std::string_view type;      // what the view reports
-    std::string_view source;
+    View view = View::None;
+    Source source = Source::None;
+
+    void note(View v, Source s) {
+        wifi = wifi || v == View::Wifi || v == View::CellularWifi;
+        cellular = cellular || v == View::Cellular || v == View::CellularWifi;
+        offline = offline || v == View::Offline;
+        not_cellular = not_cellular || v == View::Ethernet || v == View::Other;
+        unknown_type = unknown_type || v == View::Unknown;
+        if (kViewRank[static_cast<int>(v)] > kViewRank[static_cast<int>(view)]) {
+            view = v;
+            source = s;
+        }
+    }
 };
 
-void note(Observed& o, std::string_view type, std::string_view source) {
-    // Keep the most decisive observation for the view: offline > wifi > other link > cellular > unknown.
-    auto rank = [](std::string_view t) {
-        if (t == "offline") return 5;
-        if (t == "cellular+wifi") return 4;
-        if (t == "wifi") return 4;
-        if (t == "ethernet" || t == "other") return 3;
-        if (t == "cellular") return 2;
-        return t.empty() ? 0 : 1;
-    };
-    if (rank(type) > rank(o.type)) {
-        o.type = type;
-        o.source = source;
-    }
-}
+constexpr View kReportViews[] = {View::Cellular, View::Wifi, View::CellularWifi, View::Offline, View::Unknown};
 
-void observe_report(Observed& o, const NetworkReport& r, std::string_view source) {
-    switch (r.network) {
-        case NetworkState::Cellular: o.cellular = true; break;
-        case NetworkState::Wifi: o.wifi = true; break;
-        case NetworkState::CellularWifi:
-            o.wifi = true;
-            o.cellular = true;
-            break;
-        case NetworkState::Offline: o.offline = true; break;
-        case NetworkState::Unknown: o.unknown_type = true; break;
-    }
+void observe_report(Observed& o, const NetworkReport& r, Source source) {
+    o.note(kReportViews[static_cast<int>(r.network)], source);
     o.vpn = o.vpn || r.vpn;
-    note(o, network_state_id(r.network), source);
 }
 
 void observe_netinfo(Observed& o, const NetInfo& c) {
-    const std::string_view t = c.type;
-    if (t == "cellular") {
-        o.cellular = true;
-        note(o, "cellular", "netinfo");
-    } else if (t == "wifi") {
-        o.wifi = true;
-        note(o, "wifi", "netinfo");
-    } else if (t == "none") {
-        o.offline = true;
-        note(o, "offline", "netinfo");
-    } else if (t == "ethernet") {
-        o.not_cellular = true;
-        note(o, "ethernet", "netinfo");
-    } else if (t == "bluetooth" || t == "wimax") {
-        o.not_cellular = true;
-        note(o, "other", "netinfo");
-    } else if (!t.empty()) {
-        o.unknown_type = true;  // "unknown", "other", "mixed"
-        note(o, "unknown", "netinfo");
+    struct Row {
+        const char* type;
+        View view;
+    };
+    static constexpr Row kTypes[] = {{"cellular", View::Cellular}, {"wifi", View::Wifi},     {"none", View::Offline},
+                                     {"ethernet", View::Ethernet}, {"bluetooth", View::Other}, {"wimax", View::Other}};
+    if (!c.type.empty()) {
+        View v = View::Unknown;  // "unknown", "other", "mixed"
+        for (const auto& row : kTypes) {
+            if (c.type == row.type) v = row.view;
+        }
+        o.note(v, Source::NetInfo);
     }
     if (c.effective_type == "slow-2g" || c.effective_type == "2g") o.slow = true;
 }
@@ -130,17 +161,14 @@ void observe_netinfo(Observed& o, const NetInfo& c) {
 void observe_user_agent(Observed& o, std::string_view ua) {
     const std::string_view net = ua_net_type(ua);
     if (net.empty()) return;
+    const bool generation = net.size() == 2 && net[0] >= '2' && net[0] <= '5' && (net[1] == 'G' || net[1] == 'g');
     if (has_nocase(net, "wifi")) {
-        o.wifi = true;
-        note(o, "wifi", "user-agent");
-    } else if (net == "2G" || net == "3G" || net == "4G" || net == "5G" || net == "2g" || net == "3g" ||
-               net == "4g" || net == "5g") {
-        o.cellular = true;
-        if (net[0] == '2') o.slow = true;
-        note(o, "cellular", "user-agent");
+        o.note(View::Wifi, Source::UserAgent);
+    } else if (generation) {
+        o.slow = o.slow || net[0] == '2';
+        o.note(View::Cellular, Source::UserAgent);
     } else {
-        o.unknown_type = true;
-        note(o, "unknown", "user-agent");
+        o.note(View::Unknown, Source::UserAgent);
     }
 }
 
@@ -182,74 +210,33 @@ std::string_view advice_message(Advice a, Locale locale) {
 }
 
 bool reason_blocks(Reason r) {
-    return std::find(std::begin(kBlockingOrder), std::end(kBlockingOrder), r) != std::end(kBlockingOrder);
+    for (const auto& b : kBlocking) {
+        if (b.reason == r) return true;
+    }
+    return false;
 }
 
 ClientInfo classify_client(const EnvSignals& s) {
     ClientInfo c;
     const std::string_view ua = s.user_agent;
-    const std::string_view platform = s.ua_platform;
 
     // Client hints are more trustworthy than the UA string ("request desktop site" rewrites the UA only).
-    if (platform == "Android") {
-        c.os = "android";
-    } else if (platform == "iOS") {
-        c.os = "ios";
-    } else if (platform == "HarmonyOS" || platform == "OpenHarmony") {
-        c.os = "harmonyos";
-    } else if (platform == "Windows") {
-        c.os = "windows";
-    } else if (platform == "macOS") {
-        c.os = "macos";
-    } else if (platform == "Chrome OS" || platform == "ChromeOS") {
-        c.os = "chromeos";
-    } else if (platform == "Linux") {
-        c.os = "linux";
-    } else if (has(ua, "HarmonyOS") || has(ua, "OpenHarmony")) {
-        c.os = "harmonyos";
-    } else if (has(ua, "Android")) {
-        c.os = "android";
-    } else if (has(ua, "iPhone") || has(ua, "iPad") || has(ua, "iPod")) {
-        c.os = "ios";
-    } else if (has(ua, "Macintosh")) {
-        // iPadOS 13+ asks for desktop pages with a Mac UA; only a touch screen gives it away.
-        c.os = s.max_touch_points > 1 ? "ios" : "macos";
-    } else if (has(ua, "Windows")) {
-        c.os = "windows";
-    } else if (has(ua, "CrOS")) {
-        c.os = "chromeos";
-    } else if (has(ua, "Linux") || has(ua, "X11")) {
-        c.os = "linux";
-    }
+    const char* os = first_match(s.ua_platform, kPlatforms, true);
+    if (os == nullptr) os = first_match(ua, kUserAgentOs);
+    // iPadOS 13+ asks for desktop pages with a Mac UA; only a touch screen gives it away.
+    if (os != nullptr && std::string_view(os) == "macos" && s.ua_platform.empty() && s.max_touch_points > 1) os = "ios";
+    if (os != nullptr) c.os = os;
 
-    const bool mobile_os = c.os == "android" || c.os == "ios" || c.os == "harmonyos";
-    c.mobile = mobile_os || s.ua_mobile.value_or(false) || has(ua, "Mobile") || has(ua, "Mobi");
-    c.desktop = !c.mobile && (c.os == "windows" || c.os == "macos" || c.os == "linux" || c.os == "chromeos");
+    const bool mobile_os = one_of(c.os, kMobileOs, std::size(kMobileOs));
+    c.mobile = mobile_os || s.ua_mobile.value_or(false) || has(ua, "Mobi");
+    c.desktop = !c.mobile && one_of(c.os, kDesktopOs, std::size(kDesktopOs));
 
-    if (has(ua, "wxwork")) {
-        c.app = "wecom";
-    } else if (has(ua, "MicroMessenger")) {
-        c.app = "wechat";
-    } else if (has(ua, "AlipayClient")) {
-        c.app = "alipay";
-    } else if (has(ua, "DingTalk")) {
-        c.app = "dingtalk";
-    } else if (has(ua, "Weibo")) {
-        c.app = "weibo";
-    } else if (has(ua, " QQ/")) {
-        c.app = "qq";
-    } else if (has(ua, "UCBrowser") || has(ua, "UCWEB")) {
-        c.app = "uc";
-    } else if (has(ua, "baiduboxapp")) {
-        c.app = "baidu";
-    }
-
+    if (const char* app = first_match(ua, kApps)) c.app = app;
     if (c.os == "android" && has(ua, "; wv)")) {
         c.webview = "android";
     } else if (c.os == "ios" && has(ua, "AppleWebKit") && !has(ua, "Safari/")) {
         c.webview = "wkwebview";  // in-app views (WeChat, Alipay, partner apps) drop the Safari token
     }
-
     c.mini_program = s.mini_program || has_nocase(ua, "miniprogram");
     return c;
 }
@@ -260,29 +247,24 @@ Environment evaluate_environment(const EnvSignals& s) {
 
     Observed o;
     if (s.sandbox) {
-        observe_report(o, *s.sandbox, "sandbox");
+        observe_report(o, *s.sandbox, Source::Sandbox);
     } else {
-        if (s.bridge) observe_report(o, *s.bridge, "bridge");
+        if (s.bridge) observe_report(o, *s.bridge, Source::Bridge);
         if (s.connection) observe_netinfo(o, *s.connection);
         observe_user_agent(o, s.user_agent);
     }
-    if (s.on_line == false) {
-        o.offline = true;
-        note(o, "offline", "browser");
-    }
+    if (s.on_line == false) o.note(View::Offline, Source::Browser);
 
-    ReasonList blocking;  // pushed in kBlockingOrder: the first one decides the advice
-    if (env.client.mini_program) blocking.push_back(Reason::MINI_PROGRAM);
     // A simulated device or a native bridge means the page runs on (or stands in for) a phone.
-    if (env.client.desktop && !s.sandbox && !s.bridge) blocking.push_back(Reason::DESKTOP);
-    if (o.offline) blocking.push_back(Reason::OFFLINE);
-    if (o.wifi) blocking.push_back(Reason::WIFI_ON);
-    if (o.not_cellular) blocking.push_back(Reason::NOT_CELLULAR);
-    if (o.vpn) blocking.push_back(Reason::VPN_ON);
-    env.reasons = blocking;
-    if (!blocking.empty()) {
+    const bool blocked[] = {env.client.mini_program, env.client.desktop && !s.sandbox && !s.bridge, o.offline,
+                            o.wifi, o.not_cellular, o.vpn};
+    for (std::size_t i = 0; i < std::size(kBlocking); ++i) {
+        if (!blocked[i]) continue;
+        if (env.reasons.empty()) env.advice = kBlocking[i].advice;
+        env.reasons.push_back(kBlocking[i].reason);
+    }
+    if (!env.reasons.empty()) {
         env.verdict = Verdict::Unsupported;
-        env.advice = advice_for(blocking.front());
     } else if (o.cellular) {
         env.verdict = Verdict::Supported;
     } else {
@@ -292,8 +274,8 @@ Environment evaluate_environment(const EnvSignals& s) {
     if (o.slow && !s.sandbox) env.reasons.push_back(Reason::SLOW_2G);
     if (s.connection && s.connection->save_data && !s.sandbox) env.reasons.push_back(Reason::DATA_SAVER);
 
-    env.network.type = o.type.empty() ? "unknown" : o.type;
-    env.network.source = o.source.empty() ? "none" : o.source;
+    env.network.type = kViewIds[static_cast<int>(o.view)];
+    env.network.source = kSourceIds[static_cast<int>(o.source)];
     if (s.connection) env.network.effective_type = s.connection->effective_type;
     return env;
 }

@@ -118,7 +118,8 @@ namespace nv {
     X(UNKNOWN_FLOW, "流程不存在或已销毁。", "No such flow (it may have been destroyed).")                          \
     X(FLOW_BUSY, "校验正在进行中。", "A verification is already in progress.")                                    \
     X(TOO_MANY_FLOWS, "同时存在的流程过多。", "Too many flows are open at once.")                                 \
-    X(OUT_OF_MEMORY, "内存不足。", "Out of memory.")
+    X(OUT_OF_MEMORY, "内存不足。", "Out of memory.")                                                             \
+    X(CORE_FAILED, "验证组件出错，请刷新页面后重试。", "The verification module failed; please reload the page and try again.")
 
 enum class Reason : std::uint8_t {
 #define NV_REASON_ENUM(id, zh, en) id,
