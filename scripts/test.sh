@@ -24,4 +24,4 @@ ctest --preset native -LE bench
 echo "== unit tests under ASan + UBSan"
 ctest --preset sanitize -L unit
 echo "== benchmarks and reports"
-ctest --preset native -L bench --verbose | sed -n 's/^[0-9]*: //p'
+ctest --preset native -L bench --verbose | sed -n "s/^[0-9]*: //p" | grep -vE "^(Test command|Working Directory|Environment variables| NV_|Test timeout)"
