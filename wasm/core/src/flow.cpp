@@ -481,11 +481,12 @@ void Flow::on_token_error(const Event& e, FlowOutput& out) {
     Reason reason = Reason::TOKEN_FAILED;
     TokenErrorAction action = TokenErrorAction::NextCarrier;
     const std::string_view code = e.code;
+    // SDK codes are small numbers; at most 9 digits cannot overflow.
     bool numeric = !code.empty() && code.size() <= 9;
     int value = 0;
-    for (const char ch : code) {
-        numeric = numeric && ch >= '0' && ch <= '9';
-        value = value * 10 + (ch - '0');
+    for (std::size_t i = 0; numeric && i < code.size(); ++i) {
+        numeric = code[i] >= '0' && code[i] <= '9';
+        if (numeric) value = value * 10 + (code[i] - '0');
     }
     if (code == "TIMEOUT") {
         reason = Reason::TOKEN_TIMEOUT;
