@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "nv/json.hpp"
+#include "nv/utf8.hpp"
 
 using namespace nv::json;
 
@@ -75,7 +76,8 @@ TEST_CASE("refuses what is not JSON", "[json]") {
     CHECK(parse("[1,2,3]", 3) == ParseError::TooLarge);
 }
 
-TEST_CASE("UTF-8 validation", "[json]") {
+TEST_CASE("UTF-8 validation", "[json][utf8]") {
+    using nv::valid_utf8;
     CHECK(valid_utf8("plain"));
     CHECK(valid_utf8("\xe4\xb8\xad\xe6\x96\x87"));
     CHECK_FALSE(valid_utf8("\xe4\xb8"));

@@ -139,7 +139,7 @@ export declare class Core {
   createFlow(config?: FlowConfig): Flow | CoreError;
   /** Raw access: the answer's JSON text for a string or byte input (tests, diagnostics). */
   raw(fn: 'info' | 'phone' | 'environment' | 'describe' | 'flow_create' | 'flow_step' | 'flow_destroy',
-      input: string | Uint8Array, flow?: number): string;
+      input: string | Uint8Array, flow?: number, locale?: 'zh-CN' | 'en'): string;
 }
 
 /** Loads the core once per page (or process); later calls return the same promise. */

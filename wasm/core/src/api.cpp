@@ -175,6 +175,24 @@ bool read_locale(Fields& f, Locale& locale) {
     return true;
 }
 
+// One request to the engine: its parsed input, its first problem and the locale of the answer.
+struct Request {
+    Document doc;
+    Problem problem;
+    Locale locale = Locale::ZhCN;
+
+    // Parses `input`, checks its keys against `keys` (comma-separated) and reads `locale` when it is allowed.
+    bool open(std::string_view input, const char* keys) {
+        if (!parse_object(input, doc, problem)) return false;
+        Fields f = fields();
+        f.only(keys);
+        read_locale(f, locale);
+        return f.ok();
+    }
+    Fields fields() { return Fields(doc, 0, "", problem); }
+    [[nodiscard]] std::string error() const { return error_json(problem, locale); }
+};
+
 bool read_signals(const Document& doc, std::size_t obj, std::string prefix, Problem& problem, EnvSignals& s,
                   bool allow_locale, Locale* locale) {
     Fields f(doc, obj, prefix, problem);
@@ -444,16 +462,11 @@ void write_ending(Writer& w, const Ending& e, Locale locale) {
 }  // namespace
 
 std::string Engine::phone(std::string_view input) {
-    Problem problem;
-    Document doc;
-    Locale locale = Locale::ZhCN;
-    if (!parse_object(input, doc, problem)) return error_json(problem, locale);
-    Fields f(doc, 0, "", problem);
-    f.only("input,locale");
-    read_locale(f, locale);
+    Request req;
+    if (!req.open(input, "input,locale")) return req.error();
     std::string raw;
-    f.string("input", raw, true, kMaxInputBytes);
-    if (!f.ok()) return error_json(problem, locale);
+    if (!req.fields().string("input", raw, true, kMaxInputBytes)) return req.error();
+    const Locale locale = req.locale;
 
     const PhoneNumber p = parse_phone(raw);
     Writer w;
@@ -493,14 +506,9 @@ std::string Engine::environment(std::string_view input) {
 }
 
 std::string Engine::describe(std::string_view input) {
-    Problem problem;
-    Document doc;
-    Locale locale = Locale::ZhCN;
-    if (!parse_object(input, doc, problem)) return error_json(problem, locale);
-    Fields f(doc, 0, "", problem);
-    f.only("vendor,sdk,reason,carrier,code,advice,list,locale");
-    read_locale(f, locale);
-    if (!f.ok()) return error_json(problem, locale);
+    Request req;
+    if (!req.open(input, "vendor,sdk,reason,carrier,code,advice,list,locale")) return req.error();
+    Fields f = req.fields();
 
     auto messages = [](Writer& w, Reason r) {
         w.field("reason", reason_id(r));
@@ -620,20 +628,14 @@ std::string Engine::describe(std::string_view input) {
     } else {
         f.fail(Reason::BAD_ARGUMENT, "vendor");
     }
-    if (!f.ok()) return error_json(problem, locale);
+    if (!f.ok()) return req.error();
     w.end_object();
     return w.take();
 }
 
 std::string Engine::info(std::string_view input) {
-    Problem problem;
-    Document doc;
-    Locale locale = Locale::ZhCN;
-    if (!parse_object(input, doc, problem)) return error_json(problem, locale);
-    Fields f(doc, 0, "", problem);
-    f.only("locale");
-    read_locale(f, locale);
-    if (!f.ok()) return error_json(problem, locale);
+    Request req;
+    if (!req.open(input, "locale")) return req.error();
 
     Writer w;
     w.begin_object().field("ok", true).field("version", kVersion);
@@ -657,13 +659,15 @@ std::string Engine::info(std::string_view input) {
 }
 
 std::string Engine::flow_create(std::string_view input) {
-    Problem problem;
-    Document doc;
-    Locale locale = Locale::ZhCN;
-    if (!parse_object(input, doc, problem)) return error_json(problem, locale);
-    Fields f(doc, 0, "", problem);
-    f.only("tokenTimeoutMs,budgetMs,unknownBudgetMs,minAttemptMs,verifyTimeoutMs,envTimeoutMs,sameNumberIntervalMs,tokenTtlMs,operators,unusedTokenLimit,unusedTokenWindowMs,maxRefetches,locale");
-    read_locale(f, locale);
+    Request req;
+    if (!req.open(input, "tokenTimeoutMs,budgetMs,unknownBudgetMs,minAttemptMs,verifyTimeoutMs,envTimeoutMs,"
+                         "sameNumberIntervalMs,tokenTtlMs,operators,unusedTokenLimit,unusedTokenWindowMs,"
+                         "maxRefetches,locale")) {
+        return req.error();
+    }
+    const Document& doc = req.doc;
+    const Locale locale = req.locale;
+    Fields f = req.fields();
     FlowConfig c;
     constexpr std::int64_t kDay = 86'400'000;
     f.integer("tokenTimeoutMs", c.token_timeout_ms, 0, kDay);
@@ -677,7 +681,7 @@ std::string Engine::flow_create(std::string_view input) {
     f.integer("unusedTokenWindowMs", c.unused_token_window_ms, 0, kDay);
     f.integer("maxRefetches", c.max_refetches, 0, 1'000);
     if (const std::size_t ttl = f.object("tokenTtlMs"); ttl != kNone) {
-        Fields t(doc, ttl, "tokenTtlMs.", problem);
+        Fields t(doc, ttl, "tokenTtlMs.", req.problem);
         t.only("CM,CU,CT");
         for (const Operator op : kOperators) {
             t.integer(operator_id(op).data(), c.token_ttl_ms[static_cast<std::size_t>(op)], 0, kDay);
@@ -695,7 +699,7 @@ std::string Engine::flow_create(std::string_view input) {
             }
         }
     }
-    if (!f.ok()) return error_json(problem, locale);
+    if (!f.ok()) return req.error();
     if (const std::string_view bad = validate(c); !bad.empty()) return error_json(Reason::BAD_ARGUMENT, bad, locale);
     if (flows_.size() >= kMaxFlows) return error_json(Reason::TOO_MANY_FLOWS, {}, locale);
 

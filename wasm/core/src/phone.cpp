@@ -1,42 +1,13 @@
 #include "nv/phone.hpp"
 
+#include "nv/utf8.hpp"
+
 #include <cstdint>
 
 namespace nv {
 namespace {
 
 enum class CharClass : std::uint8_t { Digit, Plus, Separator, Other };
-
-// Decodes one UTF-8 code point at s[i]; returns its length, or 0 when malformed.
-std::size_t decode(std::string_view s, std::size_t i, std::uint32_t& cp) {
-    const auto b0 = static_cast<unsigned char>(s[i]);
-    if (b0 < 0x80) {
-        cp = b0;
-        return 1;
-    }
-    std::size_t len = 0;
-    if ((b0 & 0xE0) == 0xC0) {
-        len = 2;
-        cp = b0 & 0x1Fu;
-    } else if ((b0 & 0xF0) == 0xE0) {
-        len = 3;
-        cp = b0 & 0x0Fu;
-    } else if ((b0 & 0xF8) == 0xF0) {
-        len = 4;
-        cp = b0 & 0x07u;
-    } else {
-        return 0;
-    }
-    if (i + len > s.size()) return 0;
-    for (std::size_t k = 1; k < len; ++k) {
-        const auto b = static_cast<unsigned char>(s[i + k]);
-        if ((b & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (b & 0x3Fu);
-    }
-    static constexpr std::uint32_t kMin[5] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-    return len;
-}
 
 CharClass classify(std::uint32_t cp, char& digit) {
     if (cp >= '0' && cp <= '9') {
@@ -85,7 +56,7 @@ PhoneNumber parse_phone(std::string_view input) {
     bool plus = false;
     for (std::size_t i = 0; i < input.size();) {
         std::uint32_t cp = 0;
-        const std::size_t len = decode(input, i, cp);
+        const std::size_t len = decode_utf8(input, i, cp);
         if (len == 0) return refuse(Reason::PHONE_INVALID_CHARS, {});
         i += len;
         char d = 0;

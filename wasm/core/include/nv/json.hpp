@@ -61,9 +61,6 @@ private:
     std::vector<Node> nodes_;
 };
 
-// True when `s` is well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
-bool valid_utf8(std::string_view s);
-
 // Streaming writer. It trusts its caller to nest correctly (the core only writes fixed shapes); strings are
 // escaped and assumed to be valid UTF-8. Keys and literal values are `const char*` on purpose: a literal passed
 // as a pointer costs one constant at the call site, where a string_view costs a length computation and stack
