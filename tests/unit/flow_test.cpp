@@ -33,37 +33,38 @@ EnvSignals ios_safari() {
     return s;
 }
 
-Event start(std::int64_t now, std::string phone, std::optional<EnvSignals> signals = cellular()) {
+// Events hold views: arguments must outlive the handle() call they are passed to (a full expression does).
+Event start(std::int64_t now, std::string_view phone, std::optional<EnvSignals> signals = cellular()) {
     Event e;
     e.type = EventType::Start;
     e.now = now;
-    e.phone = std::move(phone);
+    e.phone = phone;
     e.consent = true;
     e.signals = std::move(signals);
     return e;
 }
 
-Event prefetch(std::int64_t now, std::string phone) {
-    Event e = start(now, std::move(phone), std::nullopt);
+Event prefetch(std::int64_t now, std::string_view phone) {
+    Event e = start(now, phone, std::nullopt);
     e.type = EventType::Prefetch;
     return e;
 }
 
-Event token(std::int64_t now, std::uint32_t id, std::string value) {
+Event token(std::int64_t now, std::uint32_t id, std::string_view value) {
     Event e;
     e.type = EventType::Token;
     e.now = now;
     e.id = id;
-    e.token = std::move(value);
+    e.token = value;
     return e;
 }
 
-Event token_error(std::int64_t now, std::uint32_t id, std::string code) {
+Event token_error(std::int64_t now, std::uint32_t id, std::string_view code) {
     Event e;
     e.type = EventType::TokenError;
     e.now = now;
     e.id = id;
-    e.code = std::move(code);
+    e.code = code;
     return e;
 }
 

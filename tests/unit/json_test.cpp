@@ -37,7 +37,7 @@ TEST_CASE("parses what the core exchanges", "[json]") {
     const std::size_t c = doc.find(b, "c");
     CHECK(doc.string(c) == "d\n\xc3\xa9\xf0\x9f\x98\x80");
     CHECK(doc.string_is(c, "d\n\xc3\xa9\xf0\x9f\x98\x80"));
-    CHECK(doc.string_size(c) == 8);
+    CHECK(doc.text(c).size() == 8);
     CHECK(doc.string(doc.find(0, "e")) == "plain");
     CHECK(doc.find(0, "zzz") == kNone);
     CHECK(doc.find(a, "a") == kNone);  // not an object
@@ -47,6 +47,18 @@ TEST_CASE("parses what the core exchanges", "[json]") {
     Document empty;
     REQUIRE(empty.parse("{}", 16) == ParseError::None);
     CHECK(empty.first_child(0) == kNone);
+}
+
+TEST_CASE("views of decoded strings stay valid for the document's life", "[json]") {
+    std::string text = "[";
+    for (int i = 0; i < 2000; ++i) text += std::string(i ? "," : "") + "\"a\\u00e9\\n" + std::to_string(i) + "\"";
+    text += "]";
+    Document doc;
+    REQUIRE(doc.parse(text, text.size()) == ParseError::None);
+    std::vector<std::string_view> views;
+    for (std::size_t i = doc.first_child(0); i != kNone; i = doc.next_sibling(0, i)) views.push_back(doc.text(i));
+    REQUIRE(views.size() == 2000);
+    for (std::size_t i = 0; i < views.size(); ++i) CHECK(views[i] == "a\xc3\xa9\n" + std::to_string(i));
 }
 
 TEST_CASE("refuses what is not JSON", "[json]") {

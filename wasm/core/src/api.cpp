@@ -68,11 +68,12 @@ public:
         return v;
     }
 
-    bool string(const char* key, std::string& out, bool required, std::size_t max_bytes = 4096) {
+    // A string field as a view into the document.
+    bool string(const char* key, std::string_view& out, bool required, std::size_t max_bytes = 4096) {
         const std::size_t v = typed(key, Type::String);
         if (v == kNone) return ok() && (required ? fail(Reason::BAD_ARGUMENT, key) : true);
-        if (doc_.string_size(v) > max_bytes) return fail(Reason::INPUT_TOO_LARGE, key);
-        out = doc_.string(v);
+        if (doc_.text(v).size() > max_bytes) return fail(Reason::INPUT_TOO_LARGE, key);
+        out = doc_.text(v);
         return true;
     }
 
@@ -166,7 +167,7 @@ bool parse_object(std::string_view text, Document& doc, Problem& problem) {
 
 // Reads `locale` when present; the default is zh-CN, the product's users' language.
 bool read_locale(Fields& f, Locale& locale) {
-    std::string id;
+    std::string_view id;
     if (!f.string("locale", id, false, 32)) return false;
     if (id.empty()) return true;
     const auto l = locale_from_id(id);
@@ -232,7 +233,7 @@ bool read_signals(const Document& doc, std::size_t obj, std::string prefix, Prob
         Fields b(doc, r, f.path(key), problem);
         b.only("network,vpn");
         NetworkReport report;
-        std::string network;
+        std::string_view network;
         b.string("network", network, true, 32);
         if (b.ok()) {
             const auto state = network_state_from_id(network);
@@ -288,18 +289,15 @@ void write_retry(Writer& w, std::optional<std::int64_t> ms) {
 
 void write_config(Writer& w, const FlowConfig& c) {
     w.begin_object();
-    w.field("tokenTimeoutMs", c.token_timeout_ms).field("budgetMs", c.budget_ms);
-    w.field("unknownBudgetMs", c.unknown_budget_ms).field("minAttemptMs", c.min_attempt_ms);
-    w.field("verifyTimeoutMs", c.verify_timeout_ms).field("envTimeoutMs", c.env_timeout_ms);
-    w.field("sameNumberIntervalMs", c.same_number_interval_ms);
+    for (const auto& f : kConfigFields) {
+        if (f.name != nullptr) w.field(f.name, c.*f.member);
+    }
     w.object("tokenTtlMs");
     for (const Operator op : kOperators) w.field(operator_id(op).data(), c.token_ttl_ms[static_cast<std::size_t>(op)]);
     w.end_object();
     w.array("operators");
     for (const Operator op : c.operators) w.string(operator_id(op));
     w.end_array();
-    w.field("unusedTokenLimit", c.unused_token_limit).field("unusedTokenWindowMs", c.unused_token_window_ms);
-    w.field("maxRefetches", c.max_refetches);
     w.end_object();
 }
 
@@ -321,7 +319,7 @@ VerifyReply read_reply(std::int64_t status, std::string_view body) {
         if (d != std::floor(d) || d < 0 || d > hi) return std::nullopt;
         return static_cast<std::int64_t>(d);
     };
-    auto text = [&](std::size_t v) { return v == kNone ? std::string() : doc.string(v); };
+    auto text = [&](std::size_t v) { return v == kNone ? std::string_view() : doc.text(v); };
     if (const std::size_t v = member(0, "verified", Type::Bool); v != kNone) r.verified = doc.node(v).truth;
     r.result = reply_result_from_id(text(member(0, "result", Type::String)));
     if (const std::size_t up = member(0, "upstream", Type::Object); up != kNone) {
@@ -339,9 +337,10 @@ VerifyReply read_reply(std::int64_t status, std::string_view body) {
     return r;
 }
 
-bool read_event(const Document& doc, Problem& problem, Event& e) {
+// `scratch` holds a numeric code's text for as long as the event lives.
+bool read_event(const Document& doc, Problem& problem, Event& e, std::string& scratch) {
     Fields f(doc, 0, "", problem);
-    std::string type;
+    std::string_view type;
     if (!f.string("type", type, true, 32)) return false;
     static constexpr std::pair<std::string_view, EventType> kTypes[] = {
         {"start", EventType::Start},           {"prefetch", EventType::Prefetch},
@@ -400,12 +399,13 @@ bool read_event(const Document& doc, Problem& problem, Event& e) {
         // Codes come as numbers (SDK: 2002) or strings (carrier: "103111", driver: "TIMEOUT").
         const std::size_t c = f.get("code");
         const double n = c == kNone ? -1 : doc.node(c).number;
-        if (c != kNone && doc.type(c) == Type::String && doc.string_size(c) <= 64) {
-            e.code = doc.string(c);
+        if (c != kNone && doc.type(c) == Type::String && doc.text(c).size() <= 64) {
+            e.code = doc.text(c);
         } else if (c != kNone && doc.type(c) == Type::Number && n == std::floor(n) && n >= 0 && n < 1e9) {
             Writer w;
             w.integer(static_cast<std::int64_t>(n));
-            e.code = w.take();
+            scratch = w.take();
+            e.code = scratch;
         } else {
             f.fail(Reason::BAD_ARGUMENT, "code");
         }
@@ -413,7 +413,7 @@ bool read_event(const Document& doc, Problem& problem, Event& e) {
     if (e.type == EventType::VerifyResult) {
         std::int64_t status = 0;
         f.integer("status", status, 0, 999, true);
-        std::string body;
+        std::string_view body;
         f.string("body", body, false, kMaxInputBytes);
         if (f.ok()) e.reply = read_reply(status, body);
     }
@@ -464,7 +464,7 @@ void write_ending(Writer& w, const Ending& e, Locale locale) {
 std::string Engine::phone(std::string_view input) {
     Request req;
     if (!req.open(input, "input,locale")) return req.error();
-    std::string raw;
+    std::string_view raw;
     if (!req.fields().string("input", raw, true, kMaxInputBytes)) return req.error();
     const Locale locale = req.locale;
 
@@ -552,7 +552,7 @@ std::string Engine::describe(std::string_view input) {
 
     Writer w;
     w.begin_object().field("ok", true);
-    std::string text;
+    std::string_view text;
     std::int64_t number = 0;
     if (f.get("list") != kNone) {
         f.string("list", text, true, 16);
@@ -595,7 +595,7 @@ std::string Engine::describe(std::string_view input) {
             sdk(w, sdk_code_info(static_cast<int>(number)));
         }
     } else if (f.get("carrier") != kNone) {
-        std::string op_id;
+        std::string_view op_id;
         f.string("carrier", op_id, true, 8);
         f.string("code", text, true, 64);
         const auto op = operator_from_id(op_id);
@@ -669,17 +669,11 @@ std::string Engine::flow_create(std::string_view input) {
     const Locale locale = req.locale;
     Fields f = req.fields();
     FlowConfig c;
+    // Out-of-range values are refused by validate(), with the setting's name; here only the type is checked.
     constexpr std::int64_t kDay = 86'400'000;
-    f.integer("tokenTimeoutMs", c.token_timeout_ms, 0, kDay);
-    f.integer("budgetMs", c.budget_ms, 0, kDay);
-    f.integer("unknownBudgetMs", c.unknown_budget_ms, 0, kDay);
-    f.integer("minAttemptMs", c.min_attempt_ms, 0, kDay);
-    f.integer("verifyTimeoutMs", c.verify_timeout_ms, 0, kDay);
-    f.integer("envTimeoutMs", c.env_timeout_ms, 0, kDay);
-    f.integer("sameNumberIntervalMs", c.same_number_interval_ms, 0, kDay);
-    f.integer("unusedTokenLimit", c.unused_token_limit, 0, 1'000'000);
-    f.integer("unusedTokenWindowMs", c.unused_token_window_ms, 0, kDay);
-    f.integer("maxRefetches", c.max_refetches, 0, 1'000);
+    for (const auto& cf : kConfigFields) {
+        if (cf.name != nullptr) f.integer(cf.name, c.*cf.member, -kDay, kDay);
+    }
     if (const std::size_t ttl = f.object("tokenTtlMs"); ttl != kNone) {
         Fields t(doc, ttl, "tokenTtlMs.", req.problem);
         t.only("CM,CU,CT");
@@ -691,7 +685,7 @@ std::string Engine::flow_create(std::string_view input) {
         {
             c.operators.clear();
             for (std::size_t item = doc.first_child(ops); item != kNone; item = doc.next_sibling(ops, item)) {
-                const auto op = doc.type(item) == Type::String ? operator_from_id(doc.string(item)) : std::nullopt;
+                const auto op = doc.type(item) == Type::String ? operator_from_id(doc.text(item)) : std::nullopt;
                 if (!op || !c.operators.push_back(*op)) {
                     f.fail(Reason::BAD_ARGUMENT, "operators");
                     break;
@@ -728,7 +722,8 @@ std::string Engine::flow_step(std::int32_t flow, std::string_view event) {
     Document doc;
     if (!parse_object(event, doc, problem)) return error_json(problem, locale);
     Event e;
-    if (!read_event(doc, problem, e)) return error_json(problem, locale);
+    std::string scratch;
+    if (!read_event(doc, problem, e, scratch)) return error_json(problem, locale);
 
     const FlowOutput out = slot->flow->handle(e);
     if (out.error != Reason::OK) {

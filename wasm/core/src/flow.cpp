@@ -37,14 +37,24 @@ bool same_number(const std::array<char, 11>& stored, std::string_view national) 
 
 }  // namespace
 
+const ConfigField kConfigFields[11] = {
+    {"tokenTimeoutMs", &FlowConfig::token_timeout_ms, 100, 60'000},
+    {"budgetMs", &FlowConfig::budget_ms, 100, 120'000},
+    {"unknownBudgetMs", &FlowConfig::unknown_budget_ms, 100, 120'000},
+    {"minAttemptMs", &FlowConfig::min_attempt_ms, 0, 10'000},
+    {"verifyTimeoutMs", &FlowConfig::verify_timeout_ms, 100, 120'000},
+    {"envTimeoutMs", &FlowConfig::env_timeout_ms, 0, 60'000},
+    {"sameNumberIntervalMs", &FlowConfig::same_number_interval_ms, 0, 86'400'000},
+    {"unusedTokenLimit", &FlowConfig::unused_token_limit, 1, static_cast<std::int64_t>(kUnusedTokenMemory)},
+    {"unusedTokenWindowMs", &FlowConfig::unused_token_window_ms, 1'000, 86'400'000},
+    {"maxRefetches", &FlowConfig::max_refetches, 0, 5},
+    {nullptr, nullptr, 0, 0},  // tokenTtlMs and operators are checked below
+};
+
 std::string_view validate(const FlowConfig& c) {
-    if (!in_range(c.token_timeout_ms, 100, 60'000)) return "tokenTimeoutMs";
-    if (!in_range(c.budget_ms, 100, 120'000)) return "budgetMs";
-    if (!in_range(c.unknown_budget_ms, 100, 120'000)) return "unknownBudgetMs";
-    if (!in_range(c.min_attempt_ms, 0, 10'000)) return "minAttemptMs";
-    if (!in_range(c.verify_timeout_ms, 100, 120'000)) return "verifyTimeoutMs";
-    if (!in_range(c.env_timeout_ms, 0, 60'000)) return "envTimeoutMs";
-    if (!in_range(c.same_number_interval_ms, 0, 86'400'000)) return "sameNumberIntervalMs";
+    for (const auto& f : kConfigFields) {
+        if (f.name != nullptr && !in_range(c.*f.member, f.min, f.max)) return f.name;
+    }
     for (const auto ttl : c.token_ttl_ms) {
         if (!in_range(ttl, 1'000, 3'600'000)) return "tokenTtlMs";
     }
@@ -54,9 +64,6 @@ std::string_view validate(const FlowConfig& c) {
             if (c.operators[i] == c.operators[j]) return "operators";
         }
     }
-    if (c.unused_token_limit < 1 || c.unused_token_limit > static_cast<int>(kUnusedTokenMemory)) return "unusedTokenLimit";
-    if (!in_range(c.unused_token_window_ms, 1'000, 86'400'000)) return "unusedTokenWindowMs";
-    if (c.max_refetches < 0 || c.max_refetches > 5) return "maxRefetches";
     return {};
 }
 
@@ -428,7 +435,7 @@ void Flow::on_token(const Event& e, FlowOutput& out) {
             enter(out, FlowState::Idle);
             return;
         }
-        cached_ = e.token;
+        cached_.assign(e.token);
         cached_op_ = req.op;
         cached_expires_ = expires;
         out.token_expires_at = expires;
@@ -445,7 +452,7 @@ void Flow::on_token(const Event& e, FlowOutput& out) {
         refetch_or_end(Reason::TOKEN_EXPIRED, req.op, e.now, out);
     } else {
         out.token_expires_at = expires;
-        submit(e.token, req.op, e.now, out);
+        submit(std::string(e.token), req.op, e.now, out);
     }
 }
 

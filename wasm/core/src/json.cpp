@@ -71,6 +71,7 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 struct Parser {
     std::string_view s;
     std::vector<Document::Node>& nodes;
+    std::string& arena;
     std::size_t pos = 0;
     ParseError error = ParseError::None;
 
@@ -102,6 +103,12 @@ struct Parser {
             if (c == '"') {
                 n.end = static_cast<std::uint32_t>(pos++);
                 n.next = static_cast<std::uint32_t>(nodes.size() + 1);
+                if (n.escaped) {
+                    const std::string decoded = unescape(s.substr(n.begin, n.end - n.begin), true);
+                    n.begin = static_cast<std::uint32_t>(arena.size());
+                    arena += decoded;  // never reallocates: reserved to the input's size, decoded text is shorter
+                    n.end = static_cast<std::uint32_t>(arena.size());
+                }
                 nodes.push_back(n);
                 return true;
             }
@@ -194,11 +201,8 @@ struct Parser {
         return true;
     }
 
-    bool same_key(const Document::Node& a, const Document::Node& b) const {
-        const std::string_view ra = s.substr(a.begin, a.end - a.begin);
-        const std::string_view rb = s.substr(b.begin, b.end - b.begin);
-        if (!a.escaped && !b.escaped) return ra == rb;
-        return unescape(ra, a.escaped) == unescape(rb, b.escaped);
+    [[nodiscard]] std::string_view text(const Document::Node& n) const {
+        return std::string_view(n.escaped ? arena : s).substr(n.begin, n.end - n.begin);
     }
 
     bool value(std::size_t depth) {
@@ -227,7 +231,7 @@ struct Parser {
                     if (!string()) return false;
                     const Document::Node& key = nodes.back();
                     for (std::size_t k = self + 1; k + 1 < nodes.size(); k = nodes[k + 1].next) {
-                        if (same_key(nodes[k], key)) {
+                        if (text(nodes[k]) == text(key)) {
                             pos = key_at;
                             return fail(ParseError::DuplicateKey);
                         }
@@ -248,11 +252,13 @@ struct Parser {
 ParseError Document::parse(std::string_view text, std::size_t max_bytes, std::size_t* offset) {
     text_ = text;
     nodes_.clear();
+    arena_.clear();
     if (text.size() > max_bytes) {
         if (offset != nullptr) *offset = max_bytes;
         return ParseError::TooLarge;
     }
-    Parser p{text, nodes_};
+    arena_.reserve(text.size());
+    Parser p{text, nodes_, arena_};
     if (p.value(0)) {
         p.skip_ws();
         if (p.pos != text.size()) p.fail(ParseError::Syntax);
@@ -281,21 +287,13 @@ std::size_t Document::find(std::size_t obj, std::string_view key) const {
     return kNone;
 }
 
-std::string Document::string(std::size_t i) const {
+std::string_view Document::text(std::size_t i) const {
     const Node& n = nodes_[i];
-    return unescape(text_.substr(n.begin, n.end - n.begin), n.escaped);
+    return std::string_view(n.escaped ? arena_ : text_).substr(n.begin, n.end - n.begin);
 }
 
 bool Document::string_is(std::size_t i, std::string_view s) const {
-    const Node& n = nodes_[i];
-    if (n.type != Type::String) return false;
-    if (!n.escaped) return text_.substr(n.begin, n.end - n.begin) == s;
-    return string(i) == s;
-}
-
-std::size_t Document::string_size(std::size_t i) const {
-    const Node& n = nodes_[i];
-    return n.escaped ? string(i).size() : n.end - n.begin;
+    return nodes_[i].type == Type::String && text(i) == s;
 }
 
 void Writer::separate() {

@@ -13,7 +13,6 @@
 
 #include <cstdint>
 #include <optional>
-#include <string>
 #include <string_view>
 
 #include "nv/fixed_list.hpp"
@@ -33,10 +32,11 @@ struct NetworkReport {
     bool vpn = false;
 };
 
-// navigator.connection, as far as the browser exposes it.
+// navigator.connection, as far as the browser exposes it. Signals hold views: whoever builds them keeps the
+// text alive while they are evaluated (the engine: its parsed input).
 struct NetInfo {
-    std::string type;            // "cellular", "wifi", "none", "ethernet", ...; empty when not exposed
-    std::string effective_type;  // "slow-2g", "2g", "3g", "4g"; empty when not exposed
+    std::string_view type;            // "cellular", "wifi", "none", "ethernet", ...; empty when not exposed
+    std::string_view effective_type;  // "slow-2g", "2g", "3g", "4g"; empty when not exposed
     double downlink = -1;        // Mb/s; negative when not exposed
     double downlink_max = -1;
     double rtt = -1;             // ms
@@ -44,9 +44,9 @@ struct NetInfo {
 };
 
 struct EnvSignals {
-    std::string user_agent;
+    std::string_view user_agent;
     std::optional<bool> ua_mobile;      // navigator.userAgentData.mobile
-    std::string ua_platform;            // navigator.userAgentData.platform
+    std::string_view ua_platform;       // navigator.userAgentData.platform
     int max_touch_points = -1;          // navigator.maxTouchPoints; -1 when unknown
     std::optional<bool> on_line;        // navigator.onLine
     std::optional<NetInfo> connection;  // absent: no Network Information API (iOS, Firefox, Safari)
@@ -74,7 +74,7 @@ struct ClientInfo {
 struct NetworkView {
     std::string_view type = "unknown";  // cellular, wifi, cellular+wifi, offline, ethernet, other, unknown
     std::string_view source = "none";   // sandbox, bridge, netinfo, user-agent, browser (onLine), none
-    std::string effective_type;         // from NetInfo, when exposed
+    std::string_view effective_type;    // from NetInfo, when exposed (a view into the signals)
 };
 
 using ReasonList = FixedList<Reason, 12>;

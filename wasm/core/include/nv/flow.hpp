@@ -47,14 +47,24 @@ struct FlowConfig {
     std::int64_t same_number_interval_ms = 30'000;
     std::array<std::int64_t, 3> token_ttl_ms{120'000, 600'000, 60'000};  // CM, CU, CT
     OperatorList operators{Operator::CM, Operator::CU, Operator::CT};  // gateways enabled for the app
-    int unused_token_limit = 30;               // at most kUnusedTokenMemory
+    std::int64_t unused_token_limit = 30;      // at most kUnusedTokenMemory
     std::int64_t unused_token_window_ms = 600'000;
-    int max_refetches = 1;                     // after the server reports an expired or used token
+    std::int64_t max_refetches = 1;            // after the server reports an expired or used token
 };
 
 inline constexpr std::size_t kUsedTokenMemory = 64;    // submitted tokens remembered (as hashes) to refuse replays
 inline constexpr std::size_t kCooldownMemory = 32;     // numbers whose same-number interval is tracked
 inline constexpr std::size_t kUnusedTokenMemory = 64;  // discarded-token times kept for the unused-token limit
+
+// The numeric settings as data: their JSON names, members and valid ranges. Reading, validating and writing a
+// configuration are each one loop over this table.
+struct ConfigField {
+    const char* name;
+    std::int64_t FlowConfig::*member;
+    std::int64_t min;
+    std::int64_t max;
+};
+extern const ConfigField kConfigFields[11];
 
 // The name of the first invalid setting, or an empty view when the configuration is usable.
 std::string_view validate(const FlowConfig& config);
@@ -108,15 +118,17 @@ enum class EventType : std::uint8_t {
     Cooldown,      // phone: how long until this number may be verified again (no state change)
 };
 
+// An event's text fields are views: the caller keeps them alive for the duration of handle(); the flow copies
+// what it keeps.
 struct Event {
     EventType type = EventType::Tick;
     std::int64_t now = 0;  // ms, from a monotonic clock; never decreasing
-    std::string phone;
+    std::string_view phone;
     bool consent = false;
     std::optional<EnvSignals> signals;
     std::uint32_t id = 0;
-    std::string token;
-    std::string code;
+    std::string_view token;
+    std::string_view code;
     VerifyReply reply;
 };
 
@@ -164,7 +176,7 @@ struct FlowOutput {
     std::optional<Ending> ending;
     std::optional<Rejection> rejected;
     bool ignored = false;             // a reply nobody waits for any more
-    std::optional<Environment> environment;  // when this step evaluated the environment
+    std::optional<Environment> environment;  // when this step evaluated the environment (views into the event)
     std::optional<std::int64_t> cooldown_ms; // answer to Cooldown
     std::optional<std::int64_t> token_expires_at;  // when a token was obtained in this step
 };
@@ -235,7 +247,7 @@ private:
     std::int64_t attempt_start_ = 0;
     std::int64_t budget_end_ = 0;
     std::int64_t env_deadline_ = 0;
-    int refetches_ = 0;
+    std::int64_t refetches_ = 0;
     int failures_ = 0;            // carriers that failed in this attempt
     bool only_mismatch_ = true;   // ... all with a "not my subscriber" code
     Reason last_failure_ = Reason::TOKEN_FAILED;

@@ -22,17 +22,18 @@ inline constexpr std::size_t kMaxDepth = 32;
 inline constexpr std::size_t kNone = static_cast<std::size_t>(-1);
 
 // A parsed document: a flat array of nodes over the (borrowed) input text, in document order. An array's
-// elements and an object's key/value pairs follow their container; `next` skips a whole subtree. Strings stay
-// in the input and are decoded on demand. Flat nodes keep the wasm small: no recursive value type to construct,
-// move and destroy.
+// elements and an object's key/value pairs follow their container; `next` skips a whole subtree. Strings are
+// views: into the input when they have no escapes, else into one arena the parser decodes them into (reserved to
+// the input's size, so views never move). Flat nodes and views keep the wasm small: no recursive value type, no
+// string copies to construct, move and destroy.
 class Document {
 public:
     struct Node {
         Type type = Type::Null;
         bool truth = false;       // Bool
-        bool escaped = false;     // String: has backslash escapes
-        std::uint32_t begin = 0;  // String: first byte after the opening quote
-        std::uint32_t end = 0;    // String: the closing quote
+        bool escaped = false;     // String: decoded into the arena
+        std::uint32_t begin = 0;  // String: where its text starts (input, or arena when escaped)
+        std::uint32_t end = 0;    // String: where it ends
         std::uint32_t next = 0;   // index of the node after this subtree
         double number = 0;        // Number
     };
@@ -52,12 +53,14 @@ public:
     [[nodiscard]] std::size_t first_child(std::size_t i) const;
     [[nodiscard]] std::size_t next_sibling(std::size_t container, std::size_t child) const;
 
-    [[nodiscard]] std::string string(std::size_t i) const;  // decoded
+    // A string's decoded text; valid as long as the document and its input.
+    [[nodiscard]] std::string_view text(std::size_t i) const;
+    [[nodiscard]] std::string string(std::size_t i) const { return std::string(text(i)); }
     [[nodiscard]] bool string_is(std::size_t i, std::string_view s) const;
-    [[nodiscard]] std::size_t string_size(std::size_t i) const;  // decoded length
 
 private:
     std::string_view text_;
+    std::string arena_;
     std::vector<Node> nodes_;
 };
 
