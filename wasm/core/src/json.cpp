@@ -34,8 +34,7 @@ long hex4(std::string_view s, std::size_t i) {
 }
 
 // Decodes the body of a string the parser validated.
-std::string unescape(std::string_view raw, bool escaped) {
-    if (!escaped) return std::string(raw);
+std::string unescape(std::string_view raw) {
     std::string out;
     for (std::size_t k = 0; k < raw.size(); ++k) {
         if (raw[k] != '\\') {
@@ -104,7 +103,7 @@ struct Parser {
                 n.end = static_cast<std::uint32_t>(pos++);
                 n.next = static_cast<std::uint32_t>(nodes.size() + 1);
                 if (n.escaped) {
-                    const std::string decoded = unescape(s.substr(n.begin, n.end - n.begin), true);
+                    const std::string decoded = unescape(s.substr(n.begin, n.end - n.begin));
                     n.begin = static_cast<std::uint32_t>(arena.size());
                     arena += decoded;  // never reallocates: reserved to the input's size, decoded text is shorter
                     n.end = static_cast<std::uint32_t>(arena.size());
