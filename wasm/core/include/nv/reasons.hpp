@@ -107,6 +107,8 @@ namespace nv {
     X(SERVER_UNREACHABLE, "无法连接服务器，请检查网络后重试。", "The server cannot be reached; check your connection and try again.") \
     X(SERVER_ERROR, "服务器出错，请稍后重试。", "The server failed; please try again later.")                       \
     X(BAD_REQUEST, "请求无效。", "The request is invalid.")                                                       \
+    X(UNAUTHORIZED, "管理令牌缺失或不正确。", "The admin bearer token is missing or wrong.")                      \
+    X(NOT_FOUND, "请求的资源不存在。", "No such resource.")                                                        \
     /* API misuse (developer errors at the boundary) */                                                           \
     X(BAD_JSON, "输入不是合法的 JSON。", "The input is not valid JSON.")                                          \
     X(BAD_UTF8, "输入不是合法的 UTF-8 文本。", "The input is not valid UTF-8 text.")                              \

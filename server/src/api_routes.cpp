@@ -1,0 +1,341 @@
+#include "api_routes.hpp"
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "billing.hpp"
+#include "calendar.hpp"
+#include "crypto.hpp"
+#include "http_util.hpp"
+#include "nv/phone.hpp"
+#include "outcome.hpp"
+#include "request_log.hpp"
+
+namespace nv::server {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kMaxTokenBytes = 2048;
+constexpr std::size_t kMaxExIdBytes = 128;
+constexpr std::int64_t kMaxTokenTtlMs = 600'000;  // the longest carrier TTL (CU): remember unknown tokens this long
+
+json text_json(const Text& t) { return json{{"zh-CN", t.zh}, {"en", t.en}}; }
+
+bool printable_ascii(const std::string& s) {
+    return std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+}
+
+bool no_controls(const std::string& s) {
+    return std::none_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+}
+
+void handle_config(const App& app, httplib::Response& res) {
+    const ServerConfig& c = app.config;
+    json carriers = json::array();
+    for (Operator op : kOperators) {
+        const OperatorInfo& i = operator_info(op);
+        carriers.push_back(json{{"operator", operator_id(op)},
+                                {"name", text_json(i.name)},
+                                {"branding", text_json(i.branding)},
+                                {"agreement", {{"name", text_json(i.agreement)}, {"url", i.agreement_url}}},
+                                {"tokenTtlSec", i.token_ttl_ms / 1000},
+                                {"networks", i.networks}});
+    }
+    send_json(res, 200,
+              json{{"sandbox", c.sandbox},
+                   {"apiVersion", c.upstream.api_version},
+                   {"carriers", carriers},
+                   {"timeouts",
+                    {{"tokenTimeoutMs", c.flow.token_timeout_ms},
+                     {"tokenBudgetMs", c.flow.token_budget_ms},
+                     {"verifyTimeoutMs", c.flow.verify_timeout_ms}}},
+                   {"sameNumberIntervalSec", c.quotas.number_interval_ms / 1000},
+                   {"locales", {"zh-CN", "en"}}});
+}
+
+void handle_verify(App& app, const httplib::Request& req, httplib::Response& res) {
+    const ServerConfig& cfg = app.config;
+    const Locale locale = request_locale(req);
+    RequestContext& ctx = current_request();
+    auto bad = [&](Reason reason, const char* field) {
+        send_error(res, 400, reason, locale, std::nullopt, json{{"field", field}});
+    };
+
+    if (!is_json_content_type(req)) return send_error(res, 415, Reason::BAD_CONTENT_TYPE, locale);
+    const json body = json::parse(req.body, nullptr, false);
+    if (body.is_discarded()) return send_error(res, 400, Reason::BAD_JSON, locale);
+    if (!body.is_object()) return bad(Reason::BAD_ARGUMENT, "");
+    for (const auto& [k, v] : body.items()) {
+        (void)v;
+        if (k != "phone" && k != "token" && k != "operator" && k != "exID") {
+            return send_error(res, 400, Reason::UNKNOWN_FIELD, locale, std::nullopt,
+                              json{{"field", k.size() > 64 ? k.substr(0, 64) : k}});
+        }
+    }
+
+    // phone: a string as users type it (the vendor's own example sends a number, so digits are accepted too)
+    std::string phone_text;
+    if (!body.contains("phone")) return bad(Reason::PHONE_EMPTY, "phone");
+    if (body["phone"].is_string()) phone_text = body["phone"].get<std::string>();
+    else if (body["phone"].is_number_unsigned()) phone_text = std::to_string(body["phone"].get<std::uint64_t>());
+    else return bad(Reason::BAD_ARGUMENT, "phone");
+    const PhoneNumber phone = parse_phone(phone_text);
+    if (!phone.valid) return bad(phone.reason, "phone");
+    ctx.phone_masked = mask_phone(phone.national);
+
+    if (!body.contains("token") || !body["token"].is_string()) return bad(Reason::BAD_ARGUMENT, "token");
+    const std::string token = body["token"].get<std::string>();
+    if (token.empty() || token.size() > kMaxTokenBytes || !printable_ascii(token)) return bad(Reason::BAD_ARGUMENT, "token");
+
+    std::optional<Operator> op = phone.segment.network;
+    if (body.contains("operator") && !body["operator"].is_null()) {
+        const auto given = body["operator"].is_string() ? operator_from_id(body["operator"].get<std::string>()) : std::nullopt;
+        if (!given) return bad(Reason::BAD_OPERATOR, "operator");
+        op = given;  // the gateway that issued the token (ported numbers: not the segment's)
+    }
+    if (op) ctx.op = std::string(operator_id(*op));
+
+    std::optional<std::string> ex_id;
+    if (body.contains("exID") && !body["exID"].is_null()) {
+        if (!body["exID"].is_string()) return bad(Reason::BAD_ARGUMENT, "exID");
+        ex_id = body["exID"].get<std::string>();
+        if (ex_id->size() > kMaxExIdBytes || !no_controls(*ex_id)) return bad(Reason::BAD_ARGUMENT, "exID");
+    }
+
+    const std::int64_t now = app.now_ms();
+    const std::string ip = client_ip(req, cfg.trust_proxy);
+    Admission adm;
+    adm.app_key = cfg.app_key;
+    adm.number_key = sha256_hex(phone.national);
+    adm.ip = ip;
+    adm.token_key = sha256_hex(token);
+    adm.token_expires_ms = now + (op ? operator_info(*op).token_ttl_ms : kMaxTokenTtlMs);
+    adm.now_ms = now;
+
+    json common{{"requestId", ctx.request_id}, {"operator", op ? json(operator_id(*op)) : json(nullptr)}};
+    AdmitResult admitted;
+    try {
+        admitted = app.store.admit(adm, cfg.quotas);
+    } catch (const StoreError& e) {
+        log_event("error", "store failed", "\"error\":" + json(e.what()).dump());
+        return send_error(res, 503, Reason::SERVER_ERROR, locale, 5, common);
+    }
+    if (admitted.status == AdmitStatus::TokenUsed) {
+        app.metrics.quota_rejection("TOKEN_USED");
+        return send_error(res, 409, Reason::TOKEN_USED, locale, std::nullopt, common);
+    }
+    if (admitted.status == AdmitStatus::Limited) {
+        app.metrics.quota_rejection(std::string(reason_id(admitted.reason)));
+        return send_error(res, 429, admitted.reason, locale, admitted.retry_after_sec, common);
+    }
+
+    UpstreamRequest up{token, phone.national, ex_id, ip};
+    const UpstreamReply reply = app.upstream.verify(up);
+    OutcomeContext octx{cfg.risk, ex_id, now};
+    const VerifyOutcome out = map_upstream(reply, octx);
+    ctx.upstream_ms = reply.elapsed_ms;
+    if (out.vendor_code) ctx.upstream_code = *out.vendor_code;
+    static const char* const kTransport[] = {"ok", "connect_failed", "tls_failed", "timeout", "dropped"};
+    std::string label = out.vendor_code ? std::to_string(*out.vendor_code)
+                        : reply.transport == Transport::Ok ? "bad_reply"
+                                                           : kTransport[static_cast<int>(reply.transport)];
+    if (!out.vendor_code) ctx.upstream_failure = label;
+    app.metrics.upstream(static_cast<double>(reply.elapsed_ms) / 1000.0, label);
+
+    try {
+        if (out.refund) app.store.refund(adm, admitted.previous_last_ms);
+        if (out.vendor_code) app.store.record_result(cfg.app_key, shanghai_day(now), *out.vendor_code);
+    } catch (const StoreError& e) {
+        // The answer is still true; only the books are behind. Say so loudly in the log.
+        log_event("error", "store failed after the upstream answered", "\"error\":" + json(e.what()).dump());
+    }
+
+    if (out.is_error) {
+        json extra = common;
+        if (out.vendor_code) extra["upstream"] = out.upstream;
+        return send_error(res, out.http_status, out.reason, locale, out.retry_after_sec, extra);
+    }
+    json j = common;
+    j["verified"] = out.verified;
+    j["result"] = out.result;
+    j["code"] = reason_id(out.reason);
+    j["message"] = reason_message(out.reason, locale);
+    j["upstream"] = out.upstream;
+    if (out.risk) j["risk"] = *out.risk;
+    send_json(res, out.http_status, j);
+}
+
+void handle_usage(App& app, const httplib::Request& req, httplib::Response& res) {
+    const ServerConfig& cfg = app.config;
+    const Locale locale = request_locale(req);
+    const std::string auth = req.get_header_value("Authorization");
+    if (cfg.admin_token.empty()) {
+        return send_error(res, 403, Reason::UNAUTHORIZED, locale, std::nullopt,
+                          json{{"detail", "set NV_ADMIN_TOKEN (or adminToken in the config file) to enable this endpoint"}});
+    }
+    if (auth.rfind("Bearer ", 0) != 0 || !constant_time_equal(auth.substr(7), cfg.admin_token)) {
+        res.set_header("WWW-Authenticate", "Bearer");
+        return send_error(res, 401, Reason::UNAUTHORIZED, locale);
+    }
+    std::int64_t day = shanghai_day(app.now_ms());
+    if (req.has_param("day")) {
+        const auto d = parse_day(req.get_param_value("day"));
+        if (!d) return send_error(res, 400, Reason::BAD_ARGUMENT, locale, std::nullopt, json{{"field", "day"}});
+        day = *d;
+    }
+    UsageCounts counts;
+    try {
+        counts = app.store.usage(cfg.app_key, day);
+    } catch (const StoreError&) {
+        return send_error(res, 503, Reason::SERVER_ERROR, locale, 5);
+    }
+    json by_code = json::object();
+    std::int64_t billed = 0, total = 0;
+    json by_result{{"consistent", 0}, {"inconsistent", 0}};
+    for (const auto& [code, n] : counts) {
+        by_code[std::to_string(code)] = n;
+        total += n;
+        const VendorCodeInfo info = vendor_code_info(code);
+        if (info.billed) billed += n;
+        if (info.outcome == VendorOutcome::Consistent) by_result["consistent"] = n;
+        if (info.outcome == VendorOutcome::Inconsistent) by_result["inconsistent"] = n;
+    }
+    json estimate;
+    if (const auto tier = tier_for(cfg.prepaid_volume)) {
+        estimate = json{{"currency", "CNY"},
+                        {"prepaidVolume", cfg.prepaid_volume},
+                        {"unitPrice", tier->unit_price},
+                        {"amount", estimate_cost(billed, *tier)}};
+    } else {
+        estimate = json{{"currency", "CNY"}, {"prepaidVolume", cfg.prepaid_volume}, {"unitPrice", nullptr},
+                        {"amount", nullptr}, {"note", "above 500,000 calls the price is negotiated with the vendor"}};
+    }
+    send_json(res, 200,
+              json{{"day", day_string(day)},
+                   {"timezone", "Asia/Shanghai"},
+                   {"billed", billed},
+                   {"byResult", by_result},
+                   {"byCode", by_code},
+                   {"vendorAnswers", total},
+                   {"estimate", estimate}});
+}
+
+}  // namespace
+
+std::string route_label(const std::string& path) {
+    static const std::pair<const char*, const char*> kRoutes[] = {
+        {"/api/v1/verify", "verify"}, {"/api/v1/config", "config"}, {"/api/v1/usage", "usage"},
+        {"/healthz", "healthz"},      {"/metrics", "metrics"}};
+    for (const auto& [p, label] : kRoutes) {
+        if (path == p) return label;
+    }
+    if (path.rfind("/sandbox/vendor", 0) == 0 || path.rfind("/v1/web/", 0) == 0 || path.rfind("/v2/web/", 0) == 0) {
+        return "sandbox_vendor";
+    }
+    if (path.rfind("/sandbox", 0) == 0) return "sandbox";
+    if (path.rfind("/api/", 0) == 0) return "api_other";
+    if (path.rfind("/sdk/", 0) == 0) return "sdk";
+    return "static";
+}
+
+void tune_server(httplib::Server& s, const ServerConfig& cfg, Metrics* metrics) {
+    const int threads = cfg.threads;
+    s.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
+    s.set_tcp_nodelay(true);
+    s.set_keep_alive_max_count(10'000);
+    s.set_keep_alive_timeout(5);
+    s.set_read_timeout(10, 0);
+    s.set_write_timeout(10, 0);
+    s.set_payload_max_length(static_cast<std::size_t>(cfg.max_body_bytes));
+
+    s.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+        // RFC 9112 6.3: a request with neither Content-Length nor Transfer-Encoding has an empty body, but
+        // cpp-httplib 0.11 refuses such a POST with 400 (curl -X POST without -d sends one). The body is read
+        // after this handler, so declaring the empty body here restores the standard behaviour. The request
+        // object is not const (cpp-httplib owns it and hands us a const view).
+        if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding") &&
+            (req.method == "POST" || req.method == "PUT" || req.method == "PATCH")) {
+            const_cast<httplib::Request&>(req).headers.emplace("Content-Length", "0");
+        }
+        reset_request_context();
+        current_request().request_id = random_hex(8);
+        res.set_header("X-Request-Id", current_request().request_id);
+        return httplib::Server::HandlerResponse::Unhandled;
+    });
+    // Statuses >= 400 without a body (no route, payload too large, bad request line) get a JSON error.
+    s.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
+        if (!res.body.empty() || res.is_chunked_content_provider_ || res.content_length_ > 0) {
+            return httplib::Server::HandlerResponse::Unhandled;
+        }
+        const Locale locale = request_locale(req);
+        Reason reason = Reason::BAD_REQUEST;
+        if (res.status == 404) reason = Reason::NOT_FOUND;
+        else if (res.status == 413) reason = Reason::INPUT_TOO_LARGE;
+        else if (res.status == 405) reason = Reason::METHOD_NOT_ALLOWED;
+        else if (res.status == 415) reason = Reason::BAD_CONTENT_TYPE;
+        else if (res.status >= 500) reason = Reason::SERVER_ERROR;
+        send_error(res, res.status, reason, locale);
+        return httplib::Server::HandlerResponse::Handled;
+    }));
+    s.set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "unknown exception";
+        try {
+            if (ep) std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+            what = e.what();
+        } catch (...) {
+        }
+        log_event("error", "handler failed", "\"error\":" + nlohmann::json(what).dump());
+        send_error(res, 500, Reason::SERVER_ERROR, request_locale(req));
+    });
+    const bool trust_proxy = cfg.trust_proxy;
+    s.set_logger([metrics, trust_proxy](const httplib::Request& req, const httplib::Response& res) {
+        if (metrics) metrics->request(route_label(req.path), res.status);
+        log_request(req.method, req.path, res.status, client_ip(req, trust_proxy));
+    });
+}
+
+void install_api(httplib::Server& s, App& app) {
+    tune_server(s, app.config, &app.metrics);
+    App* a = &app;
+    s.Get("/api/v1/config", [a](const httplib::Request&, httplib::Response& res) { handle_config(*a, res); });
+    s.Post("/api/v1/verify", [a](const httplib::Request& req, httplib::Response& res) { handle_verify(*a, req, res); });
+    s.Get("/api/v1/usage", [a](const httplib::Request& req, httplib::Response& res) { handle_usage(*a, req, res); });
+    s.Get("/healthz", [a](const httplib::Request&, httplib::Response& res) {
+        const bool ok = a->store.healthy();
+        send_json(res, ok ? 200 : 503,
+                  json{{"status", ok ? "ok" : "degraded"}, {"store", ok ? "ok" : "failing"}, {"sandbox", a->config.sandbox},
+                       {"version", NV_VERSION}});
+    });
+    s.Get("/metrics", [a](const httplib::Request&, httplib::Response& res) {
+        res.set_content(a->metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
+    });
+    // Wrong methods on the API get a JSON 405 rather than a bare 404.
+    for (const char* path : {"/api/v1/config", "/api/v1/usage"}) {
+        s.Post(path, [](const httplib::Request& req, httplib::Response& res) {
+            res.set_header("Allow", "GET");
+            send_error(res, 405, Reason::METHOD_NOT_ALLOWED, request_locale(req));
+        });
+    }
+    s.Get("/api/v1/verify", [](const httplib::Request& req, httplib::Response& res) {
+        res.set_header("Allow", "POST");
+        send_error(res, 405, Reason::METHOD_NOT_ALLOWED, request_locale(req));
+    });
+
+    s.set_file_extension_and_mimetype_mapping("wasm", "application/wasm");
+    s.set_file_extension_and_mimetype_mapping("mjs", "text/javascript");
+    s.set_file_extension_and_mimetype_mapping("js", "text/javascript");
+    s.set_file_extension_and_mimetype_mapping("map", "application/json");
+    s.set_file_extension_and_mimetype_mapping("ts", "text/plain");
+    if (!s.set_mount_point("/sdk", app.config.web_dir)) {
+        log_event("warn", "static directory missing", "\"dir\":" + json(app.config.web_dir).dump());
+    }
+    if (!s.set_mount_point("/", app.config.demo_dir)) {
+        log_event("warn", "static directory missing", "\"dir\":" + json(app.config.demo_dir).dump());
+    }
+}
+
+}  // namespace nv::server

@@ -1,0 +1,40 @@
+// The companion server's HTTP surface (server/openapi.yaml): /api/v1/config, /api/v1/verify, /api/v1/usage,
+// /healthz, /metrics, the static web package at /sdk/ and the demo at /. Handlers only translate between HTTP
+// and the rules (quota, outcome, risk, billing) and adapters (store, upstream client) they are given.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "config.hpp"
+#include "metrics.hpp"
+#include "store.hpp"
+#include "upstream_client.hpp"
+
+namespace httplib {
+class Server;
+}
+
+namespace nv::server {
+
+struct App {
+    const ServerConfig& config;
+    Store& store;
+    UpstreamClient& upstream;
+    Metrics& metrics;
+    std::function<std::int64_t()> now_ms;  // Unix time in ms (injected so tests can move the clock)
+};
+
+// Routes, static mounts, JSON error pages, the exception guard, the request logger and the throughput
+// settings (TCP_NODELAY, keep-alive, payload limit).
+void install_api(httplib::Server& server, App& app);
+
+// Settings every listener of ours gets (also the sandbox's own): TCP_NODELAY, keep-alive, a thread pool, JSON
+// errors for unrouted requests, the exception guard, one log line per request.
+void tune_server(httplib::Server& server, const ServerConfig& config, Metrics* metrics);
+
+// "verify", "config", "sandbox", ... : the metrics label for a path (a small fixed set).
+std::string route_label(const std::string& path);
+
+}  // namespace nv::server

@@ -1,0 +1,369 @@
+#include "config.hpp"
+
+#include <charconv>
+#include <fstream>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace nv::server {
+namespace {
+
+using nlohmann::json;
+
+std::optional<std::int64_t> to_int(const std::string& s) {
+    std::int64_t v = 0;
+    const auto* end = s.data() + s.size();
+    const auto [p, ec] = std::from_chars(s.data(), end, v);
+    if (ec != std::errc() || p != end) return std::nullopt;
+    return v;
+}
+
+// Walks one JSON object, refusing keys it does not know (a typo must not silently fall back to a default).
+class Reader {
+public:
+    Reader(const json& obj, std::string path, std::string& error) : obj_(obj), path_(std::move(path)), error_(error) {
+        if (!obj_.is_object()) fail(path_.empty() ? "the config file must hold a JSON object" : path_ + " must be an object");
+    }
+
+    bool ok() const { return error_.empty(); }
+
+    void str(const char* key, std::string& out) {
+        if (const json* v = take(key)) {
+            if (v->is_string()) out = v->get<std::string>();
+            else fail(name(key) + " must be a string");
+        }
+    }
+    void boolean(const char* key, bool& out) {
+        if (const json* v = take(key)) {
+            if (v->is_boolean()) out = v->get<bool>();
+            else fail(name(key) + " must be true or false");
+        }
+    }
+    template <class T>
+    void integer(const char* key, T& out, std::int64_t lo, std::int64_t hi, std::int64_t scale = 1) {
+        if (const json* v = take(key)) {
+            if (!v->is_number_integer() || v->get<std::int64_t>() < lo || v->get<std::int64_t>() > hi) {
+                fail(name(key) + " must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
+            } else {
+                out = static_cast<T>(v->get<std::int64_t>() * scale);
+            }
+        }
+    }
+    const json* object(const char* key) { return take(key); }
+    std::string name(const char* key) const { return path_.empty() ? key : path_ + "." + key; }
+
+    void finish() {
+        if (!ok() || !obj_.is_object()) return;
+        for (const auto& [k, v] : obj_.items()) {
+            (void)v;
+            bool known = false;
+            for (const auto& s : seen_) known = known || s == k;
+            if (!known) {
+                fail("unknown setting \"" + name(k.c_str()) + "\"");
+                return;
+            }
+        }
+    }
+    void fail(const std::string& message) {
+        if (error_.empty()) error_ = message;
+    }
+
+private:
+    const json* take(const char* key) {
+        seen_.emplace_back(key);
+        if (!ok() || !obj_.is_object()) return nullptr;
+        auto it = obj_.find(key);
+        return it == obj_.end() ? nullptr : &*it;
+    }
+
+    const json& obj_;
+    std::string path_;
+    std::string& error_;
+    std::vector<std::string> seen_;
+};
+
+constexpr std::int64_t kMaxMs = 24LL * 3600 * 1000;
+constexpr std::int64_t kBig = std::numeric_limits<std::int32_t>::max();
+
+std::string validate(const ServerConfig& c) {
+    if (!thresholds_valid(c.risk)) return "risk thresholds must rise: 0 < review < stepUp < deny";
+    if (c.tls_cert.empty() != c.tls_key.empty()) return "TLS needs both a certificate (--tls-cert) and a key (--tls-key)";
+    const auto url = parse_base_url(c.upstream.base);
+    if (!url) return "the upstream base URL must look like https://host[:port][/path]";
+    if (url->scheme == "http" && !is_loopback_host(url->host)) {
+        return "the upstream must use https (plain http is allowed only to a loopback address)";
+    }
+    if (!c.sandbox && (c.app_key.empty() || c.master_secret.empty())) {
+        return "production mode needs the vendor credentials: set NV_APP_KEY and NV_MASTER_SECRET (or appKey and "
+               "masterSecret in the --config file), or start with --sandbox";
+    }
+    return "";
+}
+
+}  // namespace
+
+bool is_loopback_host(const std::string& host) {
+    return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
+}
+
+std::optional<UrlParts> parse_base_url(const std::string& url) {
+    UrlParts u;
+    std::string rest;
+    if (url.rfind("https://", 0) == 0) {
+        u.scheme = "https";
+        rest = url.substr(8);
+        u.port = 443;
+    } else if (url.rfind("http://", 0) == 0) {
+        u.scheme = "http";
+        rest = url.substr(7);
+        u.port = 80;
+    } else {
+        return std::nullopt;
+    }
+    const std::size_t slash = rest.find('/');
+    std::string authority = rest.substr(0, slash);
+    u.path = slash == std::string::npos ? "" : rest.substr(slash);
+    while (!u.path.empty() && u.path.back() == '/') u.path.pop_back();
+    if (authority.empty() || authority.find_first_of("@?#") != std::string::npos) return std::nullopt;
+    const std::size_t colon = authority.rfind(':');
+    if (colon != std::string::npos && authority.find(']') == std::string::npos) {
+        const auto port = to_int(authority.substr(colon + 1));
+        if (!port || *port < 1 || *port > 65535) return std::nullopt;
+        u.port = static_cast<int>(*port);
+        authority.resize(colon);
+    }
+    if (authority.empty()) return std::nullopt;
+    for (char ch : authority) {
+        const bool okc = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                         ch == '.' || ch == '-' || ch == '[' || ch == ']' || ch == ':';
+        if (!okc) return std::nullopt;
+    }
+    u.host = authority;
+    if (u.path.find_first_of("?# ") != std::string::npos) return std::nullopt;
+    return u;
+}
+
+std::string apply_config_json(const std::string& text, ServerConfig& c) {
+    const json doc = json::parse(text, nullptr, false);
+    if (doc.is_discarded()) return "the config file is not valid JSON";
+    std::string error;
+    Reader r(doc, "", error);
+    r.str("host", c.host);
+    r.integer("port", c.port, 0, 65535);
+    r.integer("threads", c.threads, 1, 1024);
+    r.boolean("sandbox", c.sandbox);
+    r.integer("sandboxPort", c.sandbox_port, 0, 65535);
+    r.str("appKey", c.app_key);
+    r.str("masterSecret", c.master_secret);
+    r.str("adminToken", c.admin_token);
+    r.str("db", c.db_path);
+    r.str("webDir", c.web_dir);
+    r.str("demoDir", c.demo_dir);
+    r.boolean("trustProxy", c.trust_proxy);
+    r.integer("maxBodyBytes", c.max_body_bytes, 256, 1 << 20);
+    r.integer("prepaidVolume", c.prepaid_volume, 1, kBig);
+    if (const json* up = r.object("upstream")) {
+        Reader u(*up, "upstream", error);
+        u.str("base", c.upstream.base);
+        u.integer("apiVersion", c.upstream.api_version, 1, 2);
+        u.str("caFile", c.upstream.ca_file);
+        u.integer("timeoutMs", c.upstream.timeout_ms, 100, 120'000);
+        u.integer("connectTimeoutMs", c.upstream.connect_timeout_ms, 100, 60'000);
+        u.finish();
+    }
+    if (const json* tls = r.object("tls")) {
+        Reader t(*tls, "tls", error);
+        t.str("cert", c.tls_cert);
+        t.str("key", c.tls_key);
+        t.finish();
+    }
+    if (const json* q = r.object("quotas")) {
+        Reader u(*q, "quotas", error);
+        u.integer("numberIntervalSec", c.quotas.number_interval_ms, 0, 86'400, 1000);
+        u.integer("numberDaily", c.quotas.number_daily, 0, kBig);
+        u.integer("appDaily", c.quotas.app_daily, 0, kBig);
+        u.integer("ipLimit", c.quotas.ip_limit, 0, kBig);
+        u.integer("ipWindowSec", c.quotas.ip_window_ms, 1, 86'400, 1000);
+        u.finish();
+    }
+    if (const json* q = r.object("sandboxLimits")) {
+        Reader u(*q, "sandboxLimits", error);
+        u.integer("numberIntervalSec", c.sandbox_vendor_limits.number_interval_ms, 0, 86'400, 1000);
+        u.integer("numberDaily", c.sandbox_vendor_limits.number_daily, 0, kBig);
+        u.integer("appDaily", c.sandbox_vendor_limits.app_daily, 0, kBig);
+        u.integer("unusedTokens", c.sandbox_unused_tokens, 0, kBig);
+        u.finish();
+    }
+    if (const json* k = r.object("risk")) {
+        Reader u(*k, "risk", error);
+        u.integer("review", c.risk.review, 1, 100'000);
+        u.integer("stepUp", c.risk.step_up, 1, 100'000);
+        u.integer("deny", c.risk.deny, 1, 100'000);
+        u.finish();
+    }
+    if (const json* f = r.object("flow")) {
+        Reader u(*f, "flow", error);
+        u.integer("tokenTimeoutMs", c.flow.token_timeout_ms, 100, kMaxMs);
+        u.integer("tokenBudgetMs", c.flow.token_budget_ms, 100, kMaxMs);
+        u.integer("verifyTimeoutMs", c.flow.verify_timeout_ms, 100, kMaxMs);
+        u.finish();
+    }
+    r.finish();
+    return error;
+}
+
+ConfigResult load_config(const std::vector<std::string>& args, const EnvLookup& env) {
+    ConfigResult result;
+    ServerConfig c;
+    c.web_dir = std::string(NV_SOURCE_DIR) + "/web";
+    c.demo_dir = std::string(NV_SOURCE_DIR) + "/demo";
+
+    // Flags are read first (to find --config and --help) and applied last.
+    struct Flag {
+        std::string name, value;
+    };
+    std::vector<Flag> flags;
+    std::string config_file;
+    static const char* const kValued[] = {"--port", "--host", "--config", "--db", "--threads", "--upstream",
+                                          "--upstream-ca", "--api-version", "--tls-cert", "--tls-key", "--web-dir",
+                                          "--demo-dir", "--sandbox-port"};
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        std::string a = args[i];
+        std::string value;
+        bool has_value = false;
+        if (const std::size_t eq = a.find('='); a.rfind("--", 0) == 0 && eq != std::string::npos) {
+            value = a.substr(eq + 1);
+            a.resize(eq);
+            has_value = true;
+        }
+        if (a == "--help" || a == "-h") {
+            result.help = true;
+            return result;
+        }
+        if (a == "--version") {
+            result.version = true;
+            return result;
+        }
+        if (a == "--sandbox") {
+            flags.push_back({a, ""});
+            continue;
+        }
+        bool valued = false;
+        for (const char* v : kValued) valued = valued || a == v;
+        if (!valued) {
+            result.error = "unknown option \"" + a + "\" (see --help)";
+            return result;
+        }
+        if (!has_value) {
+            if (i + 1 >= args.size()) {
+                result.error = "option " + a + " needs a value (see --help)";
+                return result;
+            }
+            value = args[++i];
+        }
+        if (a == "--config") config_file = value;
+        else flags.push_back({a, value});
+    }
+
+    if (!config_file.empty()) {
+        std::ifstream in(config_file, std::ios::binary);
+        if (!in) {
+            result.error = "cannot read the config file " + config_file;
+            return result;
+        }
+        std::stringstream ss;
+        ss << in.rdbuf();
+        if (std::string e = apply_config_json(ss.str(), c); !e.empty()) {
+            result.error = config_file + ": " + e;
+            return result;
+        }
+    }
+
+    auto set_int = [&](const std::string& what, const std::string& text, auto& out, std::int64_t lo, std::int64_t hi) {
+        const auto v = to_int(text);
+        if (!v || *v < lo || *v > hi) {
+            result.error = what + " must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi);
+            return false;
+        }
+        out = static_cast<std::remove_reference_t<decltype(out)>>(*v);
+        return true;
+    };
+    struct EnvVar {
+        const char* name;
+        std::string* target;
+    };
+    const EnvVar strings[] = {{"NV_APP_KEY", &c.app_key},          {"NV_MASTER_SECRET", &c.master_secret},
+                              {"NV_ADMIN_TOKEN", &c.admin_token},  {"NV_UPSTREAM_BASE", &c.upstream.base},
+                              {"NV_UPSTREAM_CA", &c.upstream.ca_file}, {"NV_DB", &c.db_path},
+                              {"NV_HOST", &c.host}};
+    for (const EnvVar& e : strings) {
+        if (auto v = env(e.name)) *e.target = *v;
+    }
+    if (auto v = env("NV_PORT"); v && !set_int("NV_PORT", *v, c.port, 0, 65535)) return result;
+    if (auto v = env("NV_API_VERSION"); v && !set_int("NV_API_VERSION", *v, c.upstream.api_version, 1, 2)) return result;
+
+    for (const Flag& f : flags) {
+        bool ok = true;
+        if (f.name == "--sandbox") c.sandbox = true;
+        else if (f.name == "--port") ok = set_int("--port", f.value, c.port, 0, 65535);
+        else if (f.name == "--host") c.host = f.value;
+        else if (f.name == "--db") c.db_path = f.value;
+        else if (f.name == "--threads") ok = set_int("--threads", f.value, c.threads, 1, 1024);
+        else if (f.name == "--upstream") c.upstream.base = f.value;
+        else if (f.name == "--upstream-ca") c.upstream.ca_file = f.value;
+        else if (f.name == "--api-version") ok = set_int("--api-version", f.value, c.upstream.api_version, 1, 2);
+        else if (f.name == "--tls-cert") c.tls_cert = f.value;
+        else if (f.name == "--tls-key") c.tls_key = f.value;
+        else if (f.name == "--web-dir") c.web_dir = f.value;
+        else if (f.name == "--demo-dir") c.demo_dir = f.value;
+        else if (f.name == "--sandbox-port") ok = set_int("--sandbox-port", f.value, c.sandbox_port, 0, 65535);
+        if (!ok) return result;
+    }
+
+    if (c.sandbox) {
+        // The sandbox needs nothing: the documented example credentials and a known admin token.
+        if (c.app_key.empty()) c.app_key = kSandboxAppKey;
+        if (c.master_secret.empty()) c.master_secret = kSandboxMasterSecret;
+        if (c.admin_token.empty()) c.admin_token = kSandboxAdminToken;
+    }
+    if (std::string e = validate(c); !e.empty()) {
+        result.error = e;
+        return result;
+    }
+    result.config = std::move(c);
+    return result;
+}
+
+std::string config_help() {
+    return R"(nv-server: the companion server for carrier number verification (and its sandbox).
+
+Usage: nv-server [--sandbox] [options]
+
+  --sandbox               emulate the carriers and the vendor (mounted at /sandbox/); needs no credentials
+  --port N                listen port (default 8080; 0 picks a free port, printed in the "listening" line)
+  --host ADDR             listen address (default 127.0.0.1; 0.0.0.0 for all interfaces)
+  --config FILE           a JSON config file (see docs/server.md for every setting)
+  --db PATH               the SQLite database for quotas, used tokens and the usage ledger (default nv-server.db)
+  --threads N             worker threads (default 64; each keep-alive connection holds one while open)
+  --upstream URL          the vendor's base URL (default https://api.verification.jpush.cn;
+                          in sandbox mode the sandbox's own listener)
+  --upstream-ca FILE      CA certificates (PEM) to verify the upstream with, instead of the system bundle
+  --api-version 1|2       /v1/web/h5/verify or /v2/web/h5/verify (v2, the default, adds the risk score)
+  --tls-cert FILE, --tls-key FILE
+                          serve HTTPS with this certificate and key
+  --web-dir DIR           served at /sdk/ (default: the repository's web/)
+  --demo-dir DIR          served at / (default: the repository's demo/)
+  --sandbox-port N        the sandbox's own loopback listener (default 0: a free port)
+  --help, --version
+
+Environment (overrides the config file; flags override both):
+  NV_APP_KEY, NV_MASTER_SECRET   vendor credentials (required unless --sandbox; never logged)
+  NV_ADMIN_TOKEN                 bearer token for GET /api/v1/usage (sandbox default: sandbox-admin)
+  NV_UPSTREAM_BASE, NV_UPSTREAM_CA, NV_API_VERSION, NV_DB, NV_HOST, NV_PORT
+
+Stops cleanly on SIGTERM or SIGINT. Logs one JSON line per request to stdout (phone numbers masked).
+)";
+}
+
+}  // namespace nv::server

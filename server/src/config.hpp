@@ -1,0 +1,94 @@
+// The server's settings: defaults, then a JSON config file (--config), then environment variables, then
+// command-line flags, each overriding the one before. Secrets (the vendor master secret, the admin token) come
+// only from the file or the environment, never from flags (other users can read a process's arguments).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "quota.hpp"
+#include "risk.hpp"
+
+namespace nv::server {
+
+// The vendor documentation's own example credentials: the sandbox's defaults, so its curl examples run as
+// written against the sandbox. They are public, and never valid against the real vendor.
+inline constexpr const char* kSandboxAppKey = "7d431e42dfa6a6d693ac2d04";
+inline constexpr const char* kSandboxMasterSecret = "5e987ac6d2e04d95a9d8f0d1";
+inline constexpr const char* kSandboxAdminToken = "sandbox-admin";
+inline constexpr const char* kProductionUpstream = "https://api.verification.jpush.cn";
+
+struct UpstreamSettings {
+    std::string base = kProductionUpstream;  // scheme://host[:port][/path prefix]
+    int api_version = 2;                     // 1: /v1/web/h5/verify; 2: /v2/web/h5/verify (risk score, client IP)
+    std::string ca_file;                     // empty: the system CA bundle
+    std::int64_t timeout_ms = 5'000;         // read/write timeout for one verify call
+    std::int64_t connect_timeout_ms = 2'000;
+};
+
+struct FlowTimeouts {  // published to the page by /api/v1/config
+    std::int64_t token_timeout_ms = 4'000;
+    std::int64_t token_budget_ms = 8'000;
+    std::int64_t verify_timeout_ms = 10'000;
+};
+
+struct ServerConfig {
+    std::string host = "127.0.0.1";
+    int port = 8080;  // 0: any free port (printed in the "listening" log line)
+    int threads = 64;
+    bool sandbox = false;
+    int sandbox_port = 0;  // the sandbox's own loopback listener (the upstream client's target); 0: any free port
+
+    std::string app_key;
+    std::string master_secret;
+    std::string admin_token;  // bearer token for /api/v1/usage; empty: the endpoint is disabled
+    UpstreamSettings upstream;
+
+    std::string db_path = "nv-server.db";
+    std::string web_dir;   // served at /sdk/
+    std::string demo_dir;  // served at /
+    std::string tls_cert, tls_key;  // both set: serve HTTPS
+    bool trust_proxy = false;       // take the client IP from X-Forwarded-For (behind a reverse proxy only)
+    std::int64_t max_body_bytes = 16 * 1024;
+
+    QuotaLimits quotas;
+    RiskThresholds risk;
+    std::int64_t prepaid_volume = 10'000;  // the vendor package size, for the usage report's price estimate
+    FlowTimeouts flow;
+
+    // The sandbox vendor's own limits (9005/9006/9007) and its gateways' unused-token limit; benchmarks raise them.
+    QuotaLimits sandbox_vendor_limits;
+    std::int64_t sandbox_unused_tokens = 30;
+};
+
+struct ConfigResult {
+    std::optional<ServerConfig> config;
+    std::string error;  // when there is no config and no help/version request
+    bool help = false;
+    bool version = false;
+};
+
+using EnvLookup = std::function<std::optional<std::string>(const char* name)>;
+
+// Parses `args` (without the program name), the environment and the --config file.
+ConfigResult load_config(const std::vector<std::string>& args, const EnvLookup& env);
+
+// Applies one JSON config document (the --config file's content) on top of `cfg`; returns an error or "".
+std::string apply_config_json(const std::string& text, ServerConfig& cfg);
+
+// The --help text.
+std::string config_help();
+
+struct UrlParts {
+    std::string scheme;  // http or https
+    std::string host;
+    int port = 0;
+    std::string path;  // prefix without a trailing slash ("" or "/sandbox/vendor")
+};
+std::optional<UrlParts> parse_base_url(const std::string& url);
+bool is_loopback_host(const std::string& host);
+
+}  // namespace nv::server

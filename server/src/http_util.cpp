@@ -1,0 +1,57 @@
+#include "http_util.hpp"
+
+#include "request_log.hpp"
+
+namespace nv::server {
+
+Locale request_locale(const httplib::Request& req) {
+    if (req.has_param("locale")) {
+        if (auto l = locale_from_id(req.get_param_value("locale"))) return *l;
+    }
+    const std::string al = req.get_header_value("Accept-Language");
+    if (al.size() >= 2 && (al[0] == 'z' || al[0] == 'Z') && (al[1] == 'h' || al[1] == 'H')) return Locale::ZhCN;
+    return Locale::En;
+}
+
+void send_json(httplib::Response& res, int status, const nlohmann::json& body) {
+    res.status = status;
+    res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
+}
+
+void send_error(httplib::Response& res, int status, Reason reason, Locale locale,
+                std::optional<std::int64_t> retry_after_sec, const nlohmann::json& extra) {
+    nlohmann::json err{{"code", reason_id(reason)}, {"message", reason_message(reason, locale)}};
+    if (retry_after_sec) {
+        err["retryAfterSec"] = *retry_after_sec;
+        res.set_header("Retry-After", std::to_string(*retry_after_sec));
+    }
+    nlohmann::json body = extra.is_object() ? extra : nlohmann::json::object();
+    const std::string& id = current_request().request_id;
+    if (!id.empty() && !body.contains("requestId")) body["requestId"] = id;
+    body["error"] = std::move(err);
+    current_request().error = std::string(reason_id(reason));
+    send_json(res, status, body);
+}
+
+std::string client_ip(const httplib::Request& req, bool trust_proxy) {
+    if (trust_proxy && req.has_header("X-Forwarded-For")) {
+        std::string xff = req.get_header_value("X-Forwarded-For");
+        const std::size_t comma = xff.rfind(',');
+        std::string last = comma == std::string::npos ? xff : xff.substr(comma + 1);
+        const std::size_t b = last.find_first_not_of(' ');
+        const std::size_t e = last.find_last_not_of(' ');
+        if (b != std::string::npos && e - b < 64) return last.substr(b, e - b + 1);
+    }
+    return req.remote_addr;
+}
+
+bool is_json_content_type(const httplib::Request& req) {
+    std::string ct = req.get_header_value("Content-Type");
+    const std::size_t semi = ct.find(';');
+    if (semi != std::string::npos) ct.resize(semi);
+    while (!ct.empty() && ct.back() == ' ') ct.pop_back();
+    for (char& ch : ct) ch = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+    return ct == "application/json";
+}
+
+}  // namespace nv::server

@@ -1,0 +1,32 @@
+// Small adapters between cpp-httplib and the API's conventions: JSON error bodies with a reason id and a
+// localised message, the caller's locale, the client IP, and the checks every JSON endpoint makes.
+#pragma once
+
+#include <httplib.h>
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "nv/reasons.hpp"
+
+namespace nv::server {
+
+// ?locale=zh-CN|en, else Accept-Language (zh* -> zh-CN), else English.
+Locale request_locale(const httplib::Request& req);
+
+// {"error": {"code", "message", "retryAfterSec"?}} plus `extra` members at the top level; sets Retry-After.
+void send_error(httplib::Response& res, int status, Reason reason, Locale locale,
+                std::optional<std::int64_t> retry_after_sec = std::nullopt,
+                const nlohmann::json& extra = nlohmann::json::object());
+
+void send_json(httplib::Response& res, int status, const nlohmann::json& body);
+
+// The peer address; with trust_proxy, the last X-Forwarded-For hop (the one our proxy added).
+std::string client_ip(const httplib::Request& req, bool trust_proxy);
+
+// application/json, with or without parameters (charset=utf-8).
+bool is_json_content_type(const httplib::Request& req);
+
+}  // namespace nv::server

@@ -1,0 +1,163 @@
+// nv-server: wiring only. Reads the configuration, opens the store, starts the sandbox's own listener when
+// asked, mounts the API and serves until SIGTERM or SIGINT.
+#include <httplib.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "api_routes.hpp"
+#include "config.hpp"
+#include "metrics.hpp"
+#include "request_log.hpp"
+#include "sandbox/sandbox.hpp"
+#include "sqlite_store.hpp"
+#include "upstream_client.hpp"
+
+namespace {
+
+using namespace nv::server;
+
+std::int64_t unix_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::unique_ptr<httplib::Server> make_server(const ServerConfig& cfg) {
+    if (!cfg.tls_cert.empty()) {
+        auto s = std::make_unique<httplib::SSLServer>(cfg.tls_cert.c_str(), cfg.tls_key.c_str());
+        if (!s->is_valid()) return nullptr;
+        return s;
+    }
+    return std::make_unique<httplib::Server>();
+}
+
+int bind_listener(httplib::Server& s, const std::string& host, int port) {
+    if (port == 0) return s.bind_to_any_port(host);
+    return s.bind_to_port(host, port) ? port : -1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    const ConfigResult loaded = load_config(args, [](const char* name) -> std::optional<std::string> {
+        const char* v = std::getenv(name);
+        return v ? std::optional<std::string>(v) : std::nullopt;
+    });
+    if (loaded.help) {
+        std::cout << config_help();
+        return 0;
+    }
+    if (loaded.version) {
+        std::cout << "nv-server " << NV_VERSION << "\n";
+        return 0;
+    }
+    if (!loaded.config) {
+        std::cerr << "nv-server: " << loaded.error << "\n";
+        return 2;
+    }
+    ServerConfig cfg = *loaded.config;
+
+    // Signals are taken by one thread with sigwait; block them before any other thread exists.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+
+    std::unique_ptr<SqliteStore> store;
+    try {
+        store = std::make_unique<SqliteStore>(cfg.db_path);
+    } catch (const StoreError& e) {
+        std::cerr << "nv-server: " << e.what() << "\n";
+        return 1;
+    }
+    Metrics metrics;
+
+    // The sandbox answers on its own loopback listener, which the upstream client calls exactly like the real
+    // vendor (its own threads: a verify waiting on the sandbox never waits for a thread of its own pool). The
+    // same sandbox is also mounted at /sandbox/ on the main listener for the demo and for curl.
+    std::unique_ptr<Sandbox> sandbox;
+    std::unique_ptr<httplib::Server> sandbox_server;
+    std::thread sandbox_thread;
+    if (cfg.sandbox) {
+        SandboxOptions so;
+        so.app_key = nv::server::kSandboxAppKey;
+        so.master_secret = nv::server::kSandboxMasterSecret;
+        so.vendor_limits = cfg.sandbox_vendor_limits;
+        so.unused_token_limit = cfg.sandbox_unused_tokens;
+        sandbox = std::make_unique<Sandbox>(so, unix_ms);
+        sandbox_server = std::make_unique<httplib::Server>();
+        tune_server(*sandbox_server, cfg, nullptr);
+        sandbox->mount(*sandbox_server);
+        sandbox->mount_vendor_root(*sandbox_server);
+        const int sport = bind_listener(*sandbox_server, "127.0.0.1", cfg.sandbox_port);
+        if (sport < 0) {
+            std::cerr << "nv-server: cannot listen on 127.0.0.1:" << cfg.sandbox_port << " for the sandbox\n";
+            return 1;
+        }
+        if (cfg.upstream.base == nv::server::kProductionUpstream) {
+            cfg.upstream.base = "http://127.0.0.1:" + std::to_string(sport) + "/sandbox/vendor";
+        }
+        sandbox_thread = std::thread([&] { sandbox_server->listen_after_bind(); });
+        log_event("info", "sandbox listening", "\"port\":" + std::to_string(sport));
+    }
+
+    UpstreamClient upstream(cfg.upstream, cfg.app_key, cfg.master_secret);
+    App app{cfg, *store, upstream, metrics, unix_ms};
+    std::unique_ptr<httplib::Server> server = make_server(cfg);
+    if (!server) {
+        std::cerr << "nv-server: cannot load the TLS certificate or key (" << cfg.tls_cert << ", " << cfg.tls_key << ")\n";
+        return 1;
+    }
+    install_api(*server, app);
+    if (sandbox) sandbox->mount(*server);
+
+    const int port = bind_listener(*server, cfg.host, cfg.port);
+    if (port < 0) {
+        std::cerr << "nv-server: cannot listen on " << cfg.host << ":" << cfg.port << " (in use, or not allowed)\n";
+        if (sandbox_server) {
+            sandbox_server->stop();
+            sandbox_thread.join();
+        }
+        return 1;
+    }
+
+    std::thread signal_thread([&] {
+        int sig = 0;
+        sigwait(&stop_signals, &sig);
+        log_event("info", "stopping", "\"signal\":" + std::to_string(sig));
+        server->stop();
+    });
+
+    const auto upstream_url = parse_base_url(cfg.upstream.base);
+    nlohmann::json fields{{"port", port},
+                          {"host", cfg.host},
+                          {"tls", !cfg.tls_cert.empty()},
+                          {"sandbox", cfg.sandbox},
+                          {"upstream", upstream_url ? upstream_url->scheme + "://" + upstream_url->host + ":" +
+                                                          std::to_string(upstream_url->port) + upstream.path()
+                                                    : ""},
+                          {"db", cfg.db_path}};
+    std::string f = fields.dump();
+    log_event("info", "listening", f.substr(1, f.size() - 2));
+
+    server->listen_after_bind();  // returns after stop()
+
+    if (sandbox_server) {
+        sandbox_server->stop();
+        sandbox_thread.join();
+    }
+    // The signal thread is still in sigwait when the server stopped for another reason: wake it.
+    pthread_kill(signal_thread.native_handle(), SIGTERM);
+    signal_thread.join();
+    log_event("info", "stopped");
+    return 0;
+}

@@ -1,0 +1,52 @@
+#include "metrics.hpp"
+
+#include <sstream>
+
+namespace nv::server {
+
+void Metrics::request(const std::string& route, int status) {
+    std::lock_guard lock(mu_);
+    ++requests_[{route, status}];
+}
+
+void Metrics::upstream(double seconds, const std::string& outcome) {
+    std::lock_guard lock(mu_);
+    ++upstream_codes_[outcome];
+    ++upstream_count_;
+    upstream_sum_ += seconds;
+    for (std::size_t i = 0; i < kBuckets.size(); ++i) {
+        if (seconds <= kBuckets[i]) ++buckets_[i];
+    }
+}
+
+void Metrics::quota_rejection(const std::string& reason) {
+    std::lock_guard lock(mu_);
+    ++quota_[reason];
+}
+
+std::string Metrics::render() const {
+    std::lock_guard lock(mu_);
+    std::ostringstream o;
+    o << "# HELP nv_http_requests_total HTTP requests by route and status.\n"
+         "# TYPE nv_http_requests_total counter\n";
+    for (const auto& [k, v] : requests_) {
+        o << "nv_http_requests_total{route=\"" << k.first << "\",status=\"" << k.second << "\"} " << v << '\n';
+    }
+    o << "# HELP nv_upstream_latency_seconds Latency of calls to the vendor's verify endpoint.\n"
+         "# TYPE nv_upstream_latency_seconds histogram\n";
+    for (std::size_t i = 0; i < kBuckets.size(); ++i) {
+        o << "nv_upstream_latency_seconds_bucket{le=\"" << kBuckets[i] << "\"} " << buckets_[i] << '\n';
+    }
+    o << "nv_upstream_latency_seconds_bucket{le=\"+Inf\"} " << upstream_count_ << '\n'
+      << "nv_upstream_latency_seconds_sum " << upstream_sum_ << '\n'
+      << "nv_upstream_latency_seconds_count " << upstream_count_ << '\n';
+    o << "# HELP nv_upstream_codes_total Vendor answers by code (or transport failure).\n"
+         "# TYPE nv_upstream_codes_total counter\n";
+    for (const auto& [k, v] : upstream_codes_) o << "nv_upstream_codes_total{code=\"" << k << "\"} " << v << '\n';
+    o << "# HELP nv_quota_rejections_total Verifications refused before spending quota, by reason.\n"
+         "# TYPE nv_quota_rejections_total counter\n";
+    for (const auto& [k, v] : quota_) o << "nv_quota_rejections_total{reason=\"" << k << "\"} " << v << '\n';
+    return o.str();
+}
+
+}  // namespace nv::server

@@ -1,0 +1,34 @@
+// Counters and a latency histogram for GET /metrics, in the Prometheus text format (version 0.0.4).
+// Label values come from small fixed sets (route names, statuses, vendor codes, reason ids), never from input.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+
+namespace nv::server {
+
+class Metrics {
+public:
+    void request(const std::string& route, int status);
+    void upstream(double seconds, const std::string& outcome);  // outcome: a vendor code or a transport failure
+    void quota_rejection(const std::string& reason);
+
+    std::string render() const;
+
+    static constexpr std::array<double, 12> kBuckets{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+
+private:
+    mutable std::mutex mu_;
+    std::map<std::pair<std::string, int>, std::uint64_t> requests_;
+    std::map<std::string, std::uint64_t> upstream_codes_;
+    std::map<std::string, std::uint64_t> quota_;
+    std::array<std::uint64_t, kBuckets.size()> buckets_{};
+    std::uint64_t upstream_count_ = 0;
+    double upstream_sum_ = 0;
+};
+
+}  // namespace nv::server

@@ -1,0 +1,55 @@
+// The sandbox: the carriers' token gateways and the vendor's REST API, emulated faithfully enough that the
+// whole journey runs on one machine without credentials (DESIGN 5).
+//
+// - Simulated devices (a SIM's number and network, the connection: cellular / wifi / cellular+wifi / offline,
+//   VPN, a risk score) stand in for phones.
+// - POST /sandbox/carriers/{CM|CU|CT}/token issues a token only when that device would really get one from that
+//   carrier: cellular data on, Wi-Fi off, no VPN, the carrier of the SIM carrying data. Otherwise it gives the
+//   carrier's own error (VPN or another carrier's address: CM 103111, CT 800008, CU SOURCE_IP_ERROR).
+//   Tokens live for the carrier's TTL, are single use, and a device gets at most 30 unused ones per 10 minutes.
+// - The vendor's verify endpoints (/v1/web/verify, /v1/web/h5/verify, /v2/...) under /sandbox/vendor, with Basic
+//   auth against the documentation's example credentials and the documented shapes and codes.
+// - Faults on request (latency, 5xx, malformed JSON, a dropped connection, a forced vendor code) for tests.
+//
+// State is in memory: the sandbox is an emulator, and a restart is a fresh world.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "quota.hpp"
+
+namespace httplib {
+class Server;
+}
+
+namespace nv::server {
+
+struct SandboxOptions {
+    std::string app_key;
+    std::string master_secret;
+    QuotaLimits vendor_limits;          // the vendor's own 9005/9006/9007 limits (ip_limit unused)
+    std::int64_t unused_token_limit = 30;  // per device within token_window_ms
+    std::int64_t token_window_ms = 600'000;
+};
+
+class Sandbox {
+public:
+    Sandbox(SandboxOptions options, std::function<std::int64_t()> now_ms);
+    ~Sandbox();
+    Sandbox(const Sandbox&) = delete;
+    Sandbox& operator=(const Sandbox&) = delete;
+
+    // /sandbox, /sandbox/devices..., /sandbox/carriers/..., /sandbox/faults, /sandbox/vendor/v{1,2}/web/...
+    void mount(httplib::Server& server);
+    // The vendor's paths at the root as well (/v1/web/h5/verify, ...), for the sandbox's own listener.
+    void mount_vendor_root(httplib::Server& server);
+
+private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
+}  // namespace nv::server

@@ -1,0 +1,251 @@
+#include "sqlite_store.hpp"
+
+#include <sqlite3.h>
+
+#include "calendar.hpp"
+
+namespace nv::server {
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS quota_number(
+    app_key TEXT NOT NULL, number_key TEXT NOT NULL, day INTEGER NOT NULL, count INTEGER NOT NULL,
+    last_ms INTEGER NOT NULL, PRIMARY KEY(app_key, number_key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS quota_app(
+    app_key TEXT PRIMARY KEY, day INTEGER NOT NULL, count INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS quota_ip(
+    ip TEXT PRIMARY KEY, start INTEGER NOT NULL, count INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS used_tokens(
+    token_key TEXT PRIMARY KEY, expires_ms INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS ledger(
+    app_key TEXT NOT NULL, day INTEGER NOT NULL, code INTEGER NOT NULL, count INTEGER NOT NULL,
+    PRIMARY KEY(app_key, day, code)) WITHOUT ROWID;
+)sql";
+
+// Expired tokens and stale counters are swept every this many admissions (cheap, and bounded in size).
+constexpr std::uint64_t kPurgeEvery = 4096;
+
+}  // namespace
+
+struct Stmt {
+    sqlite3_stmt* s = nullptr;
+    ~Stmt() { sqlite3_finalize(s); }
+};
+
+struct SqliteStore::Statements {
+    Stmt begin, commit, rollback;
+    Stmt token_get, token_put;
+    Stmt number_get, number_put, app_get, app_put, ip_get, ip_put;
+    Stmt ledger_add, ledger_get;
+    Stmt purge_tokens, purge_numbers, purge_ips;
+};
+
+namespace {
+
+[[noreturn]] void fail(sqlite3* db, const std::string& what) {
+    throw StoreError("SQLite " + what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
+}
+
+void prepare(sqlite3* db, Stmt& st, const char* sql) {
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st.s, nullptr) != SQLITE_OK) fail(db, "prepare");
+}
+
+// Binds by position, steps once, and leaves the statement ready for column reads; reset() after use.
+class Run {
+public:
+    Run(sqlite3* db, Stmt& st) : db_(db), s_(st.s) {}
+    ~Run() {
+        sqlite3_reset(s_);
+        sqlite3_clear_bindings(s_);
+    }
+    Run& text(const std::string& v) {
+        sqlite3_bind_text(s_, ++i_, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+        return *this;
+    }
+    Run& integer(std::int64_t v) {
+        sqlite3_bind_int64(s_, ++i_, v);
+        return *this;
+    }
+    bool row() {  // SQLITE_ROW: true; SQLITE_DONE: false; anything else throws
+        const int rc = sqlite3_step(s_);
+        if (rc == SQLITE_ROW) return true;
+        if (rc == SQLITE_DONE) return false;
+        fail(db_, "step");
+    }
+    std::int64_t col(int i) const { return sqlite3_column_int64(s_, i); }
+
+private:
+    sqlite3* db_;
+    sqlite3_stmt* s_;
+    int i_ = 0;
+};
+
+}  // namespace
+
+SqliteStore::SqliteStore(const std::string& path) : st_(std::make_unique<Statements>()) {
+    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+        std::string msg = "cannot open the database " + path + ": " + (db_ ? sqlite3_errmsg(db_) : "out of memory");
+        sqlite3_close(db_);
+        db_ = nullptr;
+        throw StoreError(msg);
+    }
+    try {
+        sqlite3_busy_timeout(db_, 5000);
+        exec("PRAGMA journal_mode=WAL");
+        // In WAL mode NORMAL loses no committed transaction on a process crash, only on a power cut.
+        exec("PRAGMA synchronous=NORMAL");
+        exec(kSchema);
+        Statements& s = *st_;
+        prepare(db_, s.begin, "BEGIN IMMEDIATE");
+        prepare(db_, s.commit, "COMMIT");
+        prepare(db_, s.rollback, "ROLLBACK");
+        prepare(db_, s.token_get, "SELECT expires_ms FROM used_tokens WHERE token_key=?");
+        prepare(db_, s.token_put, "INSERT OR REPLACE INTO used_tokens(token_key, expires_ms) VALUES(?, ?)");
+        prepare(db_, s.number_get, "SELECT day, count, last_ms FROM quota_number WHERE app_key=? AND number_key=?");
+        prepare(db_, s.number_put,
+                "INSERT OR REPLACE INTO quota_number(app_key, number_key, day, count, last_ms) VALUES(?, ?, ?, ?, ?)");
+        prepare(db_, s.app_get, "SELECT day, count FROM quota_app WHERE app_key=?");
+        prepare(db_, s.app_put, "INSERT OR REPLACE INTO quota_app(app_key, day, count) VALUES(?, ?, ?)");
+        prepare(db_, s.ip_get, "SELECT start, count FROM quota_ip WHERE ip=?");
+        prepare(db_, s.ip_put, "INSERT OR REPLACE INTO quota_ip(ip, start, count) VALUES(?, ?, ?)");
+        prepare(db_, s.ledger_add,
+                "INSERT INTO ledger(app_key, day, code, count) VALUES(?, ?, ?, 1) "
+                "ON CONFLICT(app_key, day, code) DO UPDATE SET count = count + 1");
+        prepare(db_, s.ledger_get, "SELECT code, count FROM ledger WHERE app_key=? AND day=?");
+        prepare(db_, s.purge_tokens, "DELETE FROM used_tokens WHERE expires_ms <= ?");
+        prepare(db_, s.purge_numbers, "DELETE FROM quota_number WHERE day < ? AND last_ms < ?");
+        prepare(db_, s.purge_ips, "DELETE FROM quota_ip WHERE start < ?");
+    } catch (...) {
+        st_.reset();
+        sqlite3_close(db_);
+        db_ = nullptr;
+        throw;
+    }
+}
+
+SqliteStore::~SqliteStore() {
+    st_.reset();  // statements before the connection
+    sqlite3_close(db_);
+}
+
+void SqliteStore::exec(const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+        std::string msg = err ? err : "unknown error";
+        sqlite3_free(err);
+        throw StoreError("SQLite: " + msg);
+    }
+}
+
+QuotaState SqliteStore::load(const Admission& a) {
+    QuotaState s;
+    {
+        Run r(db_, st_->number_get);
+        r.text(a.app_key).text(a.number_key);
+        if (r.row()) s.number = {r.col(0), r.col(1), r.col(2)};
+    }
+    {
+        Run r(db_, st_->app_get);
+        r.text(a.app_key);
+        if (r.row()) s.app = {r.col(0), r.col(1)};
+    }
+    if (!a.ip.empty()) {
+        Run r(db_, st_->ip_get);
+        r.text(a.ip);
+        if (r.row()) s.ip = {r.col(0), r.col(1)};
+    }
+    return s;
+}
+
+void SqliteStore::save(const Admission& a, const QuotaState& s) {
+    Run(db_, st_->number_put).text(a.app_key).text(a.number_key).integer(s.number.day).integer(s.number.count)
+        .integer(s.number.last_ms).row();
+    Run(db_, st_->app_put).text(a.app_key).integer(s.app.start).integer(s.app.count).row();
+    if (!a.ip.empty()) Run(db_, st_->ip_put).text(a.ip).integer(s.ip.start).integer(s.ip.count).row();
+}
+
+void SqliteStore::purge(std::int64_t now) {
+    Run(db_, st_->purge_tokens).integer(now).row();
+    // A number's row matters while its day or its interval lasts; a day's grace covers any interval setting.
+    Run(db_, st_->purge_numbers).integer(shanghai_day(now)).integer(now - kDayMs).row();
+    Run(db_, st_->purge_ips).integer(now - kDayMs).row();
+}
+
+AdmitResult SqliteStore::admit(const Admission& a, const QuotaLimits& limits) {
+    std::lock_guard lock(mu_);
+    Run(db_, st_->begin).row();
+    try {
+        AdmitResult result;
+        bool used = false;
+        {
+            Run r(db_, st_->token_get);
+            r.text(a.token_key);
+            used = r.row() && r.col(0) > a.now_ms;
+        }
+        if (used) {
+            result.status = AdmitStatus::TokenUsed;
+        } else {
+            QuotaState state = load(a);
+            // The IP limit would be unbounded without an IP: with none, that rule does not apply.
+            QuotaLimits l = limits;
+            if (a.ip.empty()) l.ip_limit = 0;
+            const QuotaDecision d = nv::server::admit(state, l, a.now_ms);
+            if (d.allowed) {
+                save(a, d.next);
+                Run(db_, st_->token_put).text(a.token_key).integer(a.token_expires_ms).row();
+                result.status = AdmitStatus::Admitted;
+                result.previous_last_ms = state.number.last_ms;
+                if (++admissions_ % kPurgeEvery == 0) purge(a.now_ms);
+            } else {
+                result.status = AdmitStatus::Limited;
+                result.reason = d.reason;
+                result.retry_after_sec = d.retry_after_sec;
+            }
+        }
+        Run(db_, st_->commit).row();
+        return result;
+    } catch (...) {
+        Run(db_, st_->rollback).row();
+        throw;
+    }
+}
+
+void SqliteStore::refund(const Admission& a, std::int64_t previous_last_ms) {
+    std::lock_guard lock(mu_);
+    Run(db_, st_->begin).row();
+    try {
+        const QuotaState state = load(a);
+        save(a, nv::server::refund(state, a.now_ms, previous_last_ms));
+        Run(db_, st_->commit).row();
+    } catch (...) {
+        Run(db_, st_->rollback).row();
+        throw;
+    }
+}
+
+void SqliteStore::record_result(const std::string& app_key, std::int64_t day, int vendor_code) {
+    std::lock_guard lock(mu_);
+    Run(db_, st_->ledger_add).text(app_key).integer(day).integer(vendor_code).row();
+}
+
+UsageCounts SqliteStore::usage(const std::string& app_key, std::int64_t day) {
+    std::lock_guard lock(mu_);
+    UsageCounts counts;
+    Run r(db_, st_->ledger_get);
+    r.text(app_key).integer(day);
+    while (r.row()) counts[static_cast<int>(r.col(0))] = r.col(1);
+    return counts;
+}
+
+bool SqliteStore::healthy() {
+    std::lock_guard lock(mu_);
+    try {
+        exec("SELECT 1 FROM ledger LIMIT 1");
+        return true;
+    } catch (const StoreError&) {
+        return false;
+    }
+}
+
+}  // namespace nv::server

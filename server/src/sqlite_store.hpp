@@ -1,0 +1,43 @@
+// The embedded store: one SQLite file in WAL mode. Every admission is one IMMEDIATE transaction, so several
+// processes may share the file safely; state survives restarts (quotas, used tokens, the ledger).
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "store.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace nv::server {
+
+class SqliteStore final : public Store {
+public:
+    // Opens (creating if needed) the database at `path`; throws StoreError with a readable message on failure.
+    explicit SqliteStore(const std::string& path);
+    ~SqliteStore() override;
+    SqliteStore(const SqliteStore&) = delete;
+    SqliteStore& operator=(const SqliteStore&) = delete;
+
+    AdmitResult admit(const Admission& a, const QuotaLimits& limits) override;
+    void refund(const Admission& a, std::int64_t previous_last_ms) override;
+    void record_result(const std::string& app_key, std::int64_t day, int vendor_code) override;
+    UsageCounts usage(const std::string& app_key, std::int64_t day) override;
+    bool healthy() override;
+
+private:
+    struct Statements;
+    void exec(const char* sql);
+    QuotaState load(const Admission& a);
+    void save(const Admission& a, const QuotaState& s);
+    void purge(std::int64_t now_ms);
+
+    std::mutex mu_;
+    sqlite3* db_ = nullptr;
+    std::unique_ptr<Statements> st_;
+    std::uint64_t admissions_ = 0;
+};
+
+}  // namespace nv::server

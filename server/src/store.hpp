@@ -1,0 +1,61 @@
+// Where quota counters, used tokens and the usage ledger live. One interface; the embedded default is SQLite
+// (sqlite_store.hpp, a file that survives restarts); the Redis backend for several instances comes later. The
+// quota rules themselves are in quota.hpp: a store only loads, decides with them and saves, atomically.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <stdexcept>
+#include <string>
+
+#include "quota.hpp"
+
+namespace nv::server {
+
+// One verification asking to spend quota. Keys are hashes: stores never hold phone numbers or tokens in clear.
+struct Admission {
+    std::string app_key;
+    std::string number_key;  // sha256 of the national number
+    std::string ip;          // the client IP ("" when unknown: no IP limit)
+    std::string token_key;   // sha256 of the carrier token
+    std::int64_t token_expires_ms = 0;  // remember the token as used until then
+    std::int64_t now_ms = 0;
+};
+
+enum class AdmitStatus { Admitted, TokenUsed, Limited };
+
+struct AdmitResult {
+    AdmitStatus status = AdmitStatus::Limited;
+    Reason reason = Reason::OK;            // when Limited: TOO_SOON, NUMBER_DAILY_LIMIT, APP_DAILY_LIMIT, IP_LIMIT
+    std::int64_t retry_after_sec = 0;      // when Limited
+    std::int64_t previous_last_ms = -1;    // when Admitted: for refund()
+};
+
+// Vendor result codes counted per appKey and Asia/Shanghai day.
+using UsageCounts = std::map<int, std::int64_t>;
+
+// A store that cannot do its job (disk full, database locked for too long) throws this; the server answers 503.
+struct StoreError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+class Store {
+public:
+    virtual ~Store() = default;
+
+    // Refuses a token seen before (until it expires), then applies the quota rules; when admitted, counts the
+    // verification and remembers the token, in one atomic step.
+    virtual AdmitResult admit(const Admission& a, const QuotaLimits& limits) = 0;
+
+    // Gives back the quota of an admitted verification the vendor did not process (quota::refund). The token
+    // stays used.
+    virtual void refund(const Admission& a, std::int64_t previous_last_ms) = 0;
+
+    // Counts one vendor answer in the usage ledger.
+    virtual void record_result(const std::string& app_key, std::int64_t day, int vendor_code) = 0;
+    virtual UsageCounts usage(const std::string& app_key, std::int64_t day) = 0;
+
+    virtual bool healthy() = 0;
+};
+
+}  // namespace nv::server

@@ -1,0 +1,91 @@
+#include "upstream_client.hpp"
+
+#include <httplib.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+namespace nv::server {
+namespace {
+
+// Idle connections kept for reuse; more concurrent calls open more, and the surplus is closed afterwards.
+constexpr std::size_t kMaxIdle = 64;
+
+std::int64_t ms_since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+UpstreamClient::UpstreamClient(UpstreamSettings settings, std::string app_key, std::string master_secret)
+    : settings_(std::move(settings)), app_key_(std::move(app_key)), master_secret_(std::move(master_secret)) {
+    url_ = parse_base_url(settings_.base).value_or(UrlParts{"https", "invalid", 443, ""});
+    path_ = url_.path + (settings_.api_version == 1 ? "/v1/web/h5/verify" : "/v2/web/h5/verify");
+}
+
+UpstreamClient::~UpstreamClient() = default;
+
+std::unique_ptr<httplib::Client> UpstreamClient::make_client() const {
+    auto c = std::make_unique<httplib::Client>(url_.scheme + "://" + url_.host + ":" + std::to_string(url_.port));
+    c->set_keep_alive(true);
+    c->set_tcp_nodelay(true);
+    c->set_follow_location(false);
+    c->set_connection_timeout(std::chrono::milliseconds(settings_.connect_timeout_ms));
+    c->set_read_timeout(std::chrono::milliseconds(settings_.timeout_ms));
+    c->set_write_timeout(std::chrono::milliseconds(settings_.timeout_ms));
+    c->set_basic_auth(app_key_, master_secret_);
+    if (url_.scheme == "https") {
+        c->enable_server_certificate_verification(true);
+        if (!settings_.ca_file.empty()) c->set_ca_cert_path(settings_.ca_file);
+    }
+    return c;
+}
+
+UpstreamReply UpstreamClient::verify(const UpstreamRequest& request) {
+    nlohmann::json body{{"token", request.token}, {"phone", request.phone}};
+    if (request.ex_id) body["exID"] = *request.ex_id;
+    if (settings_.api_version == 2 && request.ip && !request.ip->empty()) body["ip"] = *request.ip;
+
+    std::unique_ptr<httplib::Client> client;
+    {
+        std::lock_guard lock(mu_);
+        if (!idle_.empty()) {
+            client = std::move(idle_.back());
+            idle_.pop_back();
+        }
+    }
+    if (!client) client = make_client();
+
+    const auto t0 = std::chrono::steady_clock::now();
+    httplib::Result res = client->Post(path_, body.dump(), "application/json");
+    UpstreamReply reply;
+    reply.elapsed_ms = ms_since(t0);
+    if (res) {
+        reply.transport = Transport::Ok;
+        reply.status = res->status;
+        reply.body = std::move(res->body);
+    } else {
+        switch (res.error()) {
+            case httplib::Error::Connection:
+            case httplib::Error::ConnectionTimeout:
+            case httplib::Error::BindIPAddress: reply.transport = Transport::ConnectFailed; break;
+            case httplib::Error::SSLConnection:
+            case httplib::Error::SSLLoadingCerts:
+            case httplib::Error::SSLServerVerification: reply.transport = Transport::TlsFailed; break;
+            default:
+                // cpp-httplib reports a read timeout as a read error: the clock tells them apart.
+                reply.transport =
+                    reply.elapsed_ms + 50 >= settings_.timeout_ms ? Transport::Timeout : Transport::Dropped;
+                break;
+        }
+    }
+
+    // A client whose connection failed starts afresh next time; a healthy one goes back to the pool.
+    if (res) {
+        std::lock_guard lock(mu_);
+        if (idle_.size() < kMaxIdle) idle_.push_back(std::move(client));
+    }
+    return reply;
+}
+
+}  // namespace nv::server

@@ -1,0 +1,55 @@
+// The vendor's verify endpoint, over HTTP(S): POST {base}/v{1,2}/web/h5/verify with Basic auth
+// (appKey:masterSecret) and a JSON body {token, phone, exID?, ip?}.
+//
+// Certificate verification is always on (the system CA bundle, or a configured CA file); the vendor's own curl
+// examples use --insecure, we never do. Connections are kept alive and reused from a small pool (one
+// cpp-httplib client runs one request at a time). There is no retry: once a request may have reached the
+// vendor, a second one could bill twice. Transport failures and HTTP statuses are reported apart.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config.hpp"
+#include "outcome.hpp"
+
+namespace httplib {
+class Client;
+}
+
+namespace nv::server {
+
+struct UpstreamRequest {
+    std::string token;
+    std::string phone;  // national digits
+    std::optional<std::string> ex_id;
+    std::optional<std::string> ip;  // v2 only: the client's IP
+};
+
+class UpstreamClient {
+public:
+    // `settings.base` must already be valid (config validation checks it).
+    UpstreamClient(UpstreamSettings settings, std::string app_key, std::string master_secret);
+    ~UpstreamClient();
+    UpstreamClient(const UpstreamClient&) = delete;
+    UpstreamClient& operator=(const UpstreamClient&) = delete;
+
+    UpstreamReply verify(const UpstreamRequest& request);
+
+    const std::string& path() const { return path_; }  // e.g. "/v2/web/h5/verify" under the base's prefix
+
+private:
+    std::unique_ptr<httplib::Client> make_client() const;
+
+    UpstreamSettings settings_;
+    UrlParts url_;
+    std::string app_key_, master_secret_;
+    std::string path_;
+    std::mutex mu_;
+    std::vector<std::unique_ptr<httplib::Client>> idle_;
+};
+
+}  // namespace nv::server
