@@ -64,11 +64,13 @@ VerifyOutcome map_upstream(const UpstreamReply& r, const OutcomeContext& ctx) {
                           doc["code"].is_number_integer() && doc["code"].get<std::int64_t>() >= 0 &&
                           doc["code"].get<std::int64_t>() <= 999'999;
     // A gateway in front of the vendor may answer 5xx with an HTML page; only a vendor document with a code is
-    // read, and never from a 5xx (a "9000" there would be a lie we cannot check).
-    if (!has_code || r.status >= 500 || r.status < 200) return error(502, Reason::UPSTREAM_ERROR);
-
+    // read, and a 5xx is believed only when it reports a failure (a "9000" there would be a lie).
+    if (!has_code || r.status < 200) return error(502, Reason::UPSTREAM_ERROR);
     const int code = static_cast<int>(doc["code"].get<std::int64_t>());
     const VendorCodeInfo info = vendor_code_info(code);
+    const bool is_result = info.outcome == VendorOutcome::Consistent || info.outcome == VendorOutcome::Inconsistent ||
+                           info.outcome == VendorOutcome::Unknown;
+    if (r.status >= 500 && is_result) return error(502, Reason::UPSTREAM_ERROR);
     VerifyOutcome o;
     o.vendor_code = code;
     o.upstream = json::object();

@@ -1,0 +1,129 @@
+// Starts nv-server processes on free loopback ports for the integration tests, keeps everything they print
+// (for the secret scan), and stops them by PID with SIGTERM, checking that they exit cleanly.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { once } from 'node:events';
+
+export const SERVER = process.env.NV_SERVER;
+if (!SERVER) throw new Error('NV_SERVER must point at the nv-server binary (CTest sets it)');
+
+export const SANDBOX_KEY = '7d431e42dfa6a6d693ac2d04';
+export const SANDBOX_SECRET = '5e987ac6d2e04d95a9d8f0d1';
+
+// Everything any server printed and every response the tests read, for the scan at the end.
+export const transcript = [];
+
+export function scratchDir() {
+  const dir = mkdtempSync(join(process.env.NV_SCRATCH || tmpdir(), 'nv-it-'));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function writeConfig(dir, config) {
+  const path = join(dir, `config-${Math.random().toString(16).slice(2)}.json`);
+  writeFileSync(path, JSON.stringify(config));
+  return path;
+}
+
+export async function startServer({ args = [], env = {}, db } = {}) {
+  const { dir, cleanup } = scratchDir();
+  const dbPath = db || join(dir, 'nv.db');
+  const child = spawn(SERVER, ['--port', '0', '--db', dbPath, ...args], {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines = [];
+  let buffered = '';
+  let resolveReady, rejectReady;
+  const ready = new Promise((res, rej) => { resolveReady = res; rejectReady = rej; });
+  child.stdout.on('data', (chunk) => {
+    buffered += chunk;
+    let nl;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      lines.push(line);
+      transcript.push(line);
+      try {
+        const j = JSON.parse(line);
+        if (j.msg === 'listening') resolveReady(j);
+      } catch { /* not JSON: the scan still sees it */ }
+    }
+  });
+  let stderr = '';
+  child.stderr.on('data', (c) => { stderr += c; transcript.push(String(c)); });
+  const exited = once(child, 'exit');
+  exited.then(([code]) => rejectReady(new Error(`nv-server exited (${code}) before listening: ${stderr}`)));
+  const timer = setTimeout(() => rejectReady(new Error('nv-server did not start in 10 s')), 10_000);
+  const info = await ready.finally(() => clearTimeout(timer));
+  const scheme = info.tls ? 'https' : 'http';
+  return {
+    port: info.port,
+    base: `${scheme}://127.0.0.1:${info.port}`,
+    dbPath,
+    dir,
+    lines,
+    pid: child.pid,
+    async stop() {
+      if (child.exitCode === null) {
+        process.kill(child.pid, 'SIGTERM');
+        const [code, signal] = await exited;
+        cleanup();
+        return { code, signal };
+      }
+      cleanup();
+      return { code: child.exitCode, signal: null };
+    },
+    kill() { if (child.exitCode === null) child.kill('SIGKILL'); cleanup(); },
+  };
+}
+
+export async function call(base, method, path, { body, headers = {}, raw } = {}) {
+  const init = { method, headers: { ...headers } };
+  if (raw !== undefined) init.body = raw;
+  else if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    init.headers['Content-Type'] ??= 'application/json';
+  }
+  const res = await fetch(base + path, init);
+  const text = await res.text();
+  transcript.push(JSON.stringify([...res.headers]) + text);
+  let json = null;
+  try { json = JSON.parse(text); } catch { /* not JSON */ }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+// Sandbox helpers.
+export async function device(base, spec) {
+  const r = await call(base, 'POST', '/sandbox/devices', { body: spec });
+  if (r.status !== 201) throw new Error(`device: ${r.status} ${r.text}`);
+  return r.json.deviceId;
+}
+
+export async function token(base, deviceId, op) {
+  return call(base, 'POST', `/sandbox/carriers/${op}/token`, { headers: { 'X-Sandbox-Device': deviceId } });
+}
+
+export async function freshToken(base, deviceId, op) {
+  const r = await token(base, deviceId, op);
+  if (r.status !== 200) throw new Error(`token: ${r.status} ${r.text}`);
+  return r.json.token;
+}
+
+export function verify(base, body, headers = {}) {
+  return call(base, 'POST', '/api/v1/verify', { body, headers });
+}
+
+// A test CA and a leaf for 127.0.0.1 signed by it, made now with the openssl command line.
+export function makeCertificates(dir, name = 'ca') {
+  const run = (...a) => execFileSync('openssl', a, { cwd: dir, stdio: 'pipe' });
+  run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=nv test ${name}`,
+    '-keyout', `${name}.key`, '-out', `${name}.pem`);
+  run('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', `${name}-leaf.key`,
+    '-out', `${name}-leaf.csr`);
+  writeFileSync(join(dir, `${name}-ext.cnf`), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  run('x509', '-req', '-in', `${name}-leaf.csr`, '-CA', `${name}.pem`, '-CAkey', `${name}.key`, '-CAcreateserial',
+    '-days', '2', '-extfile', `${name}-ext.cnf`, '-out', `${name}-leaf.pem`);
+  return { ca: join(dir, `${name}.pem`), cert: join(dir, `${name}-leaf.pem`), key: join(dir, `${name}-leaf.key`) };
+}

@@ -1,0 +1,152 @@
+// Configuration: defaults, the JSON file, environment variables and flags, in that order of precedence, and a
+// clear error for everything wrong.
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+
+#include "config.hpp"
+
+using namespace nv::server;
+
+namespace {
+
+struct Env {
+    std::map<std::string, std::string> vars;
+    EnvLookup lookup() const {
+        return [this](const char* name) -> std::optional<std::string> {
+            auto it = vars.find(name);
+            return it == vars.end() ? std::nullopt : std::optional<std::string>(it->second);
+        };
+    }
+};
+
+ConfigResult load(std::vector<std::string> args, const Env& env = {}) { return load_config(args, env.lookup()); }
+
+std::string temp_file(const std::string& content) {
+    char name[] = "/tmp/nv-config-XXXXXX";
+    const int fd = mkstemp(name);
+    REQUIRE(fd >= 0);
+    FILE* f = fdopen(fd, "w");
+    std::fputs(content.c_str(), f);
+    std::fclose(f);
+    return name;
+}
+
+}  // namespace
+
+TEST_CASE("config: --sandbox needs nothing else", "[config]") {
+    auto r = load({"--sandbox", "--port", "8080"});
+    REQUIRE(r.config);
+    CHECK(r.config->sandbox);
+    CHECK(r.config->port == 8080);
+    CHECK(r.config->app_key == kSandboxAppKey);
+    CHECK(r.config->master_secret == kSandboxMasterSecret);
+    CHECK(r.config->upstream.api_version == 2);
+    CHECK(r.config->quotas.number_interval_ms == 30'000);
+    CHECK(r.config->quotas.number_daily == 10);
+    CHECK(r.config->quotas.app_daily == 500'000);
+}
+
+TEST_CASE("config: production needs credentials, from the environment", "[config]") {
+    auto none = load({});
+    REQUIRE_FALSE(none.config);
+    CHECK_THAT(none.error, Catch::Contains("NV_APP_KEY"));
+    Env env{{{"NV_APP_KEY", "key"}, {"NV_MASTER_SECRET", "s3cret"}, {"NV_API_VERSION", "1"}, {"NV_PORT", "9000"}}};
+    auto r = load({"--port=9001"}, env);
+    REQUIRE(r.config);
+    CHECK(r.config->app_key == "key");
+    CHECK(r.config->master_secret == "s3cret");
+    CHECK(r.config->upstream.api_version == 1);
+    CHECK(r.config->port == 9001);  // the flag wins over NV_PORT
+    CHECK(r.config->upstream.base == "https://api.verification.jpush.cn");
+}
+
+TEST_CASE("config: the file, then env, then flags", "[config]") {
+    const std::string path = temp_file(R"({"port": 7000, "appKey": "file-key", "masterSecret": "file-secret",
+        "upstream": {"base": "https://vendor.example:8443/api", "apiVersion": 1, "timeoutMs": 3000},
+        "quotas": {"numberIntervalSec": 0, "numberDaily": 20, "ipLimit": 5, "ipWindowSec": 10},
+        "risk": {"review": 100, "stepUp": 500, "deny": 800}, "prepaidVolume": 60000})");
+    Env env{{{"NV_APP_KEY", "env-key"}}};
+    auto r = load({"--config", path, "--api-version", "2"}, env);
+    std::remove(path.c_str());
+    REQUIRE(r.config);
+    CHECK(r.config->port == 7000);
+    CHECK(r.config->app_key == "env-key");
+    CHECK(r.config->master_secret == "file-secret");
+    CHECK(r.config->upstream.api_version == 2);
+    CHECK(r.config->upstream.timeout_ms == 3000);
+    CHECK(r.config->quotas.number_interval_ms == 0);
+    CHECK(r.config->quotas.number_daily == 20);
+    CHECK(r.config->quotas.ip_window_ms == 10'000);
+    CHECK(r.config->risk.step_up == 500);
+    CHECK(r.config->prepaid_volume == 60'000);
+}
+
+TEST_CASE("config: mistakes are named", "[config]") {
+    struct Case {
+        std::vector<std::string> args;
+        const char* error;
+    };
+    const Case cases[] = {
+        {{"--sandbox", "--port", "70000"}, "--port must be an integer"},
+        {{"--sandbox", "--port"}, "needs a value"},
+        {{"--sandbox", "--bogus"}, "unknown option"},
+        {{"--sandbox", "--api-version", "3"}, "--api-version"},
+        {{"--sandbox", "--upstream", "ftp://x"}, "upstream base URL"},
+        {{"--sandbox", "--upstream", "http://vendor.example"}, "must use https"},
+        {{"--sandbox", "--tls-cert", "a.pem"}, "both a certificate"},
+        {{"--config", "/nonexistent/nv.json"}, "cannot read"},
+    };
+    for (const Case& c : cases) {
+        auto r = load(c.args);
+        INFO(c.error);
+        CHECK_FALSE(r.config);
+        CHECK_THAT(r.error, Catch::Contains(c.error));
+    }
+    ServerConfig cfg;
+    CHECK_THAT(apply_config_json("{", cfg), Catch::Contains("not valid JSON"));
+    CHECK_THAT(apply_config_json("[]", cfg), Catch::Contains("JSON object"));
+    CHECK_THAT(apply_config_json(R"({"prot": 1})", cfg), Catch::Contains("unknown setting \"prot\""));
+    CHECK_THAT(apply_config_json(R"({"quotas": {"numberDialy": 1}})", cfg), Catch::Contains("quotas.numberDialy"));
+    CHECK_THAT(apply_config_json(R"({"port": "80"})", cfg), Catch::Contains("port must be an integer"));
+    CHECK_THAT(apply_config_json(R"({"sandbox": 1})", cfg), Catch::Contains("true or false"));
+    ServerConfig risk;
+    CHECK(apply_config_json(R"({"risk": {"review": 700}})", risk).empty());
+    risk.sandbox = true;
+    auto bad_risk = temp_file(R"({"sandbox": true, "risk": {"review": 700}})");
+    auto r = load({"--config", bad_risk});
+    std::remove(bad_risk.c_str());
+    CHECK_THAT(r.error, Catch::Contains("risk thresholds"));
+}
+
+TEST_CASE("config: --help and --version; help lists every flag and variable", "[config]") {
+    CHECK(load({"--help"}).help);
+    CHECK(load({"--version"}).version);
+    const std::string help = config_help();
+    for (const char* flag : {"--sandbox", "--port", "--host", "--config", "--db", "--threads", "--upstream",
+                             "--upstream-ca", "--api-version", "--tls-cert", "--tls-key", "--web-dir", "--demo-dir",
+                             "--sandbox-port", "NV_APP_KEY", "NV_MASTER_SECRET", "NV_ADMIN_TOKEN"}) {
+        CHECK_THAT(help, Catch::Contains(flag));
+    }
+}
+
+TEST_CASE("config: base URLs", "[config]") {
+    auto u = parse_base_url("https://api.verification.jpush.cn");
+    REQUIRE(u);
+    CHECK(u->port == 443);
+    CHECK(u->path.empty());
+    u = parse_base_url("http://127.0.0.1:8080/sandbox/vendor/");
+    REQUIRE(u);
+    CHECK(u->host == "127.0.0.1");
+    CHECK(u->port == 8080);
+    CHECK(u->path == "/sandbox/vendor");
+    CHECK_FALSE(parse_base_url("https://user@host"));
+    CHECK_FALSE(parse_base_url("https://host:0"));
+    CHECK_FALSE(parse_base_url("https://"));
+    CHECK_FALSE(parse_base_url("https://host/a?b"));
+    CHECK(is_loopback_host("127.0.0.1"));
+    CHECK(is_loopback_host("localhost"));
+    CHECK_FALSE(is_loopback_host("vendor.example"));
+}
