@@ -1,15 +1,30 @@
 #!/usr/bin/env bash
-# The README's demo command. It will build everything and start `nv-server --sandbox` with the demo page; the
-# server and the demo arrive with issues 3 and 4. Until then it builds the core and its web loader.
+# The README's demo command: installs what is missing, builds the server and the WebAssembly core, and starts
+# `nv-server --sandbox` on http://127.0.0.1:8080 (no credentials: the sandbox emulates the carriers and the
+# vendor). Ctrl-C stops it. Set PORT (default 8080) or HOST (default 127.0.0.1; 0.0.0.0 to reach it from a
+# phone on the same network) to change where it listens. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh
+echo "== wasm build (web/dist/)"
 cmake --preset wasm >/dev/null
 cmake --build --preset wasm
+echo "== native build (nv-server)"
+cmake --preset native >/dev/null
+cmake --build --preset native --target nv-server
 
-cat <<'MSG'
+port=${PORT:-8080}
+host=${HOST:-127.0.0.1}
+cat <<MSG
 
-The WebAssembly core is built (web/dist/nv-core.wasm, loaded by web/src/loader.js).
-The demo arrives with the server: `nv-server --sandbox` and the demo page are not part of this build yet.
+Starting the companion server in sandbox mode:
+  demo             http://127.0.0.1:${port}/
+  public config    http://127.0.0.1:${port}/api/v1/config
+  sandbox          http://127.0.0.1:${port}/sandbox   (devices, carrier gateways, vendor API, faults)
+  usage (admin)    curl -H 'Authorization: Bearer sandbox-admin' http://127.0.0.1:${port}/api/v1/usage
+Stop with Ctrl-C. The quota database is build/demo/nv-server.db.
+
 MSG
+mkdir -p build/demo
+exec build/native/server/nv-server --sandbox --host "$host" --port "$port" --db build/demo/nv-server.db

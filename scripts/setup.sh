@@ -8,7 +8,12 @@ packages=(
   nodejs
   emscripten            # Debian's 3.1.6, with a prebuilt (frozen) system-library cache
   catch2                # 2.13 (<catch2/catch.hpp>)
-  nlohmann-json3-dev    # tests only: the core has its own small JSON reader
+  nlohmann-json3-dev    # the server and the tests (the core has its own small JSON reader)
+  libcpp-httplib-dev    # 0.11.4, a compiled library (pkg-config cpp-httplib)
+  libssl-dev openssl    # TLS to the vendor; the integration tests make a test CA with the openssl command
+  libsqlite3-dev        # the server's embedded store
+  wrk                   # the verify benchmark
+  curl
 )
 
 missing=()
