@@ -506,6 +506,43 @@ test('startup errors are clear and exit non-zero', async () => {
   assert.match(badDb.stderr, /cannot open the database/);
 });
 
+test('server/openapi.yaml documents exactly the routes the server answers', async () => {
+  const text = readFileSync(new URL('../../server/openapi.yaml', import.meta.url), 'utf8');
+  const documented = [];
+  let current = null;
+  for (const line of text.split('\n')) {
+    const path = line.match(/^ {2}(\/\S*):\s*$/);
+    if (path) { current = path[1]; continue; }
+    const method = line.match(/^ {4}(get|post|put|patch|delete):/);
+    if (method && current) documented.push([method[1].toUpperCase(), current]);
+    if (/^\S/.test(line)) current = null;
+  }
+  assert.ok(documented.length >= 15, `parsed ${documented.length} operations`);
+  const id = await device(sb.base, { phone: phone() });
+  for (const [method, path] of documented) {
+    const concrete = path.replace('{deviceId}', id).replace('{operator}', 'CM').replace('{path}', 'src/loader.js');
+    const headers = { 'X-Sandbox-Device': id, Authorization: 'Bearer sandbox-admin' };
+    const r = await call(sb.base, method, concrete, method === 'GET' || method === 'DELETE' ? { headers } : { headers, body: {} });
+    assert.notEqual(r.status, 404, `${method} ${path} is documented but not served: ${r.text.slice(0, 200)}`);
+    if (method === 'DELETE' && path.includes('{deviceId}')) break;  // keep the device for the rest
+  }
+  for (const route of ['/api/v1/config', '/api/v1/verify', '/api/v1/usage', '/healthz', '/metrics']) {
+    assert.ok(documented.some(([, p]) => p === route), `${route} is served but not documented`);
+  }
+});
+
+test('the README journey runs as written (curl against the sandbox)', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const block = readme.split('```sh').map((b) => b.split('```')[0]).find((b) => b.includes('/sandbox/devices'));
+  assert.ok(block, 'the README has the curl journey');
+  const script = block.replace('B=http://127.0.0.1:8080', `B=${sb.base}`);
+  const out = execFileSync('bash', ['-euo', 'pipefail', '-c', script], { encoding: 'utf8' });
+  const answers = out.trim().split('\n').map((l) => JSON.parse(l.replace(/^\d{3} /, '')));
+  assert.equal(answers[0].verified, true);
+  assert.equal(answers[1].error.code, 'TOKEN_USED');
+});
+
 test('no response or log line carries the master secret or a full phone number', async () => {
   // Runs last (node:test keeps file order): the transcript holds every line of every server above. The
   // documented sandbox pair is public and shown by GET /sandbox; production secrets are the ones to guard.
