@@ -1,8 +1,10 @@
 #include "api_routes.hpp"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <algorithm>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "billing.hpp"
@@ -239,6 +241,19 @@ std::string route_label(const std::string& path) {
     if (path.rfind("/api/", 0) == 0) return "api_other";
     if (path.rfind("/sdk/", 0) == 0) return "sdk";
     return "static";
+}
+
+int bind_listener(httplib::Server& s, const std::string& host, int port) {
+    auto fd = std::make_shared<int>(-1);
+    s.set_socket_options([fd](int sock) {
+        int yes = 1;
+        setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+        *fd = sock;
+    });
+    const int bound = port == 0 ? s.bind_to_any_port(host) : (s.bind_to_port(host, port) ? port : -1);
+    // Linux lets listen() be called again on a listening socket to change its backlog.
+    if (bound > 0 && *fd >= 0) listen(*fd, 1024);
+    return bound;
 }
 
 void tune_server(httplib::Server& s, const ServerConfig& cfg, Metrics* metrics) {

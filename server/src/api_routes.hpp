@@ -34,6 +34,12 @@ void install_api(httplib::Server& server, App& app);
 // errors for unrouted requests, the exception guard, one log line per request.
 void tune_server(httplib::Server& server, const ServerConfig& config, Metrics* metrics);
 
+// Binds `server` to host:port (port 0: any free port) with SO_REUSEADDR only (cpp-httplib's default also sets
+// SO_REUSEPORT, which lets a second process silently share the port) and a listen backlog of 1024 instead of
+// cpp-httplib's compiled-in 5 (a burst of new connections otherwise loses SYNs and waits a second for the
+// retransmit). Returns the port, or -1.
+int bind_listener(httplib::Server& server, const std::string& host, int port);
+
 // "verify", "config", "sandbox", ... : the metrics label for a path (a small fixed set).
 std::string route_label(const std::string& path);
 

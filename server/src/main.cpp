@@ -37,11 +37,6 @@ std::unique_ptr<httplib::Server> make_server(const ServerConfig& cfg) {
     return std::make_unique<httplib::Server>();
 }
 
-int bind_listener(httplib::Server& s, const std::string& host, int port) {
-    if (port == 0) return s.bind_to_any_port(host);
-    return s.bind_to_port(host, port) ? port : -1;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {

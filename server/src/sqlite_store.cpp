@@ -25,6 +25,7 @@ CREATE TABLE IF NOT EXISTS ledger(
 // Expired tokens and stale counters are swept every this many admissions (cheap, and bounded in size).
 constexpr std::uint64_t kPurgeEvery = 4096;
 
+
 }  // namespace
 
 struct Stmt {
@@ -98,6 +99,8 @@ SqliteStore::SqliteStore(const std::string& path) : st_(std::make_unique<Stateme
         exec("PRAGMA journal_mode=WAL");
         // In WAL mode NORMAL loses no committed transaction on a process crash, only on a power cut.
         exec("PRAGMA synchronous=NORMAL");
+        exec("PRAGMA wal_autocheckpoint=0");          // checkpoint_loop() does it
+        exec("PRAGMA journal_size_limit=8388608");  // once started over, the WAL shrinks back to 8 MiB
         exec(kSchema);
         Statements& s = *st_;
         prepare(db_, s.begin, "BEGIN IMMEDIATE");
@@ -119,15 +122,52 @@ SqliteStore::SqliteStore(const std::string& path) : st_(std::make_unique<Stateme
         prepare(db_, s.purge_tokens, "DELETE FROM used_tokens WHERE expires_ms <= ?");
         prepare(db_, s.purge_numbers, "DELETE FROM quota_number WHERE day < ? AND last_ms < ?");
         prepare(db_, s.purge_ips, "DELETE FROM quota_ip WHERE start < ?");
+        if (sqlite3_open_v2(path.c_str(), &checkpointer_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) !=
+            SQLITE_OK) {
+            fail(checkpointer_, "open (checkpoint connection)");
+        }
+        sqlite3_busy_timeout(checkpointer_, 1000);
+        // A connection learns that the file is in WAL mode when it first reads it; until then it cannot
+        // checkpoint (sqlite3_wal_checkpoint_v2 reports -1 frames).
+        if (sqlite3_exec(checkpointer_, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr) != SQLITE_OK) {
+            fail(checkpointer_, "read (checkpoint connection)");
+        }
     } catch (...) {
         st_.reset();
+        sqlite3_close(checkpointer_);
         sqlite3_close(db_);
         db_ = nullptr;
         throw;
     }
+    checkpoint_thread_ = std::thread([this] { checkpoint_loop(); });
+}
+
+void SqliteStore::checkpoint_loop() {
+    std::unique_lock lock(stop_mu_);
+    while (!stop_cv_.wait_for(lock, std::chrono::milliseconds(500), [this] { return stopping_; })) {
+        // PASSIVE never waits for writers: it copies most of the WAL into the database (and fsyncs) while
+        // requests go on. Under constant writes it never catches up with the last frames, and the WAL only
+        // starts over after a complete checkpoint; so a second PASSIVE runs with writers held back by our own
+        // lock, with little left to copy, and the next write starts the WAL over.
+        lock.unlock();
+        sqlite3_wal_checkpoint_v2(checkpointer_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        {
+            std::lock_guard writers(mu_);
+            sqlite3_wal_checkpoint_v2(checkpointer_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        }
+        lock.lock();
+    }
 }
 
 SqliteStore::~SqliteStore() {
+    {
+        std::lock_guard lock(stop_mu_);
+        stopping_ = true;
+    }
+    stop_cv_.notify_all();
+    checkpoint_thread_.join();
+    sqlite3_wal_checkpoint_v2(checkpointer_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+    sqlite3_close(checkpointer_);
     st_.reset();  // statements before the connection
     sqlite3_close(db_);
 }

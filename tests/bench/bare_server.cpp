@@ -14,6 +14,8 @@
 #include <string>
 #include <thread>
 
+#include "api_routes.hpp"  // bind_listener: the same socket settings as nv-server
+
 int main(int argc, char** argv) {
     const int port = argc > 1 ? std::atoi(argv[1]) : 0;
     httplib::Server s;
@@ -33,7 +35,7 @@ int main(int argc, char** argv) {
     up.Post("/api/v1/verify", [body](const httplib::Request&, httplib::Response& res) {
         res.set_content(body, "application/json");
     });
-    const int up_port = up.bind_to_any_port("127.0.0.1");
+    const int up_port = nv::server::bind_listener(up, "127.0.0.1", 0);
     std::thread up_thread([&] { up.listen_after_bind(); });
     up_thread.detach();
     s.Post("/chained", [body, up_port](const httplib::Request& req, httplib::Response& res) {
@@ -50,7 +52,7 @@ int main(int argc, char** argv) {
         }
         res.set_content(body, "application/json");
     });
-    const int bound = port ? (s.bind_to_port("127.0.0.1", port) ? port : -1) : s.bind_to_any_port("127.0.0.1");
+    const int bound = nv::server::bind_listener(s, "127.0.0.1", port);
     if (bound < 0) return 1;
     std::printf("{\"msg\":\"listening\",\"port\":%d}\n", bound);
     std::fflush(stdout);

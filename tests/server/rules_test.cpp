@@ -91,7 +91,7 @@ TEST_CASE("quota: per appKey daily limit and per-IP window", "[quota]") {
     CHECK(admit(t, ipl, 61'000).allowed);  // a new window
 }
 
-TEST_CASE("quota: a limit of 0 switches the rule off; refund gives one back", "[quota]") {
+TEST_CASE("quota: a limit of 0 switches the rule off, and refund gives one back", "[quota]") {
     QuotaLimits off{0, 0, 0, 0, 60'000};
     QuotaState s;
     for (int i = 0; i < 100; ++i) {
@@ -228,7 +228,7 @@ TEST_CASE("outcome: transport failures and lying upstreams", "[outcome]") {
     CHECK(vendor(200, R"({"id":1,"code":9000,"content":"x","exID":"mine"})", "mine").verified);
 }
 
-TEST_CASE("outcome: v2 risk decides; deny and step-up are never verified", "[outcome][risk]") {
+TEST_CASE("outcome: v2 risk decides, and deny and step-up are never verified", "[outcome][risk]") {
     auto with = [](int score) {
         return vendor(200, reply(9000, R"(,"score":)" + std::to_string(score) + R"(,"riskCheck":{"code":0,"content":"success","score":)" +
                                            std::to_string(score) + R"(,"tags":["t"],"detail":{}})"));
