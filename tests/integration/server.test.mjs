@@ -237,6 +237,40 @@ test('quotas: 30 s per number, then refusal with retryAfterSec; daily and IP lim
   }
 });
 
+test('the sandbox vendor enforces its own limits (9005/9006/9007) and nv-server maps them', async () => {
+  const { dir, cleanup } = scratchDir();
+  // Our own quotas off, the vendor's low: every refusal below comes from the (sandbox) vendor.
+  const cfg = writeConfig(dir, {
+    sandbox: true,
+    quotas: { numberIntervalSec: 0, numberDaily: 0, appDaily: 0, ipLimit: 0 },
+    sandboxLimits: { numberIntervalSec: 0, numberDaily: 1, appDaily: 3 },
+  });
+  const s = await startServer({ args: ['--config', cfg] });
+  try {
+    const p = phone();
+    const d = await device(s.base, { phone: p });
+    assert.equal((await verify(s.base, { phone: p, token: await freshToken(s.base, d, 'CM') })).status, 200);
+    const daily = await verify(s.base, { phone: p, token: await freshToken(s.base, d, 'CM') });
+    assert.equal(daily.status, 429);
+    assert.equal(daily.json.error.code, 'NUMBER_DAILY_LIMIT');
+    assert.equal(daily.json.upstream.code, 9006);
+    for (let i = 0; i < 2; i++) {
+      const q = phone();
+      const dq = await device(s.base, { phone: q });
+      assert.equal((await verify(s.base, { phone: q, token: await freshToken(s.base, dq, 'CM') })).status, 200);
+    }
+    const r = phone();
+    const dr = await device(s.base, { phone: r });
+    const app = await verify(s.base, { phone: r, token: await freshToken(s.base, dr, 'CM') });
+    assert.equal(app.json.error.code, 'APP_DAILY_LIMIT');
+    assert.equal(app.json.upstream.code, 9007);
+    assert.ok(app.json.error.retryAfterSec > 0);
+  } finally {
+    await s.stop();
+    cleanup();
+  }
+});
+
 test('a refused token is not spent, and a 9003 gives the quota back for the refetch', async () => {
   const p = phone();
   const id = await device(sb.base, { phone: p });
