@@ -21,7 +21,7 @@ cmake --build --preset sanitize
 
 echo "== tests"
 ctest --preset native -LE bench
-echo "== unit tests under ASan + UBSan"
-ctest --preset sanitize -L unit
+echo "== unit and integration tests under ASan + UBSan"
+ctest --preset sanitize -L "unit|integration"
 echo "== benchmarks and reports"
 ctest --preset native -L bench --verbose | sed -n "s/^[0-9]*: //p" | grep -vE "^(Test command|Working Directory|Environment variables| NV_|Test timeout)"

@@ -178,20 +178,22 @@ std::string apply_config_json(const std::string& text, ServerConfig& c) {
         t.str("key", c.tls_key);
         t.finish();
     }
+    // The vendor's three limits, read the same way for our quotas and for the sandbox vendor's own.
+    auto vendor_limits = [](Reader& u, QuotaLimits& l) {
+        u.integer("numberIntervalSec", l.number_interval_ms, 0, 86'400, 1000);
+        u.integer("numberDaily", l.number_daily, 0, kBig);
+        u.integer("appDaily", l.app_daily, 0, kBig);
+    };
     if (const json* q = r.object("quotas")) {
         Reader u(*q, "quotas", error);
-        u.integer("numberIntervalSec", c.quotas.number_interval_ms, 0, 86'400, 1000);
-        u.integer("numberDaily", c.quotas.number_daily, 0, kBig);
-        u.integer("appDaily", c.quotas.app_daily, 0, kBig);
+        vendor_limits(u, c.quotas);
         u.integer("ipLimit", c.quotas.ip_limit, 0, kBig);
         u.integer("ipWindowSec", c.quotas.ip_window_ms, 1, 86'400, 1000);
         u.finish();
     }
     if (const json* q = r.object("sandboxLimits")) {
         Reader u(*q, "sandboxLimits", error);
-        u.integer("numberIntervalSec", c.sandbox_vendor_limits.number_interval_ms, 0, 86'400, 1000);
-        u.integer("numberDaily", c.sandbox_vendor_limits.number_daily, 0, kBig);
-        u.integer("appDaily", c.sandbox_vendor_limits.app_daily, 0, kBig);
+        vendor_limits(u, c.sandbox_vendor_limits);
         u.integer("unusedTokens", c.sandbox_unused_tokens, 0, kBig);
         u.finish();
     }
