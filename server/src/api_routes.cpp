@@ -256,7 +256,7 @@ int bind_listener(httplib::Server& s, const std::string& host, int port) {
     return bound;
 }
 
-void tune_server(httplib::Server& s, const ServerConfig& cfg, Metrics* metrics) {
+void tune_server(httplib::Server& s, const ServerConfig& cfg, Metrics* metrics, bool log_requests) {
     const int threads = cfg.threads;
     s.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
     s.set_tcp_nodelay(true);
@@ -307,6 +307,7 @@ void tune_server(httplib::Server& s, const ServerConfig& cfg, Metrics* metrics) 
         send_error(res, 500, Reason::SERVER_ERROR, request_locale(req));
     });
     const bool trust_proxy = cfg.trust_proxy;
+    if (!log_requests) return;
     s.set_logger([metrics, trust_proxy](const httplib::Request& req, const httplib::Response& res) {
         if (metrics) metrics->request(route_label(req.path), res.status);
         log_request(req.method, req.path, res.status, client_ip(req, trust_proxy));

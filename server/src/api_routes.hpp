@@ -31,8 +31,10 @@ struct App {
 void install_api(httplib::Server& server, App& app);
 
 // Settings every listener of ours gets (also the sandbox's own): TCP_NODELAY, keep-alive, a thread pool, JSON
-// errors for unrouted requests, the exception guard, one log line per request.
-void tune_server(httplib::Server& server, const ServerConfig& config, Metrics* metrics);
+// errors for unrouted requests, the exception guard, and (with `log_requests`) one log line per request. The
+// sandbox's internal listener does not log: the verify line that called it already carries the vendor's code
+// and latency.
+void tune_server(httplib::Server& server, const ServerConfig& config, Metrics* metrics, bool log_requests = true);
 
 // Binds `server` to host:port (port 0: any free port) with SO_REUSEADDR only (cpp-httplib's default also sets
 // SO_REUSEPORT, which lets a second process silently share the port) and a listen backlog of 1024 instead of

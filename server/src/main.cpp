@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
         so.unused_token_limit = cfg.sandbox_unused_tokens;
         sandbox = std::make_unique<Sandbox>(so, unix_ms);
         sandbox_server = std::make_unique<httplib::Server>();
-        tune_server(*sandbox_server, cfg, nullptr);
+        tune_server(*sandbox_server, cfg, nullptr, /*log_requests=*/false);
         sandbox->mount(*sandbox_server);
         sandbox->mount_vendor_root(*sandbox_server);
         const int sport = bind_listener(*sandbox_server, "127.0.0.1", cfg.sandbox_port);
