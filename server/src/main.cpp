@@ -2,6 +2,7 @@
 // asked, mounts the API and serves until SIGTERM or SIGINT.
 #include <httplib.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -150,8 +151,9 @@ int main(int argc, char** argv) {
         sandbox_server->stop();
         sandbox_thread.join();
     }
-    // The signal thread is still in sigwait when the server stopped for another reason: wake it.
-    pthread_kill(signal_thread.native_handle(), SIGTERM);
+    // If the server stopped for another reason, the signal thread is still in sigwait: a SIGTERM to the process
+    // wakes it (every thread blocks SIGTERM, so when that thread is already gone it just stays pending).
+    kill(getpid(), SIGTERM);
     signal_thread.join();
     log_event("info", "stopped");
     return 0;
