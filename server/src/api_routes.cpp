@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "billing.hpp"
@@ -58,6 +59,61 @@ void handle_config(const App& app, httplib::Response& res) {
                    {"locales", {"zh-CN", "en"}}});
 }
 
+// The checks every JSON endpoint makes: Content-Type, valid JSON, an object, only the fields it knows.
+std::optional<json> read_body(const httplib::Request& req, httplib::Response& res, Locale locale,
+                              std::initializer_list<const char*> fields) {
+    if (!is_json_content_type(req)) {
+        send_error(res, 415, Reason::BAD_CONTENT_TYPE, locale);
+        return std::nullopt;
+    }
+    json body = json::parse(req.body, nullptr, false);
+    if (body.is_discarded()) {
+        send_error(res, 400, Reason::BAD_JSON, locale);
+        return std::nullopt;
+    }
+    if (!body.is_object()) {
+        send_error(res, 400, Reason::BAD_ARGUMENT, locale, std::nullopt, json{{"field", ""}});
+        return std::nullopt;
+    }
+    for (const auto& [k, v] : body.items()) {
+        (void)v;
+        if (std::none_of(fields.begin(), fields.end(), [&](const char* f) { return k == f; })) {
+            send_error(res, 400, Reason::UNKNOWN_FIELD, locale, std::nullopt,
+                       json{{"field", k.size() > 64 ? k.substr(0, 64) : k}});
+            return std::nullopt;
+        }
+    }
+    return body;
+}
+
+// `phone` as users type it (the vendor's own example sends a number, so digits are accepted too), parsed by the
+// core; a refusal answers 400 with the core's reason.
+std::optional<PhoneNumber> read_phone(const json& body, httplib::Response& res, Locale locale) {
+    std::string text;
+    Reason reason = Reason::OK;
+    if (!body.contains("phone")) reason = Reason::PHONE_EMPTY;
+    else if (body["phone"].is_string()) text = body["phone"].get<std::string>();
+    else if (body["phone"].is_number_unsigned()) text = std::to_string(body["phone"].get<std::uint64_t>());
+    else reason = Reason::BAD_ARGUMENT;
+    PhoneNumber phone;
+    if (reason == Reason::OK) {
+        phone = parse_phone(text);
+        if (!phone.valid) reason = phone.reason;
+    }
+    if (reason != Reason::OK) {
+        send_error(res, 400, reason, locale, std::nullopt, json{{"field", "phone"}});
+        return std::nullopt;
+    }
+    current_request().phone_masked = mask_phone(phone.national);
+    return phone;
+}
+
+// A store failure is the server's problem, said as such (503, retry in a few seconds); the cause goes to the log.
+void store_failed(httplib::Response& res, Locale locale, const StoreError& e, const json& extra = json::object()) {
+    log_event("error", "store failed", "\"error\":" + json(e.what()).dump());
+    send_error(res, 503, Reason::SERVER_ERROR, locale, 5, extra);
+}
+
 void handle_verify(App& app, const httplib::Request& req, httplib::Response& res) {
     const ServerConfig& cfg = app.config;
     const Locale locale = request_locale(req);
@@ -66,27 +122,12 @@ void handle_verify(App& app, const httplib::Request& req, httplib::Response& res
         send_error(res, 400, reason, locale, std::nullopt, json{{"field", field}});
     };
 
-    if (!is_json_content_type(req)) return send_error(res, 415, Reason::BAD_CONTENT_TYPE, locale);
-    const json body = json::parse(req.body, nullptr, false);
-    if (body.is_discarded()) return send_error(res, 400, Reason::BAD_JSON, locale);
-    if (!body.is_object()) return bad(Reason::BAD_ARGUMENT, "");
-    for (const auto& [k, v] : body.items()) {
-        (void)v;
-        if (k != "phone" && k != "token" && k != "operator" && k != "exID") {
-            return send_error(res, 400, Reason::UNKNOWN_FIELD, locale, std::nullopt,
-                              json{{"field", k.size() > 64 ? k.substr(0, 64) : k}});
-        }
-    }
-
-    // phone: a string as users type it (the vendor's own example sends a number, so digits are accepted too)
-    std::string phone_text;
-    if (!body.contains("phone")) return bad(Reason::PHONE_EMPTY, "phone");
-    if (body["phone"].is_string()) phone_text = body["phone"].get<std::string>();
-    else if (body["phone"].is_number_unsigned()) phone_text = std::to_string(body["phone"].get<std::uint64_t>());
-    else return bad(Reason::BAD_ARGUMENT, "phone");
-    const PhoneNumber phone = parse_phone(phone_text);
-    if (!phone.valid) return bad(phone.reason, "phone");
-    ctx.phone_masked = mask_phone(phone.national);
+    const auto parsed = read_body(req, res, locale, {"phone", "token", "operator", "exID"});
+    if (!parsed) return;
+    const json& body = *parsed;
+    const auto phone_parsed = read_phone(body, res, locale);
+    if (!phone_parsed) return;
+    const PhoneNumber& phone = *phone_parsed;
 
     if (!body.contains("token") || !body["token"].is_string()) return bad(Reason::BAD_ARGUMENT, "token");
     const std::string token = body["token"].get<std::string>();
@@ -122,8 +163,7 @@ void handle_verify(App& app, const httplib::Request& req, httplib::Response& res
     try {
         admitted = app.store.admit(adm, cfg.quotas);
     } catch (const StoreError& e) {
-        log_event("error", "store failed", "\"error\":" + json(e.what()).dump());
-        return send_error(res, 503, Reason::SERVER_ERROR, locale, 5, common);
+        return store_failed(res, locale, e, common);
     }
     if (admitted.status == AdmitStatus::TokenUsed) {
         app.metrics.quota_rejection("TOKEN_USED");
@@ -168,6 +208,88 @@ void handle_verify(App& app, const httplib::Request& req, httplib::Response& res
     j["upstream"] = out.upstream;
     if (out.risk) j["risk"] = *out.risk;
     send_json(res, out.http_status, j);
+}
+
+// The SMS fallback (DESIGN 6): the same quotas as a verification (30 s per number, 10 per number per day, the
+// appKey's daily limit, the client IP's window), counted apart from verifications.
+constexpr std::int64_t kSmsCodeTtlMs = 300'000;
+constexpr int kSmsMaxAttempts = 5;
+
+std::string sms_code_hash(const std::string& app_key, const std::string& national, const std::string& code) {
+    return sha256_hex(app_key + ":" + national + ":" + code);
+}
+
+void handle_sms_send(App& app, const httplib::Request& req, httplib::Response& res) {
+    const ServerConfig& cfg = app.config;
+    const Locale locale = request_locale(req);
+    const auto body = read_body(req, res, locale, {"phone"});
+    if (!body) return;
+    const auto phone = read_phone(*body, res, locale);
+    if (!phone) return;
+    const std::int64_t now = app.now_ms();
+    const json common{{"requestId", current_request().request_id}};
+    Admission adm;
+    adm.app_key = "sms:" + cfg.app_key;
+    adm.number_key = sha256_hex(phone->national);
+    adm.ip = client_ip(req, cfg.trust_proxy);
+    adm.token_key = "sms:" + random_hex(16);  // every send is new; the "token" rule never refuses it
+    adm.token_expires_ms = now + kSmsCodeTtlMs;
+    adm.now_ms = now;
+    try {
+        const AdmitResult admitted = app.store.admit(adm, cfg.quotas);
+        if (admitted.status != AdmitStatus::Admitted) {
+            app.metrics.quota_rejection(std::string(reason_id(admitted.reason)));
+            return send_error(res, 429, admitted.reason, locale, admitted.retry_after_sec, common);
+        }
+        // Six digits from the CSPRNG: the last 6 decimal digits of a random 64-bit value.
+        const std::string hex = random_hex(8);
+        const std::string code = std::to_string(std::stoull(hex, nullptr, 16) % 1'000'000 + 1'000'000).substr(1);
+        app.store.put_sms_code(cfg.app_key, adm.number_key, sms_code_hash(cfg.app_key, phone->national, code),
+                               now + kSmsCodeTtlMs);
+        const std::string text = "【号码认证】验证码 " + code + "，5 分钟内有效。Your verification code is " + code +
+                                 " (valid for 5 minutes).";
+        if (!app.sms.send(phone->national, text, code)) {
+            app.store.refund(adm, admitted.previous_last_ms);
+            return send_error(res, 503, Reason::SMS_UNAVAILABLE, locale, std::nullopt, common);
+        }
+    } catch (const StoreError& e) {
+        return store_failed(res, locale, e, common);
+    }
+    json j = common;
+    j["sent"] = true;
+    j["phone"] = mask_phone(phone->national);
+    j["expiresInSec"] = kSmsCodeTtlMs / 1000;
+    j["resendAfterSec"] = cfg.quotas.number_interval_ms / 1000;
+    send_json(res, 200, j);
+}
+
+void handle_sms_check(App& app, const httplib::Request& req, httplib::Response& res) {
+    const ServerConfig& cfg = app.config;
+    const Locale locale = request_locale(req);
+    const auto body = read_body(req, res, locale, {"phone", "code"});
+    if (!body) return;
+    const auto phone = read_phone(*body, res, locale);
+    if (!phone) return;
+    const json common{{"requestId", current_request().request_id}};
+    const json& c = (*body).contains("code") ? (*body)["code"] : json();
+    const std::string code = c.is_string() ? c.get<std::string>() : "";
+    if (code.size() < 4 || code.size() > 8 || !std::all_of(code.begin(), code.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
+        return send_error(res, 400, Reason::BAD_ARGUMENT, locale, std::nullopt, json{{"field", "code"}, {"requestId", common["requestId"]}});
+    }
+    SmsCheck r = SmsCheck::Expired;
+    try {
+        r = app.store.check_sms_code(cfg.app_key, sha256_hex(phone->national),
+                                     sms_code_hash(cfg.app_key, phone->national, code), app.now_ms(), kSmsMaxAttempts);
+    } catch (const StoreError& e) {
+        return store_failed(res, locale, e, common);
+    }
+    if (r == SmsCheck::Wrong) return send_error(res, 400, Reason::SMS_CODE_INVALID, locale, std::nullopt, common);
+    if (r == SmsCheck::Expired) return send_error(res, 400, Reason::SMS_CODE_EXPIRED, locale, std::nullopt, common);
+    json j = common;
+    j["verified"] = true;
+    j["method"] = "sms";
+    j["phone"] = mask_phone(phone->national);
+    send_json(res, 200, j);
 }
 
 void handle_usage(App& app, const httplib::Request& req, httplib::Response& res) {
@@ -230,6 +352,7 @@ void handle_usage(App& app, const httplib::Request& req, httplib::Response& res)
 std::string route_label(const std::string& path) {
     static const std::pair<const char*, const char*> kRoutes[] = {
         {"/api/v1/verify", "verify"}, {"/api/v1/config", "config"}, {"/api/v1/usage", "usage"},
+        {"/api/v1/sms/send", "sms_send"}, {"/api/v1/sms/check", "sms_check"},
         {"/healthz", "healthz"},      {"/metrics", "metrics"}};
     for (const auto& [p, label] : kRoutes) {
         if (path == p) return label;
@@ -320,6 +443,8 @@ void install_api(httplib::Server& s, App& app) {
     s.Get("/api/v1/config", [a](const httplib::Request&, httplib::Response& res) { handle_config(*a, res); });
     s.Post("/api/v1/verify", [a](const httplib::Request& req, httplib::Response& res) { handle_verify(*a, req, res); });
     s.Get("/api/v1/usage", [a](const httplib::Request& req, httplib::Response& res) { handle_usage(*a, req, res); });
+    s.Post("/api/v1/sms/send", [a](const httplib::Request& req, httplib::Response& res) { handle_sms_send(*a, req, res); });
+    s.Post("/api/v1/sms/check", [a](const httplib::Request& req, httplib::Response& res) { handle_sms_check(*a, req, res); });
     s.Get("/healthz", [a](const httplib::Request&, httplib::Response& res) {
         const bool ok = a->store.healthy();
         send_json(res, ok ? 200 : 503,

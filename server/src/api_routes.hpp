@@ -1,4 +1,5 @@
-// The companion server's HTTP surface (server/openapi.yaml): /api/v1/config, /api/v1/verify, /api/v1/usage,
+// The companion server's HTTP surface (server/openapi.yaml): /api/v1/config, /api/v1/verify, /api/v1/sms/send,
+// /api/v1/sms/check, /api/v1/usage,
 // /healthz, /metrics, the static web package at /sdk/ and the demo at /. Handlers only translate between HTTP
 // and the rules (quota, outcome, risk, billing) and adapters (store, upstream client) they are given.
 #pragma once
@@ -9,6 +10,7 @@
 
 #include "config.hpp"
 #include "metrics.hpp"
+#include "sms_sender.hpp"
 #include "store.hpp"
 #include "upstream_client.hpp"
 
@@ -23,6 +25,7 @@ struct App {
     Store& store;
     UpstreamClient& upstream;
     Metrics& metrics;
+    SmsSender& sms;
     std::function<std::int64_t()> now_ms;  // Unix time in ms (injected so tests can move the clock)
 };
 

@@ -107,7 +107,8 @@ int main(int argc, char** argv) {
     }
 
     UpstreamClient upstream(cfg.upstream, cfg.app_key, cfg.master_secret);
-    App app{cfg, *store, upstream, metrics, unix_ms};
+    NoSmsSender no_sms;
+    App app{cfg, *store, upstream, metrics, sandbox ? sandbox->sms_sender() : static_cast<SmsSender&>(no_sms), unix_ms};
     std::unique_ptr<httplib::Server> server = make_server(cfg);
     if (!server) {
         std::cerr << "nv-server: cannot load the TLS certificate or key (" << cfg.tls_cert << ", " << cfg.tls_key << ")\n";

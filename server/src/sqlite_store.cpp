@@ -17,6 +17,9 @@ CREATE TABLE IF NOT EXISTS quota_ip(
     ip TEXT PRIMARY KEY, start INTEGER NOT NULL, count INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS used_tokens(
     token_key TEXT PRIMARY KEY, expires_ms INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sms_codes(
+    app_key TEXT NOT NULL, number_key TEXT NOT NULL, code_hash TEXT NOT NULL, expires_ms INTEGER NOT NULL,
+    attempts INTEGER NOT NULL, PRIMARY KEY(app_key, number_key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS ledger(
     app_key TEXT NOT NULL, day INTEGER NOT NULL, code INTEGER NOT NULL, count INTEGER NOT NULL,
     PRIMARY KEY(app_key, day, code)) WITHOUT ROWID;
@@ -39,6 +42,7 @@ struct SqliteStore::Statements {
     Stmt number_get, number_put, app_get, app_put, ip_get, ip_put;
     Stmt ledger_add, ledger_get;
     Stmt purge_tokens, purge_numbers, purge_ips;
+    Stmt sms_put, sms_get, sms_attempt, sms_delete;
 };
 
 namespace {
@@ -122,6 +126,12 @@ SqliteStore::SqliteStore(const std::string& path) : st_(std::make_unique<Stateme
         prepare(db_, s.purge_tokens, "DELETE FROM used_tokens WHERE expires_ms <= ?");
         prepare(db_, s.purge_numbers, "DELETE FROM quota_number WHERE day < ? AND last_ms < ?");
         prepare(db_, s.purge_ips, "DELETE FROM quota_ip WHERE start < ?");
+        prepare(db_, s.sms_put,
+                "INSERT OR REPLACE INTO sms_codes(app_key, number_key, code_hash, expires_ms, attempts) "
+                "VALUES(?, ?, ?, ?, 0)");
+        prepare(db_, s.sms_get, "SELECT code_hash, expires_ms, attempts FROM sms_codes WHERE app_key=? AND number_key=?");
+        prepare(db_, s.sms_attempt, "UPDATE sms_codes SET attempts = attempts + 1 WHERE app_key=? AND number_key=?");
+        prepare(db_, s.sms_delete, "DELETE FROM sms_codes WHERE app_key=? AND number_key=?");
         if (sqlite3_open_v2(path.c_str(), &checkpointer_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) !=
             SQLITE_OK) {
             fail(checkpointer_, "open (checkpoint connection)");
@@ -279,6 +289,52 @@ UsageCounts SqliteStore::usage(const std::string& app_key, std::int64_t day) {
     r.text(app_key).integer(day);
     while (r.row()) counts[static_cast<int>(r.col(0))] = r.col(1);
     return counts;
+}
+
+void SqliteStore::put_sms_code(const std::string& app_key, const std::string& number_key,
+                               const std::string& code_hash, std::int64_t expires_ms) {
+    std::lock_guard lock(mu_);
+    Run(db_, st_->sms_put).text(app_key).text(number_key).text(code_hash).integer(expires_ms).row();
+}
+
+SmsCheck SqliteStore::check_sms_code(const std::string& app_key, const std::string& number_key,
+                                     const std::string& code_hash, std::int64_t now_ms, int max_attempts) {
+    std::lock_guard lock(mu_);
+    Run(db_, st_->begin).row();
+    try {
+        SmsCheck result = SmsCheck::Expired;
+        std::string stored;
+        std::int64_t expires = 0, attempts = 0;
+        bool found = false;
+        {
+            Run r(db_, st_->sms_get);
+            r.text(app_key).text(number_key);
+            if (r.row()) {
+                found = true;
+                const auto* text = sqlite3_column_text(st_->sms_get.s, 0);
+                stored = text ? reinterpret_cast<const char*>(text) : "";
+                expires = r.col(1);
+                attempts = r.col(2);
+            }
+        }
+        if (found && expires > now_ms && attempts < max_attempts) {
+            if (stored == code_hash) {
+                result = SmsCheck::Ok;
+                Run(db_, st_->sms_delete).text(app_key).text(number_key).row();
+            } else {
+                result = SmsCheck::Wrong;
+                if (attempts + 1 >= max_attempts) Run(db_, st_->sms_delete).text(app_key).text(number_key).row();
+                else Run(db_, st_->sms_attempt).text(app_key).text(number_key).row();
+            }
+        } else if (found) {
+            Run(db_, st_->sms_delete).text(app_key).text(number_key).row();
+        }
+        Run(db_, st_->commit).row();
+        return result;
+    } catch (...) {
+        Run(db_, st_->rollback).row();
+        throw;
+    }
 }
 
 bool SqliteStore::healthy() {

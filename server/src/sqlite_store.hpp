@@ -28,6 +28,10 @@ public:
     void refund(const Admission& a, std::int64_t previous_last_ms) override;
     void record_result(const std::string& app_key, std::int64_t day, int vendor_code) override;
     UsageCounts usage(const std::string& app_key, std::int64_t day) override;
+    void put_sms_code(const std::string& app_key, const std::string& number_key, const std::string& code_hash,
+                      std::int64_t expires_ms) override;
+    SmsCheck check_sms_code(const std::string& app_key, const std::string& number_key, const std::string& code_hash,
+                            std::int64_t now_ms, int max_attempts) override;
     bool healthy() override;
 
 private:

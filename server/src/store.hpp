@@ -31,6 +31,8 @@ struct AdmitResult {
     std::int64_t previous_last_ms = -1;    // when Admitted: for refund()
 };
 
+enum class SmsCheck { Ok, Wrong, Expired };
+
 // Vendor result codes counted per appKey and Asia/Shanghai day.
 using UsageCounts = std::map<int, std::int64_t>;
 
@@ -54,6 +56,14 @@ public:
     // Counts one vendor answer in the usage ledger.
     virtual void record_result(const std::string& app_key, std::int64_t day, int vendor_code) = 0;
     virtual UsageCounts usage(const std::string& app_key, std::int64_t day) = 0;
+
+    // SMS fallback codes, one per appKey+number (a new one replaces the old), stored as a hash.
+    virtual void put_sms_code(const std::string& app_key, const std::string& number_key, const std::string& code_hash,
+                              std::int64_t expires_ms) = 0;
+    // Ok consumes the code; Wrong counts an attempt and, at `max_attempts`, destroys it; Expired when there is
+    // none, it expired, or it was used up.
+    virtual SmsCheck check_sms_code(const std::string& app_key, const std::string& number_key,
+                                    const std::string& code_hash, std::int64_t now_ms, int max_attempts) = 0;
 
     virtual bool healthy() = 0;
 };

@@ -565,6 +565,55 @@ test('server/openapi.yaml documents exactly the routes the server answers', asyn
   }
 });
 
+test('SMS fallback: send to the simulated inbox, check, single use, same quotas and error style', async () => {
+  const p = phone();
+  const id = await device(sb.base, { phone: p });
+  const sent = await call(sb.base, 'POST', '/api/v1/sms/send', { body: { phone: p } });
+  assert.equal(sent.status, 200, sent.text);
+  assert.equal(sent.json.sent, true);
+  assert.equal(sent.json.expiresInSec, 300);
+  const inbox = await call(sb.base, 'GET', `/sandbox/devices/${id}/inbox`);
+  assert.equal(inbox.json.messages.length, 1);
+  const code = inbox.json.messages[0].code;
+  assert.match(code, /^\d{6}$/);
+  assert.match(inbox.json.messages[0].text, new RegExp(code));
+  const wrong = await call(sb.base, 'POST', '/api/v1/sms/check', { body: { phone: p, code: code === '000000' ? '111111' : '000000' } });
+  assert.equal(wrong.status, 400);
+  assert.equal(wrong.json.error.code, 'SMS_CODE_INVALID');
+  const ok = await call(sb.base, 'POST', '/api/v1/sms/check', { body: { phone: p, code } });
+  assert.equal(ok.status, 200);
+  assert.equal(ok.json.verified, true);
+  const again = await call(sb.base, 'POST', '/api/v1/sms/check', { body: { phone: p, code } });
+  assert.equal(again.json.error.code, 'SMS_CODE_EXPIRED');
+  const soon = await call(sb.base, 'POST', '/api/v1/sms/send', { body: { phone: p } });
+  assert.equal(soon.status, 429);
+  assert.equal(soon.json.error.code, 'TOO_SOON');
+  assert.ok(soon.json.error.retryAfterSec > 0);
+  for (const [body, status, code2] of [[{ phone: '1380013' }, 400, 'PHONE_TOO_SHORT'], [{ phone: p, code: 12 }, 400, 'BAD_ARGUMENT'],
+    [{ phone: p, code: '12ab56' }, 400, 'BAD_ARGUMENT'], [{ phone: p, code: '123456', x: 1 }, 400, 'UNKNOWN_FIELD']]) {
+    const r = await call(sb.base, 'POST', '/api/v1/sms/check', { body });
+    assert.equal(r.status, status, JSON.stringify(body));
+    assert.equal(r.json.error.code, code2);
+  }
+  // Five wrong guesses destroy a code.
+  const q = phone();
+  const qid = await device(sb.base, { phone: q });
+  await call(sb.base, 'POST', '/api/v1/sms/send', { body: { phone: q } });
+  const qcode = (await call(sb.base, 'GET', `/sandbox/devices/${qid}/inbox`)).json.messages[0].code;
+  const other = qcode === '999999' ? '999998' : '999999';
+  for (let i = 0; i < 5; i++) assert.equal((await call(sb.base, 'POST', '/api/v1/sms/check', { body: { phone: q, code: other } })).json.error.code, 'SMS_CODE_INVALID');
+  assert.equal((await call(sb.base, 'POST', '/api/v1/sms/check', { body: { phone: q, code: qcode } })).json.error.code, 'SMS_CODE_EXPIRED');
+  // Production without an SMS gateway: a clear 503.
+  const prod = await startServer({ args: ['--upstream', 'http://127.0.0.1:9/'], env: { NV_APP_KEY: 'k', NV_MASTER_SECRET: 'a-secret-that-must-not-leak' } });
+  try {
+    const r = await call(prod.base, 'POST', '/api/v1/sms/send', { body: { phone: phone() } });
+    assert.equal(r.status, 503);
+    assert.equal(r.json.error.code, 'SMS_UNAVAILABLE');
+  } finally {
+    await prod.stop();
+  }
+});
+
 test('the README journey runs as written (curl against the sandbox)', async () => {
   const { execFileSync } = await import('node:child_process');
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');

@@ -141,6 +141,7 @@ struct Sandbox::State {
     std::deque<std::pair<std::int64_t, std::string>> by_age;  // (issued, token)
     std::map<std::string, std::deque<std::pair<std::int64_t, std::string>>> by_device;
     std::vector<Fault> faults;
+    std::map<std::string, std::deque<json>> inbox;  // by phone number, newest last, at most 20 each
     std::uint64_t serial = kFirstSerial;
     // The vendor's own limits, by appKey+phone and appKey.
     std::map<std::string, NumberCounter> vendor_numbers;
@@ -521,12 +522,28 @@ struct Sandbox::State {
     }
 };
 
-Sandbox::Sandbox(SandboxOptions options, std::function<std::int64_t()> now_ms) : state_(std::make_unique<State>()) {
+struct Sandbox::Inbox final : SmsSender {
+    State* st = nullptr;
+    bool send(const std::string& national, const std::string& text, const std::string& code) override {
+        std::lock_guard lock(st->mu);
+        auto& box = st->inbox[national];
+        box.push_back(json{{"from", "106900000000"}, {"text", text}, {"code", code}, {"at", st->now()}});
+        while (box.size() > 20) box.pop_front();
+        if (st->inbox.size() > kMaxDevices) st->inbox.erase(st->inbox.begin());
+        return true;
+    }
+};
+
+Sandbox::Sandbox(SandboxOptions options, std::function<std::int64_t()> now_ms)
+    : state_(std::make_unique<State>()), inbox_(std::make_unique<Inbox>()) {
+    inbox_->st = state_.get();
     state_->opt = std::move(options);
     state_->now = std::move(now_ms);
 }
 
 Sandbox::~Sandbox() = default;
+
+SmsSender& Sandbox::sms_sender() { return *inbox_; }
 
 namespace {
 
@@ -576,6 +593,20 @@ void Sandbox::mount(httplib::Server& s) {
     s.Patch(device_path, dev);
     s.Put(device_path, dev);
     s.Delete(device_path, dev);
+    s.Get(R"(/sandbox/devices/([A-Za-z0-9_]{1,64})/inbox)", [st](const httplib::Request& req, httplib::Response& res) {
+        std::lock_guard lock(st->mu);
+        const auto it = st->devices.find(req.matches[1]);
+        if (it == st->devices.end()) {
+            send_error(res, 404, Reason::NOT_FOUND, request_locale(req), std::nullopt, json{{"deviceId", req.matches[1]}});
+            return;
+        }
+        const auto box = st->inbox.find(it->second.phone);
+        json messages = json::array();
+        if (box != st->inbox.end()) {
+            for (const json& m : box->second) messages.push_back(m);
+        }
+        send_json(res, 200, json{{"deviceId", it->second.id}, {"phone", it->second.phone}, {"messages", messages}});
+    });
     s.Post(R"(/sandbox/carriers/([A-Za-z]{1,8})/token)",
            [st](const httplib::Request& req, httplib::Response& res) { st->issue_token(req, res); });
     s.Post("/sandbox/faults", [st](const httplib::Request& req, httplib::Response& res) { st->add_fault(req, res); });

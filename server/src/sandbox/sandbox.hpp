@@ -10,6 +10,7 @@
 // - The vendor's verify endpoints (/v1/web/verify, /v1/web/h5/verify, /v2/...) under /sandbox/vendor, with Basic
 //   auth against the documentation's example credentials and the documented shapes and codes.
 // - Faults on request (latency, 5xx, malformed JSON, a dropped connection, a forced vendor code) for tests.
+// - An SMS inbox per number: the SMS fallback's codes arrive there (GET /sandbox/devices/{id}/inbox).
 //
 // State is in memory: the sandbox is an emulator, and a restart is a fresh world.
 #pragma once
@@ -20,6 +21,7 @@
 #include <string>
 
 #include "quota.hpp"
+#include "sms_sender.hpp"
 
 namespace httplib {
 class Server;
@@ -47,9 +49,14 @@ public:
     // The vendor's paths at the root as well (/v1/web/h5/verify, ...), for the sandbox's own listener.
     void mount_vendor_root(httplib::Server& server);
 
+    // Delivers SMS codes to the inbox of the simulated devices with that number (GET .../devices/{id}/inbox).
+    SmsSender& sms_sender();
+
 private:
     struct State;
+    struct Inbox;
     std::unique_ptr<State> state_;
+    std::unique_ptr<Inbox> inbox_;
 };
 
 }  // namespace nv::server

@@ -109,6 +109,10 @@ namespace nv {
     X(BAD_REQUEST, "请求无效。", "The request is invalid.")                                                       \
     X(UNAUTHORIZED, "管理令牌缺失或不正确。", "The admin bearer token is missing or wrong.")                      \
     X(NOT_FOUND, "请求的资源不存在。", "No such resource.")                                                        \
+    /* SMS fallback */                                                                                            \
+    X(SMS_CODE_INVALID, "验证码不正确，请重新输入。", "The code is not correct; please check it and try again.")   \
+    X(SMS_CODE_EXPIRED, "验证码已失效，请重新获取。", "The code has expired or was used up; please request a new one.") \
+    X(SMS_UNAVAILABLE, "短信服务暂不可用，请稍后再试。", "SMS is not available right now; please try again later.") \
     /* API misuse (developer errors at the boundary) */                                                           \
     X(BAD_JSON, "输入不是合法的 JSON。", "The input is not valid JSON.")                                          \
     X(BAD_UTF8, "输入不是合法的 UTF-8 文本。", "The input is not valid UTF-8 text.")                              \

@@ -1,0 +1,12 @@
+// The classic-script build's entry (dist/nv.classic.js): `<script src=".../nv.classic.js"></script>` defines
+// `window.NV` with the same API as the ES module. The wasm is found next to the script unless `wasmUrl` says.
+import * as api from './index.js';
+
+const script = typeof document === 'object' && document.currentScript ? document.currentScript.src : '';
+const wasmUrl = script ? new URL('nv-core.wasm', script).href : undefined;
+
+window.NV = {
+  ...api,
+  createVerifier: (options = {}) => api.createVerifier({ wasmUrl, ...options }),
+  loadCore: (options = {}) => api.loadCore({ wasmUrl, ...options }),
+};

@@ -1,0 +1,283 @@
+// The web package: createVerifier() loads the core once, collects the browser's signals, runs the core's token
+// flow (carrying out its commands: token requests, the server call, timers) and reports every step.
+//
+//   const nv = await createVerifier({ server: '/api/v1', tokenProvider: 'sandbox', locale: 'zh-CN' });
+//   nv.checkEnvironment();                         // {verdict, reasons, advice, message, network, ...}
+//   const r = await nv.verify('138 0013 8000', { consent: true, onState });
+//   // {verified, result, code, message, operator, risk?, fallback, advice, ...}
+//
+// The rules live in the core (wasm); this file only does I/O and translates.
+import { loadCore } from './loader.js';
+import { bridgeProvider, jverificationProvider, sandboxProvider } from './providers.js';
+
+export { loadCore, bridgeProvider, jverificationProvider, sandboxProvider };
+
+const clock = () => Math.floor(typeof performance === 'object' ? performance.now() : Date.now());
+const nav = () => (typeof navigator === 'object' ? navigator : {});
+const finite = (x) => typeof x === 'number' && Number.isFinite(x) && x >= 0;
+
+/** The browser's own signals, as the core reads them (docs/core-api.md). */
+export function browserSignals() {
+  const n = nav();
+  const s = { userAgent: String(n.userAgent || '').slice(0, 2048) };
+  if (typeof n.onLine === 'boolean') s.onLine = n.onLine;
+  if (finite(n.maxTouchPoints)) s.maxTouchPoints = Math.min(1000, n.maxTouchPoints | 0);
+  const ua = n.userAgentData;
+  if (ua) s.uaData = { mobile: !!ua.mobile, platform: String(ua.platform || '').slice(0, 64) };
+  const c = n.connection || n.mozConnection || n.webkitConnection;
+  if (c) {
+    const conn = {};
+    for (const k of ['type', 'effectiveType']) if (typeof c[k] === 'string') conn[k] = c[k].slice(0, 32);
+    for (const k of ['downlink', 'downlinkMax', 'rtt']) if (finite(c[k])) conn[k] = c[k];
+    if (typeof c.saveData === 'boolean') conn.saveData = c.saveData;
+    s.connection = conn;
+  }
+  if (typeof window === 'object' && window.__wxjs_environment === 'miniprogram') s.miniProgram = true;
+  return s;
+}
+
+function resolveProvider(p, options) {
+  if (p && typeof p === 'object' && typeof p.getToken === 'function') return p;
+  if (p === 'sandbox') return sandboxProvider(options.sandbox || {});
+  if (p === 'jverification') return jverificationProvider(options.jverification || {});
+  if (p === 'bridge') return bridgeProvider(options.bridge || {});
+  throw new TypeError(`tokenProvider must be 'sandbox', 'jverification', 'bridge' or an object with getToken()`);
+}
+
+/**
+ * @param {object} options
+ * @param {string} [options.server='/api/v1'] the companion server's API base
+ * @param {'sandbox'|'jverification'|'bridge'|object} [options.tokenProvider='sandbox']
+ * @param {'zh-CN'|'en'} [options.locale='zh-CN']
+ * @param {object} [options.timeouts] tokenTimeoutMs, budgetMs, unknownBudgetMs, verifyTimeoutMs, envTimeoutMs
+ * @param {string|URL} [options.wasmUrl]
+ */
+export async function createVerifier(options = {}) {
+  const core = await loadCore(options.wasmUrl ? { wasmUrl: options.wasmUrl } : {});
+  return new Verifier(core, options);
+}
+
+export class Verifier {
+  constructor(core, options) {
+    this.core = core;
+    this.server = String(options.server || '/api/v1').replace(/\/$/, '');
+    this.locale = options.locale === 'en' ? 'en' : 'zh-CN';
+    this.provider = resolveProvider(options.tokenProvider || 'sandbox', options);
+    this.timeouts = options.timeouts || {};
+    this.fetch = options.fetch || globalThis.fetch.bind(globalThis);
+    this.extraSignals = options.signals; // () => partial signals (tests, native bridges of one's own)
+    this.listeners = new Set();
+    this.current = null; // the running attempt's change handler
+    const changed = () => this.networkChanged();
+    this.unhook = [];
+    const c = nav().connection;
+    if (c && typeof c.addEventListener === 'function') {
+      c.addEventListener('change', changed);
+      this.unhook.push(() => c.removeEventListener('change', changed));
+    }
+    if (typeof window === 'object' && typeof window.addEventListener === 'function') {
+      window.addEventListener('online', changed);
+      window.addEventListener('offline', changed);
+      this.unhook.push(() => { window.removeEventListener('online', changed); window.removeEventListener('offline', changed); });
+    }
+    if (typeof this.provider.subscribe === 'function') this.unhook.push(this.provider.subscribe(changed));
+  }
+
+  /** The signals the core decides on: the browser's, then the provider's (sandbox device, native bridge). */
+  signals() {
+    const s = browserSignals();
+    if (typeof this.provider.signals === 'function') Object.assign(s, this.provider.signals());
+    if (typeof this.extraSignals === 'function') Object.assign(s, this.extraSignals());
+    return s;
+  }
+
+  /** {verdict: supported|unsupported|unknown, reasons, advice, message, details, network, client}. */
+  checkEnvironment() {
+    const answer = this.core.environment({ ...this.signals(), locale: this.locale });
+    if (answer.ok) return answer.environment;
+    return { verdict: 'unknown', reasons: [answer.error.code], advice: 'proceed', message: answer.error.message,
+      details: [], network: { type: 'unknown', source: 'none' }, client: {} };
+  }
+
+  /** What the user typed: {valid, national, masked, carrier, carrierName, reason?, message?, ...}. */
+  phone(input) {
+    return this.core.phone(String(input ?? ''), this.locale);
+  }
+
+  /** The carriers' branding lines and agreements (from the core; the server's /config says the same). */
+  carriers() {
+    const info = this.core.info(this.locale);
+    return info.ok ? info.carriers : [];
+  }
+
+  /** Calls `listener(environment)` when the network changes; returns the unsubscribe function. */
+  onNetworkChange(listener) {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  networkChanged() {
+    if (this.current) this.current();
+    if (this.listeners.size) {
+      const env = this.checkEnvironment();
+      for (const l of this.listeners) l(env);
+    }
+  }
+
+  /** Seconds until this number may be verified again (0: now). */
+  cooldown(phone) {
+    return this.flowFor().cooldown(phone);
+  }
+
+  flowFor() {
+    if (!this.shared) {
+      const flow = this.core.createFlow({ ...this.timeouts, locale: this.locale });
+      if (!flow.step) throw new Error(flow.error ? flow.error.message : 'the core refused the flow settings');
+      this.shared = {
+        flow,
+        cooldown: (phone) => {
+          const a = flow.step({ type: 'cooldown', now: clock(), phone: String(phone) });
+          return a.ok ? a.retryAfterSec || 0 : 0;
+        },
+      };
+    }
+    return this.shared;
+  }
+
+  /**
+   * Runs one attempt to its ending. Resolves (never rejects for verification outcomes) with
+   * {verified, result, code, message, operator, risk?, fallback, advice?, adviceMessage?, retryAfterSec?, elapsedMs}.
+   * `result` is verified | not_verified | fallback | cancelled | rejected.
+   */
+  verify(phone, { consent = false, onState, signal } = {}) {
+    const { flow } = this.flowFor();
+    if (this.running) return Promise.resolve(this.refusal('FLOW_BUSY'));
+    this.running = true;
+    return new Promise((resolve) => {
+      const pending = new Map(); // id -> AbortController
+      let timer = 0;
+      let done = false;
+      const emit = (answer, extra) => {
+        if (typeof onState !== 'function') return;
+        try {
+          onState({ state: answer.state, path: answer.path || [], at: clock(), ...extra });
+        } catch { /* a page's handler must not break the flow */ }
+      };
+      const finish = (result) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        for (const c of pending.values()) c.abort();
+        pending.clear();
+        this.current = null;
+        this.running = false;
+        if (signal) signal.removeEventListener('abort', onAbort);
+        resolve(result);
+      };
+      const step = (event, extra) => {
+        if (done) return;
+        const answer = flow.step({ ...event, now: Math.max(clock(), event.now || 0) });
+        if (!answer.ok) return finish(this.refusal(answer.error.code, answer.error.message));
+        if (answer.rejected) {
+          emit(answer, { event: event.type, rejected: answer.rejected });
+          const r = { verified: false, result: 'rejected', code: answer.rejected.reason,
+            message: answer.rejected.message, fallback: 'none' };
+          if (answer.rejected.retryAfterSec) r.retryAfterSec = answer.rejected.retryAfterSec;
+          return finish(r);
+        }
+        if (!answer.ignored) emit(answer, { event: event.type, ...extra, commands: (answer.commands || []).map((c) => c.cmd) });
+        for (const command of answer.commands || []) run(command);
+        if (answer.ending) finish(this.result(answer.ending));
+      };
+      const run = (c) => {
+        switch (c.cmd) {
+          case 'collect_env':
+            return queueMicrotask(() => step({ type: 'env', signals: this.signals() }));
+          case 'get_token': {
+            const ctrl = new AbortController();
+            pending.set(c.id, ctrl);
+            const t0 = clock();
+            this.provider.getToken(c.operator, { timeoutMs: c.timeoutMs, signal: ctrl.signal }).then(
+              (token) => { pending.delete(c.id); step({ type: 'token', id: c.id, token: String(token) }, { operator: c.operator, ms: clock() - t0 }); },
+              (err) => {
+                pending.delete(c.id);
+                if (err && err.code === 'ABORTED' && ctrl.signal.aborted) return; // we cancelled it
+                const code = err && err.code !== undefined ? String(err.code) : 'NETWORK';
+                step({ type: 'token_error', id: c.id, code }, { operator: c.operator, code, ms: clock() - t0 });
+              });
+            return undefined;
+          }
+          case 'verify': {
+            const ctrl = new AbortController();
+            pending.set(c.id, ctrl);
+            const t0 = clock();
+            let timedOut = false;
+            const timeout = setTimeout(() => { timedOut = true; ctrl.abort(); }, c.timeoutMs);
+            this.fetch(`${this.server}/verify`, {
+              method: 'POST',
+              headers: { 'Content-Type': 'application/json', 'Accept-Language': this.locale },
+              body: JSON.stringify({ phone: c.phone, token: c.token, operator: c.operator }),
+              signal: ctrl.signal,
+            }).then(async (res) => {
+              const body = await res.text();
+              clearTimeout(timeout);
+              pending.delete(c.id);
+              step({ type: 'verify_result', id: c.id, status: res.status, body: body.slice(0, 60000) }, { status: res.status, ms: clock() - t0 });
+            }).catch(() => {
+              clearTimeout(timeout);
+              if (!pending.has(c.id)) return; // cancelled by the flow
+              pending.delete(c.id);
+              step({ type: 'verify_failed', id: c.id, code: timedOut ? 'TIMEOUT' : 'NETWORK' }, { ms: clock() - t0 });
+            });
+            return undefined;
+          }
+          case 'cancel_token':
+          case 'cancel_verify': {
+            const ctrl = pending.get(c.id);
+            pending.delete(c.id);
+            if (ctrl) ctrl.abort();
+            return undefined;
+          }
+          case 'wake':
+            clearTimeout(timer);
+            timer = setTimeout(() => step({ type: 'tick' }), Math.max(0, c.at - clock()));
+            return undefined;
+          default:
+            return undefined;
+        }
+      };
+      const onAbort = () => step({ type: 'cancel' });
+      if (signal) {
+        if (signal.aborted) return finish(this.refusal('CANCELLED'));
+        signal.addEventListener('abort', onAbort, { once: true });
+      }
+      // A network change during the attempt is an `env` event: Wi-Fi coming on ends it at once.
+      this.current = () => step({ type: 'env', signals: this.signals() }, { networkChange: true });
+      step({ type: 'start', phone: String(phone ?? ''), consent: !!consent });
+    });
+  }
+
+  result(e) {
+    const r = { verified: !!e.verified, result: e.outcome, code: e.reason, message: e.message,
+      operator: e.operator || null, fallback: e.fallback || 'none', elapsedMs: e.elapsedMs };
+    if (e.advice) { r.advice = e.advice; r.adviceMessage = e.adviceMessage; }
+    if (e.code) r.upstreamCode = e.code;
+    if (e.risk) r.risk = e.risk;
+    if (e.retryAfterSec) r.retryAfterSec = e.retryAfterSec;
+    return r;
+  }
+
+  refusal(code, message) {
+    const d = this.core.describe({ reason: code });
+    const text = message || (d.ok ? d.code.messages[this.locale] : code);
+    return { verified: false, result: 'rejected', code, message: text, fallback: 'none' };
+  }
+
+  /** Stops listening for network changes. */
+  destroy() {
+    for (const u of this.unhook) u();
+    this.unhook = [];
+    if (this.shared) this.shared.flow.destroy();
+    this.shared = null;
+  }
+}
