@@ -7,9 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh
-echo "== wasm build (web/dist/)"
+echo "== wasm build and the web package (web/dist/)"
 cmake --preset wasm >/dev/null
 cmake --build --preset wasm
+node web/build.mjs
 echo "== native build (nv-server)"
 cmake --preset native >/dev/null
 cmake --build --preset native --target nv-server

@@ -13,6 +13,7 @@ packages=(
   libssl-dev openssl    # TLS to the vendor; the integration tests make a test CA with the openssl command
   libsqlite3-dev        # the server's embedded store
   wrk                   # the verify benchmark
+  chromium fonts-wqy-microhei  # browser tests (driven by playwright-core from npm; never its own browser)
   curl
 )
 

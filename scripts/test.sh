@@ -11,9 +11,10 @@ echo "== native build"
 cmake --preset native >/dev/null
 cmake --build --preset native
 
-echo "== wasm build (web/dist/)"
+echo "== wasm build and the web package (web/dist/)"
 cmake --preset wasm >/dev/null
 cmake --build --preset wasm
+node web/build.mjs
 
 echo "== sanitizer build (ASan + UBSan)"
 cmake --preset sanitize >/dev/null

@@ -1,0 +1,304 @@
+// The partner demo: the web package (/sdk/dist/nv.js) against nv-server --sandbox. Everything a partner page
+// would do is here: the environment verdict, the carrier guess while typing, the carrier's terms before
+// consent, the token flow as a timeline, the result, and the SMS fallback. The simulation panel stands in for
+// the phone (its SIM and network) and shows the SMS inbox.
+//
+// Query parameters preset a scenario: ?sim=13800138000&network=cellular|wifi|cellular+wifi|offline&vpn=1
+// &risk=0|300|600|900&operator=CM|CU|CT&lang=zh-CN|en&env=browser (judge the environment from this browser's
+// real network instead of the simulated device's).
+import { createVerifier, sandboxProvider } from '/sdk/dist/nv.js';
+
+const TEXT = {
+  'zh-CN': {
+    title: '本机号码校验', simBadge: '模拟', simTitle: '模拟设备',
+    simHint: '沙箱模拟运营商网关与认证服务：这里设定手机的 SIM 卡与网络，不是真实设备。',
+    simPhone: 'SIM 卡号码', simCarrier: 'SIM 运营商', simCarrierAuto: '按号段', cm: '中国移动', cu: '中国联通', ct: '中国电信',
+    simNetwork: '网络', netCellular: '移动数据', netWifi: 'Wi-Fi', netBoth: '移动数据 + Wi-Fi', netOffline: '离线',
+    simRisk: '风险分', simVpn: '开启 VPN', simEnv: '用本浏览器的真实网络判断环境', inbox: '短信收件箱',
+    envTitle: '网络环境', verifyTitle: '校验手机号', phoneLabel: '手机号', consentPre: '我已阅读并同意',
+    verifyBtn: '一键校验', smsTitle: '短信验证', smsHint: '本机号码校验无法完成时，可改用短信验证码。',
+    smsSend: '发送验证码', smsCode: '验证码', smsCheck: '验证', footer: '沙箱演示 · 无需凭证 · 不会产生费用',
+    verdict: { supported: '支持', unsupported: '不支持', unknown: '未知' },
+    simReady: (id, c) => `设备 ${id} 已就绪（${c}）`, simSaving: '正在更新模拟设备…',
+    guess: (name, masked) => `${name} · ${masked}`, unknownCarrier: '未知运营商',
+    states: {
+      checking_env: '检查网络环境', fetching_token: '获取运营商认证', token_ready: '已获得运营商认证',
+      verifying: '服务端校验', verified: '校验通过', not_verified: '校验未通过', fallback: '转为短信验证',
+      cancelled: '已取消', prefetching: '预取认证',
+    },
+    tokenError: (op, code) => `${op} 网关拒绝：${code}`, networkChange: '网络变化', took: '耗时',
+    total: (ms) => `总耗时 ${ms} ms`, sent: (m) => `验证码已发送至 ${m}`, smsOk: '短信验证通过',
+    resendIn: (s) => `${s} 秒后可重发`,
+  },
+  en: {
+    title: 'Number verification', simBadge: 'SIMULATION', simTitle: 'Simulated device',
+    simHint: 'The sandbox emulates the carrier gateways and the vendor: set the phone\'s SIM and network here. This is not a real device.',
+    simPhone: 'SIM number', simCarrier: 'SIM carrier', simCarrierAuto: 'From the number', cm: 'China Mobile', cu: 'China Unicom', ct: 'China Telecom',
+    simNetwork: 'Network', netCellular: 'Mobile data', netWifi: 'Wi-Fi', netBoth: 'Mobile data + Wi-Fi', netOffline: 'Offline',
+    simRisk: 'Risk score', simVpn: 'VPN on', simEnv: 'Judge the environment from this browser\'s real network', inbox: 'SMS inbox',
+    envTitle: 'Network environment', verifyTitle: 'Verify a phone number', phoneLabel: 'Phone number', consentPre: 'I have read and accept ',
+    verifyBtn: 'Verify this number', smsTitle: 'SMS verification', smsHint: 'When carrier verification cannot work, use a code sent by SMS.',
+    smsSend: 'Send code', smsCode: 'Code', smsCheck: 'Check', footer: 'Sandbox demo · no credentials · nothing is billed',
+    verdict: { supported: 'Supported', unsupported: 'Not supported', unknown: 'Unknown' },
+    simReady: (id, c) => `Device ${id} ready (${c})`, simSaving: 'Updating the simulated device…',
+    guess: (name, masked) => `${name} · ${masked}`, unknownCarrier: 'Unknown carrier',
+    states: {
+      checking_env: 'Checking the network', fetching_token: 'Getting the carrier token', token_ready: 'Carrier token received',
+      verifying: 'Server verification', verified: 'Verified', not_verified: 'Not verified', fallback: 'Falling back to SMS',
+      cancelled: 'Cancelled', prefetching: 'Prefetching a token',
+    },
+    tokenError: (op, code) => `${op} gateway refused: ${code}`, networkChange: 'Network changed', took: 'took',
+    total: (ms) => `${ms} ms in total`, sent: (m) => `Code sent to ${m}`, smsOk: 'Verified by SMS',
+    resendIn: (s) => `resend in ${s} s`,
+  },
+};
+
+const $ = (id) => document.getElementById(id);
+const params = new URLSearchParams(location.search);
+let lang = params.get('lang') === 'en' || (!params.get('lang') && !/^zh/i.test(navigator.language || 'zh')) ? 'en' : 'zh-CN';
+let deviceId = null;
+let verifier = null;
+let running = null;
+let simQueue = Promise.resolve();
+const t = () => TEXT[lang];
+
+// ---- the simulated device ------------------------------------------------------------------------------------
+
+function simSpec() {
+  const spec = { phone: $('sim-phone').value.trim(), network: $('sim-network').value, vpn: $('sim-vpn').checked,
+    riskScore: Number($('sim-risk').value) };
+  if ($('sim-operator').value) spec.operator = $('sim-operator').value;
+  return spec;
+}
+
+async function api(method, path, body) {
+  const res = await fetch(path, { method, headers: body ? { 'Content-Type': 'application/json', 'Accept-Language': lang } : { 'Accept-Language': lang },
+    body: body ? JSON.stringify(body) : undefined });
+  let json = null;
+  try { json = await res.json(); } catch { /* empty */ }
+  return { status: res.status, json };
+}
+
+function syncDevice() {
+  simQueue = simQueue.then(async () => {
+    $('sim-status').textContent = t().simSaving;
+    const spec = simSpec();
+    const r = deviceId ? await api('PUT', `/sandbox/devices/${deviceId}`, spec) : await api('POST', '/sandbox/devices', spec);
+    if (r.status === 404 && deviceId) { deviceId = null; return syncDevice(); }
+    if (r.status >= 300) {
+      $('sim-status').textContent = r.json && r.json.error ? r.json.error.message : `HTTP ${r.status}`;
+      $('sim-status').dataset.ok = 'false';
+      return undefined;
+    }
+    deviceId = r.json.deviceId;
+    $('sim-status').dataset.ok = 'true';
+    $('sim-status').textContent = t().simReady(deviceId, `${r.json.operator} · ${r.json.network}${r.json.vpn ? ' · VPN' : ''}`);
+    provider.changed();
+    return undefined;
+  });
+  return simQueue;
+}
+
+async function refreshInbox() {
+  if (!deviceId) return;
+  const r = await api('GET', `/sandbox/devices/${deviceId}/inbox`);
+  const list = $('inbox');
+  list.replaceChildren();
+  const messages = (r.json && r.json.messages) || [];
+  for (const m of messages.slice().reverse()) {
+    const li = document.createElement('li');
+    const code = document.createElement('b');
+    code.textContent = m.code;
+    li.append(code, document.createElement('br'), m.text);
+    list.append(li);
+  }
+  $('inbox-count').textContent = String(messages.length);
+  if (messages.length) $('inbox-box').open = true;
+}
+
+const provider = sandboxProvider({
+  base: '/sandbox',
+  device: () => deviceId,
+  network: () => ($('sim-env').checked ? null : { network: $('sim-network').value, vpn: $('sim-vpn').checked }),
+});
+
+// ---- environment, phone, consent -----------------------------------------------------------------------------
+
+function renderEnv(env = verifier.checkEnvironment()) {
+  const v = $('env-verdict');
+  v.dataset.verdict = env.verdict;
+  v.textContent = t().verdict[env.verdict] || env.verdict;
+  $('env-advice').textContent = env.message;
+  $('env-advice').dataset.advice = env.advice;
+  const reasons = $('env-reasons');
+  reasons.replaceChildren();
+  for (const d of env.details || []) {
+    const li = document.createElement('li');
+    li.dataset.code = d.code;
+    li.textContent = `${d.code}: ${d.message}`;
+    reasons.append(li);
+  }
+}
+
+function carrierOf(answer) {
+  const op = answer.network || (answer.operators && answer.operators[0]);
+  return verifier.carriers().find((c) => c.id === op) || null;
+}
+
+function renderPhone() {
+  const input = $('phone').value;
+  const box = $('carrier');
+  if (!input.trim()) {
+    box.textContent = '';
+    delete box.dataset.carrier;
+    $('consent-box').hidden = true;
+    return;
+  }
+  const a = verifier.phone(input);
+  const name = a.carrierName || t().unknownCarrier;
+  box.dataset.carrier = a.carrier || 'UNKNOWN';
+  box.textContent = a.valid ? t().guess(name, a.masked) : `${a.carrier && a.carrier !== 'UNKNOWN' ? `${name} · ` : ''}${a.message || ''}`;
+  const c = a.carrier && a.carrier !== 'UNKNOWN' ? carrierOf(a) : null;
+  $('consent-box').hidden = !c;
+  if (c) {
+    $('branding').textContent = c.branding[lang];
+    $('branding').dataset.operator = c.id;
+    const link = $('agreement');
+    link.textContent = c.agreement.name[lang];
+    link.href = c.agreement.url;
+    link.dataset.operator = c.id;
+  }
+}
+
+// ---- the journey ---------------------------------------------------------------------------------------------
+
+function addStep(text, kind, ms, at0, at) {
+  const li = document.createElement('li');
+  li.dataset.kind = kind;
+  li.textContent = text;
+  const time = document.createElement('time');
+  const rel = Math.max(0, Math.round(at - at0));
+  time.textContent = `+${rel} ms${ms !== undefined ? ` · ${t().took} ${Math.round(ms)} ms` : ''}`;
+  li.append(time);
+  $('timeline').append(li);
+}
+
+function showResult(r) {
+  const box = $('result');
+  box.dataset.outcome = r.result;
+  box.dataset.code = r.code;
+  box.replaceChildren(r.message);
+  const small = document.createElement('small');
+  const bits = [r.code];
+  if (r.operator) bits.push(r.operator);
+  if (r.upstreamCode) bits.push(`vendor ${r.upstreamCode}`);
+  if (r.risk) bits.push(`risk ${r.risk.score} ${r.risk.decision}`);
+  if (r.retryAfterSec) bits.push(t().resendIn(r.retryAfterSec));
+  if (r.adviceMessage && r.result !== 'verified') bits.push(r.adviceMessage);
+  if (r.elapsedMs !== undefined) bits.push(t().total(r.elapsedMs));
+  small.textContent = bits.join(' · ');
+  box.append(small);
+  $('sms').hidden = !(r.fallback === 'sms' || r.result === 'not_verified' || r.result === 'fallback');
+}
+
+async function startVerify() {
+  if (running) return;
+  $('timeline').replaceChildren();
+  $('result').replaceChildren();
+  $('result').dataset.outcome = '';
+  $('verify').disabled = true;
+  await simQueue;
+  const at0 = performance.now();
+  running = verifier.verify($('phone').value, {
+    consent: $('consent').checked,
+    onState(e) {
+      if (e.networkChange) addStep(t().networkChange, 'info', undefined, at0, e.at);
+      if (e.event === 'token_error') addStep(t().tokenError(e.operator, e.code), 'error', e.ms, at0, e.at);
+      for (const s of e.path) {
+        const label = t().states[s] || s;
+        const kind = s === 'verified' ? 'done' : s === 'not_verified' || s === 'fallback' ? 'error' : 'step';
+        const extra = s === 'fetching_token' && e.commands ? '' : '';
+        addStep(label + extra, kind, s === 'token_ready' || s === 'verified' || s === 'not_verified' || s === 'fallback' ? e.ms : undefined, at0, e.at);
+      }
+    },
+  });
+  const r = await running;
+  running = null;
+  $('verify').disabled = false;
+  showResult(r);
+}
+
+async function smsSend() {
+  const r = await api('POST', '/api/v1/sms/send', { phone: $('phone').value });
+  const out = $('sms-result');
+  out.dataset.ok = String(r.status === 200);
+  out.textContent = r.status === 200 ? t().sent(r.json.phone) : r.json.error.message;
+  await refreshInbox();
+}
+
+async function smsCheck() {
+  const r = await api('POST', '/api/v1/sms/check', { phone: $('phone').value, code: $('sms-code').value.trim() });
+  const out = $('sms-result');
+  out.dataset.ok = String(r.status === 200);
+  out.textContent = r.status === 200 ? t().smsOk : r.json.error.message;
+}
+
+// ---- language ------------------------------------------------------------------------------------------------
+
+function applyLanguage() {
+  document.documentElement.lang = lang;
+  for (const el of document.querySelectorAll('[data-i18n]')) {
+    const v = t()[el.dataset.i18n];
+    if (typeof v === 'string') el.textContent = v;
+  }
+  for (const b of document.querySelectorAll('.lang button')) b.setAttribute('aria-pressed', String(b.dataset.lang === lang));
+  document.title = `${t().title} · Demo`;
+}
+
+async function makeVerifier() {
+  if (verifier) verifier.destroy();
+  verifier = await createVerifier({ server: '/api/v1', tokenProvider: provider, locale: lang });
+  verifier.onNetworkChange((env) => renderEnv(env));
+  renderEnv();
+  renderPhone();
+}
+
+async function setLanguage(next) {
+  if (next === lang) return;
+  lang = next;
+  const u = new URL(location.href);
+  u.searchParams.set('lang', lang);
+  history.replaceState(null, '', u);
+  applyLanguage();
+  await makeVerifier();
+}
+
+// ---- start ---------------------------------------------------------------------------------------------------
+
+async function main() {
+  if (params.get('sim')) $('sim-phone').value = params.get('sim');
+  if (params.get('network')) $('sim-network').value = params.get('network');
+  if (params.get('vpn') === '1' || params.get('vpn') === 'true') $('sim-vpn').checked = true;
+  if (params.get('risk')) $('sim-risk').value = params.get('risk');
+  if (params.get('operator')) $('sim-operator').value = params.get('operator');
+  if (params.get('env') === 'browser') $('sim-env').checked = true;
+  if (params.get('phone')) $('phone').value = params.get('phone');
+  applyLanguage();
+  await makeVerifier();
+  await syncDevice();
+  renderEnv();
+
+  for (const id of ['sim-phone', 'sim-network', 'sim-vpn', 'sim-risk', 'sim-operator']) $(id).addEventListener('change', () => syncDevice());
+  $('sim-env').addEventListener('change', () => { provider.changed(); renderEnv(); });
+  $('phone').addEventListener('input', renderPhone);
+  $('verify').addEventListener('click', startVerify);
+  $('sms-send').addEventListener('click', smsSend);
+  $('sms-check').addEventListener('click', smsCheck);
+  for (const b of document.querySelectorAll('.lang button')) b.addEventListener('click', () => setLanguage(b.dataset.lang));
+  document.body.dataset.ready = 'true';
+}
+
+main().catch((err) => {
+  $('result').dataset.outcome = 'rejected';
+  $('result').textContent = `The demo could not start: ${err && err.message}`;
+});

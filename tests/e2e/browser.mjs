@@ -1,0 +1,55 @@
+// Headless Chromium (Debian's /usr/bin/chromium) driven by playwright-core, in a phone profile: Pixel 7
+// viewport, touch, an Android UA, and NetInfo's `type` enabled so CDP can switch the connection type.
+import { chromium, devices } from 'playwright-core';
+import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+
+export const ARTIFACTS = process.env.NV_ARTIFACTS || join(process.cwd(), 'e2e-artifacts');
+mkdirSync(ARTIFACTS, { recursive: true });
+
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--enable-blink-features=NetInfoDownlinkMax'];
+
+/** A fresh browser profile; `netinfo: false` leaves out NetInfo's type (iOS-like). */
+export async function openPhone({ netinfo = true, userAgent } = {}) {
+  const dir = mkdtempSync(join(process.env.NV_SCRATCH || tmpdir(), 'nv-chromium-'));
+  const pixel = devices['Pixel 7'];
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: process.env.NV_CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: netinfo ? FLAGS : FLAGS.filter((f) => !f.includes('NetInfo')),
+    viewport: pixel.viewport,
+    deviceScaleFactor: pixel.deviceScaleFactor,
+    isMobile: pixel.isMobile,
+    hasTouch: pixel.hasTouch,
+    userAgent: userAgent || pixel.userAgent,
+    locale: 'zh-CN',
+  });
+  const page = context.pages()[0] || (await context.newPage());
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  const requests = [];
+  page.on('request', (r) => requests.push(r.url()));
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  return {
+    context, page, cdp, requests, errors,
+    /** 'cellular4g' | 'wifi' | 'none' | ... (CDP Network.emulateNetworkConditions). */
+    async connection(type) {
+      await cdp.send('Network.emulateNetworkConditions', {
+        offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1, connectionType: type,
+      });
+    },
+    async shot(name) {
+      const path = join(ARTIFACTS, `${name}.png`);
+      await page.screenshot({ path, fullPage: true });
+      return path;
+    },
+    async close() {
+      await context.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
