@@ -92,6 +92,7 @@ function syncDevice() {
     }
     deviceId = r.json.deviceId;
     $('sim-status').dataset.ok = 'true';
+    $('sim-status').dataset.phone = r.json.phone;
     $('sim-status').textContent = t().simReady(deviceId, `${r.json.operator} · ${r.json.network}${r.json.vpn ? ' · VPN' : ''}`);
     provider.changed();
     return undefined;
@@ -119,7 +120,9 @@ async function refreshInbox() {
 const provider = sandboxProvider({
   base: '/sandbox',
   device: () => deviceId,
-  network: () => ($('sim-env').checked ? null : { network: $('sim-network').value, vpn: $('sim-vpn').checked }),
+  // A browser cannot see a VPN: only the carrier gateways notice it (their codes explain it). So the simulated
+  // device's network stands in for the browser's, but its VPN switch reaches the gateways alone.
+  network: () => ($('sim-env').checked ? null : { network: $('sim-network').value }),
 });
 
 // ---- environment, phone, consent -----------------------------------------------------------------------------

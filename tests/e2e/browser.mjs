@@ -36,10 +36,14 @@ export async function openPhone({ netinfo = true, userAgent } = {}) {
   page.on('pageerror', (e) => errors.push(String(e)));
   return {
     context, page, cdp, requests, errors,
-    /** 'cellular4g' | 'wifi' | 'none' | ... (CDP Network.emulateNetworkConditions). */
+    /**
+     * 'cellular4g' | 'wifi' | 'none' | ... (CDP Network.emulateNetworkConditions). Chromium ignores the whole
+     * call, connectionType included, unless some condition is actually emulated (latency 0 with throughput -1
+     * means "no emulation"): hence 1 ms and 50 MB/s, which change nothing else measurable.
+     */
     async connection(type) {
       await cdp.send('Network.emulateNetworkConditions', {
-        offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1, connectionType: type,
+        offline: false, latency: 1, downloadThroughput: 50e6, uploadThroughput: 50e6, connectionType: type,
       });
     },
     async shot(name) {
