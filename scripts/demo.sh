@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The README's demo command: installs what is missing, builds the server and the WebAssembly core, and starts
+# The README's demo command: installs what is missing, builds the server, the WebAssembly core and the web package
+# (web/dist/), and starts
 # `nv-server --sandbox` on http://127.0.0.1:8080 (no credentials: the sandbox emulates the carriers and the
 # vendor). Ctrl-C stops it. Set PORT (default 8080) or HOST (default 127.0.0.1; 0.0.0.0 to reach it from a
 # phone on the same network) to change where it listens. Safe to run again.
@@ -19,8 +20,10 @@ port=${PORT:-8080}
 host=${HOST:-127.0.0.1}
 cat <<MSG
 
-Starting the companion server in sandbox mode:
-  demo             http://127.0.0.1:${port}/
+Starting the companion server in sandbox mode. Open the demo:
+
+  >>> http://127.0.0.1:${port}/   (a scenario: http://127.0.0.1:${port}/?sim=13800138000&network=wifi&lang=en)
+
   public config    http://127.0.0.1:${port}/api/v1/config
   sandbox          http://127.0.0.1:${port}/sandbox   (devices, carrier gateways, vendor API, faults)
   usage (admin)    curl -H 'Authorization: Bearer sandbox-admin' http://127.0.0.1:${port}/api/v1/usage

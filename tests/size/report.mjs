@@ -9,10 +9,11 @@ import path from 'node:path';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const dist = process.env.NV_WEB_DIST ?? path.join(root, 'web/dist');
 
-// Everything a page fetches to use the core. Add the web package's files here as they ship.
+// Everything a page fetches to verify a number: the web package's ES module (loader, driver and providers,
+// minified by web/build.mjs) and the wasm module.
 const bundle = [
   ['wasm module', path.join(dist, 'nv-core.wasm')],
-  ['loader (instead of glue)', path.join(root, 'web/src/loader.js')],
+  ['web package (nv.js)', path.join(dist, 'nv.js')],
 ];
 
 const BUDGET_GZ = 25_000;
@@ -20,7 +21,7 @@ const VENDOR_SDK_GZ = 47_000;
 
 const missing = bundle.filter(([, file]) => !existsSync(file));
 if (missing.length) {
-  for (const [, file] of missing) console.error(`missing: ${file} (build the "wasm" preset first)`);
+  for (const [, file] of missing) console.error(`missing: ${file} (build the "wasm" preset and run node web/build.mjs)`);
   process.exit(1);
 }
 
