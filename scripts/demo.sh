@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # The README's demo command: installs what is missing, builds the server, the WebAssembly core and the web package
-# (web/dist/), and starts
-# `nv-server --sandbox` on http://127.0.0.1:8080 (no credentials: the sandbox emulates the carriers and the
-# vendor). Ctrl-C stops it. Set PORT (default 8080) or HOST (default 127.0.0.1; 0.0.0.0 to reach it from a
+# (web/dist/), and starts `nv-server --sandbox` on http://127.0.0.1:8080 (no credentials: the sandbox emulates
+# the carriers and the vendor). Ctrl-C stops it. Set PORT (default 8080) or HOST (default 127.0.0.1; 0.0.0.0 to reach it from a
 # phone on the same network) to change where it listens. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."

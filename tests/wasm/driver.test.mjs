@@ -1,0 +1,147 @@
+// The web package's driver (web/src/index.js) in Node with scripted providers and a scripted server: the
+// commands of the core's flow are carried out, failures reach the core as the right codes, and the page gets
+// an ending for every path (no rejection, no hang).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { Verifier, jverificationProvider, bridgeProvider } from '../../web/src/index.js';
+import { instantiate } from '../../web/src/loader.js';
+
+const dist = process.env.NV_WEB_DIST || new URL('../../web/dist', import.meta.url).pathname;
+const core = await instantiate({ wasmBinary: await readFile(`${dist}/nv-core.wasm`) });
+const cellular = () => ({ sandbox: { network: 'cellular' } });
+
+function server(answer) {
+  const calls = [];
+  const fetch = async (url, init) => {
+    const body = JSON.parse(init.body);
+    calls.push(body);
+    const [status, json] = answer(body, calls.length);
+    return { status, text: async () => JSON.stringify(json) };
+  };
+  return { fetch, calls };
+}
+
+const consistent = [200, { verified: true, result: 'consistent', operator: 'CM', upstream: { code: 9000 } }];
+let n = 0;
+const number = () => `1380000${String(1000 + ++n).slice(-4)}`;
+
+function verifier(provider, fetch, extra = {}) {
+  return new Verifier(core, { tokenProvider: provider, fetch, signals: cellular, locale: 'en', ...extra });
+}
+
+test('a token, a verify call, verified; states are reported', async () => {
+  const s = server(() => consistent);
+  const ops = [];
+  const v = verifier({ getToken: async (op) => { ops.push(op); return `tok-${op}`; } }, s.fetch);
+  const states = [];
+  const r = await v.verify(number(), { consent: true, onState: (e) => states.push(...e.path) });
+  assert.equal(r.result, 'verified');
+  assert.deepEqual(ops, ['CM']);
+  assert.equal(s.calls[0].token, 'tok-CM');
+  assert.equal(s.calls[0].operator, 'CM');
+  assert.deepEqual(states, ['checking_env', 'fetching_token', 'token_ready', 'verifying', 'verified']);
+  v.destroy();
+});
+
+test('a provider that times out or fails hands over to the next carrier', async () => {
+  const s = server(() => consistent);
+  const seen = [];
+  const v = verifier({
+    async getToken(op, { timeoutMs, signal }) {
+      seen.push([op, timeoutMs]);
+      if (op === 'CM') return new Promise((_, reject) => signal.addEventListener('abort', () => reject(Object.assign(new Error('x'), { code: 'ABORTED' }))));
+      if (op === 'CU') throw Object.assign(new Error('refused'), { code: 'SOURCE_IP_ERROR' });
+      return 'tok-CT';
+    },
+  }, s.fetch, { timeouts: { tokenTimeoutMs: 150 } });
+  const r = await v.verify(number(), { consent: true });
+  assert.equal(r.result, 'verified');
+  assert.deepEqual(seen.map((x) => x[0]), ['CM', 'CU', 'CT']);
+  assert.equal(s.calls[0].token, 'tok-CT');
+  v.destroy();
+});
+
+test('no consent, a bad number, a busy verifier: refused without a request', async () => {
+  const s = server(() => consistent);
+  let asked = 0;
+  const v = verifier({ getToken: async () => { asked++; return 't'; } }, s.fetch);
+  assert.equal((await v.verify(number(), { consent: false })).code, 'CONSENT_REQUIRED');
+  assert.equal((await v.verify('12345', { consent: true })).result, 'rejected');
+  const slow = verifier({ getToken: () => new Promise((r) => setTimeout(() => r('t'), 50)) }, s.fetch);
+  const first = slow.verify(number(), { consent: true });
+  assert.equal((await slow.verify(number(), { consent: true })).code, 'FLOW_BUSY');
+  assert.equal((await first).result, 'verified');
+  assert.equal(asked, 0);
+  v.destroy();
+  slow.destroy();
+});
+
+test('cancel with an AbortSignal; a server that never answers times out', async () => {
+  const ctrl = new AbortController();
+  const v = verifier({ getToken: () => new Promise(() => {}) }, server(() => consistent).fetch);
+  const p = v.verify(number(), { consent: true, signal: ctrl.signal });
+  setTimeout(() => ctrl.abort(), 20);
+  assert.equal((await p).result, 'cancelled');
+  const hang = async (url, init) => new Promise((_, reject) => init.signal.addEventListener('abort', () => reject(new Error('aborted'))));
+  const w = verifier({ getToken: async () => 't' }, hang, { timeouts: { verifyTimeoutMs: 100 } });
+  const r = await w.verify(number(), { consent: true });
+  assert.equal(r.result, 'fallback');
+  assert.equal(r.code, 'SERVER_TIMEOUT');
+  v.destroy();
+  w.destroy();
+});
+
+test('the server says TOKEN_USED: a new token, never the old one again', async () => {
+  const s = server((body, i) => (i === 1 ? [409, { error: { code: 'TOKEN_USED', message: 'used' } }] : consistent));
+  let k = 0;
+  const v = verifier({ getToken: async () => `tok-${++k}` }, s.fetch);
+  const r = await v.verify(number(), { consent: true });
+  assert.equal(r.result, 'verified');
+  assert.deepEqual(s.calls.map((c) => c.token), ['tok-1', 'tok-2']);
+  v.destroy();
+});
+
+test('a network change during the attempt ends it (Wi-Fi on)', async () => {
+  let net = 'cellular';
+  let release;
+  const provider = { getToken: () => new Promise((r) => { release = r; }), signals: () => ({ sandbox: { network: net } }),
+    subscribe(l) { this.l = l; return () => {}; } };
+  const v = new Verifier(core, { tokenProvider: provider, fetch: server(() => consistent).fetch, locale: 'en' });
+  const p = v.verify(number(), { consent: true });
+  await new Promise((r) => setTimeout(r, 10));
+  net = 'wifi';
+  provider.l();
+  const r = await p;
+  assert.equal(r.result, 'fallback');
+  assert.equal(r.code, 'WIFI_ON');
+  release('late');
+  v.destroy();
+});
+
+test('jverification provider: init once, operater, SDK codes; bridge provider: tokens and network', async () => {
+  const calls = [];
+  const sdk = {
+    inited: false,
+    init(o) { calls.push('init'); this.inited = true; o.success({ code: 0 }); },
+    isInitSuccess() { return this.inited; },
+    getToken(o) { calls.push(o.operater); if (o.operater === 'CT') o.success({ code: 2000, content: 'jv-token' }); else o.fail({ code: 2002, message: 'no' }); },
+  };
+  const jv = jverificationProvider({ appkey: 'k', sdk });
+  await assert.rejects(jv.getToken('CM', {}), (e) => e.code === 2002);
+  assert.equal(await jv.getToken('CT', {}), 'jv-token');
+  assert.deepEqual(calls, ['init', 'CM', 'CT']);
+  await assert.rejects(jverificationProvider({ sdk: undefined }).getToken('CM', {}), (e) => e.code === 2001);
+  const hung = jverificationProvider({ sdk: { isInitSuccess: () => true, getToken() {} } });
+  await assert.rejects(hung.getToken('CM', { timeoutMs: 30 }), (e) => e.code === 'TIMEOUT');
+
+  const bridge = { network: () => ({ network: 'wifi' }), getToken: async (op) => `native-${op}` };
+  const br = bridgeProvider({ object: bridge });
+  assert.deepEqual(br.signals(), { bridge: { network: 'wifi', vpn: false } });
+  assert.equal(await br.getToken('CU', {}), 'native-CU');
+  let changed = 0;
+  br.subscribe(() => changed++);
+  bridge.onchange();
+  assert.equal(changed, 1);
+  await assert.rejects(bridgeProvider({ object: { getToken: async () => { throw Object.assign(new Error('x'), { code: '103111' }); } } }).getToken('CM', {}), (e) => e.code === '103111');
+});
