@@ -220,7 +220,7 @@ async function startVerify() {
       for (const s of e.path) {
         const label = t().states[s] || s;
         const kind = s === 'verified' ? 'done' : s === 'not_verified' || s === 'fallback' ? 'error' : 'step';
-        const extra = s === 'fetching_token' && e.commands ? '' : '';
+        const extra = s === 'fetching_token' && e.asking ? ` (${e.asking})` : '';
         addStep(label + extra, kind, s === 'token_ready' || s === 'verified' || s === 'not_verified' || s === 'fallback' ? e.ms : undefined, at0, e.at);
       }
     },

@@ -73,6 +73,9 @@ export interface StateEvent {
   /** performance.now() when it happened. */
   at: number;
   event: string;
+  /** The operator whose token the flow asks for in this step. */
+  asking?: Operator;
+  /** The operator whose token request produced this step. */
   operator?: Operator;
   code?: string;
   status?: number;

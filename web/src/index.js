@@ -185,7 +185,11 @@ export class Verifier {
           if (answer.rejected.retryAfterSec) r.retryAfterSec = answer.rejected.retryAfterSec;
           return finish(r);
         }
-        if (!answer.ignored) emit(answer, { event: event.type, ...extra, commands: (answer.commands || []).map((c) => c.cmd) });
+        if (!answer.ignored) {
+          const asked = (answer.commands || []).find((c) => c.cmd === 'get_token');
+          emit(answer, { event: event.type, ...(asked ? { asking: asked.operator } : {}), ...extra,
+            commands: (answer.commands || []).map((c) => c.cmd) });
+        }
         for (const command of answer.commands || []) run(command);
         if (answer.ending) finish(this.result(answer.ending));
       };
