@@ -263,3 +263,28 @@ test('jverification and bridge providers against page-injected objects', async (
     await b.close();
   }
 });
+
+test('the classic-script build defines window.NV and finds the wasm next to itself', async () => {
+  const b = await openPhone();
+  try {
+    await b.connection('cellular4g');
+    await b.page.goto(`${server.base}/api/v1/config`);  // any page of the origin
+    const out = await b.page.evaluate(async () => {
+      await new Promise((resolve, reject) => {
+        const s = document.createElement('script');
+        s.src = '/sdk/dist/nv.classic.js';
+        s.onload = resolve;
+        s.onerror = reject;
+        document.head.append(s);
+      });
+      const nv = await window.NV.createVerifier({ tokenProvider: 'bridge', locale: 'en' });
+      return { verdict: nv.checkEnvironment().verdict, masked: nv.phone('138 0013 8000').masked, keys: Object.keys(window.NV).sort() };
+    });
+    assert.equal(out.verdict, 'supported');
+    assert.equal(out.masked, '138****8000');
+    assert.ok(out.keys.includes('createVerifier') && out.keys.includes('sandboxProvider'));
+    assert.ok(b.requests.some((u) => u.endsWith('/sdk/dist/nv-core.wasm')));
+  } finally {
+    await b.close();
+  }
+});
