@@ -12,6 +12,7 @@ packages=(
   libcpp-httplib-dev    # 0.11.4, a compiled library (pkg-config cpp-httplib)
   libssl-dev openssl    # TLS to the vendor; the integration tests make a test CA with the openssl command
   libsqlite3-dev        # the server's embedded store
+  redis-server libhiredis-dev  # the shared store (tests start their own redis-server on a free port)
   wrk                   # the verify benchmark
   chromium fonts-wqy-microhei  # browser tests (driven by playwright-core from npm; never its own browser)
   curl

@@ -108,10 +108,13 @@ std::optional<PhoneNumber> read_phone(const json& body, httplib::Response& res, 
     return phone;
 }
 
-// A store failure is the server's problem, said as such (503, retry in a few seconds); the cause goes to the log.
-void store_failed(httplib::Response& res, Locale locale, const StoreError& e, const json& extra = json::object()) {
-    log_event("error", "store failed", "\"error\":" + json(e.what()).dump());
-    send_error(res, 503, Reason::SERVER_ERROR, locale, 5, extra);
+// A store failure is the server's problem, said as such (503 STORE_UNAVAILABLE, retry in a few seconds); the
+// cause (which names the store's host, never a password) goes to the log and the metric.
+void store_failed(App& app, httplib::Response& res, Locale locale, const char* op, const StoreError& e,
+                  const json& extra = json::object()) {
+    log_event("error", "store failed", "\"op\":\"" + std::string(op) + "\",\"error\":" + json(e.what()).dump());
+    app.metrics.store_error(op);
+    send_error(res, 503, Reason::STORE_UNAVAILABLE, locale, 5, extra);
 }
 
 void handle_verify(App& app, const httplib::Request& req, httplib::Response& res) {
@@ -160,10 +163,17 @@ void handle_verify(App& app, const httplib::Request& req, httplib::Response& res
 
     json common{{"requestId", ctx.request_id}, {"operator", op ? json(operator_id(*op)) : json(nullptr)}};
     AdmitResult admitted;
+    bool unguarded = false;  // admitted without the store (fail-open): nothing to refund
     try {
         admitted = app.store.admit(adm, cfg.quotas);
     } catch (const StoreError& e) {
-        return store_failed(res, locale, e, common);
+        if (!cfg.store.fail_open) return store_failed(app, res, locale, "admit", e, common);
+        log_event("warn", "store failed; verifying without quota checks (fail-open)",
+                  "\"error\":" + json(e.what()).dump());
+        app.metrics.store_error("admit");
+        app.metrics.store_fail_open();
+        admitted.status = AdmitStatus::Admitted;
+        unguarded = true;
     }
     if (admitted.status == AdmitStatus::TokenUsed) {
         app.metrics.quota_rejection("TOKEN_USED");
@@ -188,11 +198,18 @@ void handle_verify(App& app, const httplib::Request& req, httplib::Response& res
     app.metrics.upstream(static_cast<double>(reply.elapsed_ms) / 1000.0, label);
 
     try {
-        if (out.refund) app.store.refund(adm, admitted.previous_last_ms);
+        if (out.refund && !unguarded) app.store.refund(adm, admitted.previous_last_ms);
+    } catch (const StoreError& e) {
+        log_event("error", "store failed to refund", "\"error\":" + json(e.what()).dump());
+        app.metrics.store_error("refund");
+    }
+    try {
         if (out.vendor_code) app.store.record_result(cfg.app_key, shanghai_day(now), *out.vendor_code);
     } catch (const StoreError& e) {
-        // The answer is still true; only the books are behind. Say so loudly in the log.
+        // The answer is still true; only the books are behind (the Redis store keeps the count and writes it
+        // when Redis is back). Say so loudly in the log.
         log_event("error", "store failed after the upstream answered", "\"error\":" + json(e.what()).dump());
+        app.metrics.store_error("ledger");
     }
 
     if (out.is_error) {
@@ -253,7 +270,7 @@ void handle_sms_send(App& app, const httplib::Request& req, httplib::Response& r
             return send_error(res, 503, Reason::SMS_UNAVAILABLE, locale, std::nullopt, common);
         }
     } catch (const StoreError& e) {
-        return store_failed(res, locale, e, common);
+        return store_failed(app, res, locale, "sms", e, common);
     }
     json j = common;
     j["sent"] = true;
@@ -281,7 +298,7 @@ void handle_sms_check(App& app, const httplib::Request& req, httplib::Response& 
         r = app.store.check_sms_code(cfg.app_key, sha256_hex(phone->national),
                                      sms_code_hash(cfg.app_key, phone->national, code), app.now_ms(), kSmsMaxAttempts);
     } catch (const StoreError& e) {
-        return store_failed(res, locale, e, common);
+        return store_failed(app, res, locale, "sms", e, common);
     }
     if (r == SmsCheck::Wrong) return send_error(res, 400, Reason::SMS_CODE_INVALID, locale, std::nullopt, common);
     if (r == SmsCheck::Expired) return send_error(res, 400, Reason::SMS_CODE_EXPIRED, locale, std::nullopt, common);
@@ -313,8 +330,8 @@ void handle_usage(App& app, const httplib::Request& req, httplib::Response& res)
     UsageCounts counts;
     try {
         counts = app.store.usage(cfg.app_key, day);
-    } catch (const StoreError&) {
-        return send_error(res, 503, Reason::SERVER_ERROR, locale, 5);
+    } catch (const StoreError& e) {
+        return store_failed(app, res, locale, "usage", e);
     }
     json by_code = json::object();
     std::int64_t billed = 0, total = 0;
@@ -448,7 +465,11 @@ void install_api(httplib::Server& s, App& app) {
     s.Get("/healthz", [a](const httplib::Request&, httplib::Response& res) {
         const bool ok = a->store.healthy();
         send_json(res, ok ? 200 : 503,
-                  json{{"status", ok ? "ok" : "degraded"}, {"store", ok ? "ok" : "failing"}, {"sandbox", a->config.sandbox},
+                  json{{"status", ok ? "ok" : "degraded"},
+                       {"store", ok ? "ok" : "failing"},
+                       {"storeKind", a->store.kind()},
+                       {"storeFailOpen", a->config.store.fail_open},
+                       {"sandbox", a->config.sandbox},
                        {"version", NV_VERSION}});
     });
     s.Get("/metrics", [a](const httplib::Request&, httplib::Response& res) {

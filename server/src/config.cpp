@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "redis_client.hpp"
+
 namespace nv::server {
 namespace {
 
@@ -94,6 +96,14 @@ std::string validate(const ServerConfig& c) {
     if (url->scheme == "http" && !is_loopback_host(url->host)) {
         return "the upstream must use https (plain http is allowed only to a loopback address)";
     }
+    if (c.store.is_redis()) {
+        std::string e;
+        if (!parse_redis_url(c.store.url, e)) return "--store: " + e;
+    } else if (c.store.url.rfind("sqlite:", 0) != 0) {
+        return "the store must be sqlite:PATH, redis://host[:port][/db] or rediss://host[:port][/db]";
+    } else if (c.store.url.size() == 7) {
+        return "the store needs a path: sqlite:PATH";
+    }
     if (!c.sandbox && (c.app_key.empty() || c.master_secret.empty())) {
         return "production mode needs the vendor credentials: set NV_APP_KEY and NV_MASTER_SECRET (or appKey and "
                "masterSecret in the --config file), or start with --sandbox";
@@ -158,6 +168,17 @@ std::string apply_config_json(const std::string& text, ServerConfig& c) {
     r.str("masterSecret", c.master_secret);
     r.str("adminToken", c.admin_token);
     r.str("db", c.db_path);
+    r.str("store", c.store.url);
+    r.boolean("storeFailOpen", c.store.fail_open);
+    if (const json* rd = r.object("redis")) {
+        Reader u(*rd, "redis", error);
+        u.str("caFile", c.store.redis_ca);
+        u.str("certFile", c.store.redis_cert);
+        u.str("keyFile", c.store.redis_key);
+        u.integer("timeoutMs", c.store.redis_timeout_ms, 10, 60'000);
+        u.integer("connectTimeoutMs", c.store.redis_connect_timeout_ms, 10, 60'000);
+        u.finish();
+    }
     r.str("webDir", c.web_dir);
     r.str("demoDir", c.demo_dir);
     r.boolean("trustProxy", c.trust_proxy);
@@ -229,7 +250,7 @@ ConfigResult load_config(const std::vector<std::string>& args, const EnvLookup& 
     std::string config_file;
     static const char* const kValued[] = {"--port", "--host", "--config", "--db", "--threads", "--upstream",
                                           "--upstream-ca", "--api-version", "--tls-cert", "--tls-key", "--web-dir",
-                                          "--demo-dir", "--sandbox-port"};
+                                          "--demo-dir", "--sandbox-port", "--store", "--redis-ca"};
     for (std::size_t i = 0; i < args.size(); ++i) {
         std::string a = args[i];
         std::string value;
@@ -247,7 +268,7 @@ ConfigResult load_config(const std::vector<std::string>& args, const EnvLookup& 
             result.version = true;
             return result;
         }
-        if (a == "--sandbox") {
+        if (a == "--sandbox" || a == "--store-fail-open") {
             flags.push_back({a, ""});
             continue;
         }
@@ -298,7 +319,8 @@ ConfigResult load_config(const std::vector<std::string>& args, const EnvLookup& 
     const EnvVar strings[] = {{"NV_APP_KEY", &c.app_key},          {"NV_MASTER_SECRET", &c.master_secret},
                               {"NV_ADMIN_TOKEN", &c.admin_token},  {"NV_UPSTREAM_BASE", &c.upstream.base},
                               {"NV_UPSTREAM_CA", &c.upstream.ca_file}, {"NV_DB", &c.db_path},
-                              {"NV_HOST", &c.host}};
+                              {"NV_HOST", &c.host},                {"NV_STORE", &c.store.url},
+                              {"NV_REDIS_CA", &c.store.redis_ca},  {"NV_REDIS_PASSWORD", &c.store.redis_password}};
     for (const EnvVar& e : strings) {
         if (auto v = env(e.name)) *e.target = *v;
     }
@@ -308,9 +330,15 @@ ConfigResult load_config(const std::vector<std::string>& args, const EnvLookup& 
     for (const Flag& f : flags) {
         bool ok = true;
         if (f.name == "--sandbox") c.sandbox = true;
+        else if (f.name == "--store-fail-open") c.store.fail_open = true;
+        else if (f.name == "--store") c.store.url = f.value;
+        else if (f.name == "--redis-ca") c.store.redis_ca = f.value;
         else if (f.name == "--port") ok = set_int("--port", f.value, c.port, 0, 65535);
         else if (f.name == "--host") c.host = f.value;
-        else if (f.name == "--db") c.db_path = f.value;
+        else if (f.name == "--db") {
+            c.db_path = f.value;
+            c.store.url.clear();  // --db after --store sqlite:... (or NV_STORE): the later setting wins
+        }
         else if (f.name == "--threads") ok = set_int("--threads", f.value, c.threads, 1, 1024);
         else if (f.name == "--upstream") c.upstream.base = f.value;
         else if (f.name == "--upstream-ca") c.upstream.ca_file = f.value;
@@ -329,6 +357,9 @@ ConfigResult load_config(const std::vector<std::string>& args, const EnvLookup& 
         if (c.master_secret.empty()) c.master_secret = kSandboxMasterSecret;
         if (c.admin_token.empty()) c.admin_token = kSandboxAdminToken;
     }
+    // --db PATH and --store sqlite:PATH are the same setting.
+    if (c.store.url.empty()) c.store.url = "sqlite:" + c.db_path;
+    else if (c.store.url.rfind("sqlite:", 0) == 0) c.db_path = c.store.url.substr(7);
     if (std::string e = validate(c); !e.empty()) {
         result.error = e;
         return result;
@@ -346,7 +377,14 @@ Usage: nv-server [--sandbox] [options]
   --port N                listen port (default 8080; 0 picks a free port, printed in the "listening" line)
   --host ADDR             listen address (default 127.0.0.1; 0.0.0.0 for all interfaces)
   --config FILE           a JSON config file (see docs/server.md for every setting)
-  --db PATH               the SQLite database for quotas, used tokens and the usage ledger (default nv-server.db)
+  --store URL             where quotas, used tokens and the usage ledger live:
+                          sqlite:PATH (the default, sqlite:nv-server.db) for one server, or
+                          redis://[:PASSWORD@]HOST[:PORT][/DB] (rediss:// for TLS) shared by several servers;
+                          prefer NV_REDIS_PASSWORD to a password in the URL (arguments are visible to others)
+  --db PATH               the same as --store sqlite:PATH
+  --store-fail-open       while the store is unreachable, verify without quota checks (default: refuse with
+                          503 STORE_UNAVAILABLE, so the paid quota cannot be overspent)
+  --redis-ca FILE         CA certificates (PEM) to verify a rediss:// server with, instead of the system bundle
   --threads N             worker threads (default 64; each keep-alive connection holds one while open)
   --upstream URL          the vendor's base URL (default https://api.verification.jpush.cn;
                           in sandbox mode the sandbox's own listener)
@@ -362,6 +400,7 @@ Usage: nv-server [--sandbox] [options]
 Environment (overrides the config file; flags override both):
   NV_APP_KEY, NV_MASTER_SECRET   vendor credentials (required unless --sandbox; never logged)
   NV_ADMIN_TOKEN                 bearer token for GET /api/v1/usage (sandbox default: sandbox-admin)
+  NV_STORE, NV_REDIS_PASSWORD (AUTH; never logged), NV_REDIS_CA
   NV_UPSTREAM_BASE, NV_UPSTREAM_CA, NV_API_VERSION, NV_DB, NV_HOST, NV_PORT
 
 Stops cleanly on SIGTERM or SIGINT. Logs one JSON line per request to stdout (phone numbers masked).

@@ -35,6 +35,22 @@ struct FlowTimeouts {  // published to the page by /api/v1/config
     std::int64_t verify_timeout_ms = 10'000;
 };
 
+// Where quotas, used tokens and the ledger live (store.hpp): one SQLite file, or Redis shared by several servers.
+struct StoreSettings {
+    std::string url;  // "sqlite:PATH" (the default, PATH = db_path), "redis://..." or "rediss://..." (TLS)
+    std::string redis_ca;                 // rediss: CA bundle to verify Redis with (empty: the system's)
+    std::string redis_cert, redis_key;    // rediss: a client certificate, if Redis asks for one
+    std::string redis_password;           // NV_REDIS_PASSWORD: AUTH without putting the password in the URL
+    std::int64_t redis_timeout_ms = 1'000;          // one command
+    std::int64_t redis_connect_timeout_ms = 1'000;
+    // false (the default): while the store is unreachable, verifications are refused with 503
+    // STORE_UNAVAILABLE, so the paid quota cannot be overspent. true: they go ahead without quota checks or the
+    // replay guard (logged and counted in nv_store_fail_open_total).
+    bool fail_open = false;
+
+    bool is_redis() const { return url.rfind("redis://", 0) == 0 || url.rfind("rediss://", 0) == 0; }
+};
+
 struct ServerConfig {
     std::string host = "127.0.0.1";
     int port = 8080;  // 0: any free port (printed in the "listening" log line)
@@ -47,7 +63,8 @@ struct ServerConfig {
     std::string admin_token;  // bearer token for /api/v1/usage; empty: the endpoint is disabled
     UpstreamSettings upstream;
 
-    std::string db_path = "nv-server.db";
+    std::string db_path = "nv-server.db";  // the SQLite store's file (--db, or --store sqlite:PATH)
+    StoreSettings store;
     std::string web_dir;   // served at /sdk/
     std::string demo_dir;  // served at /
     std::string tls_cert, tls_key;  // both set: serve HTTPS

@@ -17,6 +17,7 @@
 #include "metrics.hpp"
 #include "request_log.hpp"
 #include "sandbox/sandbox.hpp"
+#include "redis_store.hpp"
 #include "sqlite_store.hpp"
 #include "upstream_client.hpp"
 
@@ -27,6 +28,27 @@ using namespace nv::server;
 std::int64_t unix_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
+}
+
+// The store the configuration names. SQLite opens its file now (a bad path is a startup error); Redis connects
+// on first use, so the server starts (and reports itself degraded) while Redis is still down.
+std::unique_ptr<Store> open_store(const ServerConfig& cfg) {
+    if (!cfg.store.is_redis()) return std::make_unique<SqliteStore>(cfg.db_path);
+    std::string error;
+    RedisOptions o;
+    o.url = *parse_redis_url(cfg.store.url, error);  // validated with the config
+    if (!cfg.store.redis_password.empty()) o.url.password = cfg.store.redis_password;
+    o.ca_file = cfg.store.redis_ca;
+    o.cert_file = cfg.store.redis_cert;
+    o.key_file = cfg.store.redis_key;
+    o.io_timeout_ms = cfg.store.redis_timeout_ms;
+    o.connect_timeout_ms = cfg.store.redis_connect_timeout_ms;
+    auto store = std::make_unique<RedisStore>(o);
+    if (!store->healthy()) {
+        log_event("warn", "store unreachable at startup; verifications answer 503 until it is back",
+                  "\"store\":" + nlohmann::json(redacted_redis_url(cfg.store.url)).dump());
+    }
+    return store;
 }
 
 std::unique_ptr<httplib::Server> make_server(const ServerConfig& cfg) {
@@ -68,9 +90,9 @@ int main(int argc, char** argv) {
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     signal(SIGPIPE, SIG_IGN);
 
-    std::unique_ptr<SqliteStore> store;
+    std::unique_ptr<Store> store;
     try {
-        store = std::make_unique<SqliteStore>(cfg.db_path);
+        store = open_store(cfg);
     } catch (const StoreError& e) {
         std::cerr << "nv-server: " << e.what() << "\n";
         return 1;
@@ -142,7 +164,9 @@ int main(int argc, char** argv) {
                           {"upstream", upstream_url ? upstream_url->scheme + "://" + upstream_url->host + ":" +
                                                           std::to_string(upstream_url->port) + upstream.path()
                                                     : ""},
-                          {"db", cfg.db_path}};
+                          {"store", cfg.store.is_redis() ? redacted_redis_url(cfg.store.url) : cfg.store.url},
+                          {"storeFailOpen", cfg.store.fail_open},
+                          {"db", cfg.store.is_redis() ? "" : cfg.db_path}};
     std::string f = fields.dump();
     log_event("info", "listening", f.substr(1, f.size() - 2));
 

@@ -24,6 +24,16 @@ void Metrics::quota_rejection(const std::string& reason) {
     ++quota_[reason];
 }
 
+void Metrics::store_error(const std::string& op) {
+    std::lock_guard lock(mu_);
+    ++store_errors_[op];
+}
+
+void Metrics::store_fail_open() {
+    std::lock_guard lock(mu_);
+    ++fail_open_;
+}
+
 std::string Metrics::render() const {
     std::lock_guard lock(mu_);
     std::ostringstream o;
@@ -46,6 +56,12 @@ std::string Metrics::render() const {
     o << "# HELP nv_quota_rejections_total Verifications refused before spending quota, by reason.\n"
          "# TYPE nv_quota_rejections_total counter\n";
     for (const auto& [k, v] : quota_) o << "nv_quota_rejections_total{reason=\"" << k << "\"} " << v << '\n';
+    o << "# HELP nv_store_errors_total Store calls that failed (the store was unreachable or refused), by operation.\n"
+         "# TYPE nv_store_errors_total counter\n";
+    for (const auto& [k, v] : store_errors_) o << "nv_store_errors_total{op=\"" << k << "\"} " << v << '\n';
+    o << "# HELP nv_store_fail_open_total Verifications admitted without quota checks while the store was down.\n"
+         "# TYPE nv_store_fail_open_total counter\n"
+      << "nv_store_fail_open_total " << fail_open_ << '\n';
     return o.str();
 }
 

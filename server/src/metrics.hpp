@@ -16,6 +16,10 @@ public:
     void request(const std::string& route, int status);
     void upstream(double seconds, const std::string& outcome);  // outcome: a vendor code or a transport failure
     void quota_rejection(const std::string& reason);
+    // A store call that failed (op: admit, refund, ledger, usage, sms), and verifications admitted without the
+    // store because --store-fail-open is set.
+    void store_error(const std::string& op);
+    void store_fail_open();
 
     std::string render() const;
 
@@ -26,6 +30,8 @@ private:
     std::map<std::pair<std::string, int>, std::uint64_t> requests_;
     std::map<std::string, std::uint64_t> upstream_codes_;
     std::map<std::string, std::uint64_t> quota_;
+    std::map<std::string, std::uint64_t> store_errors_;
+    std::uint64_t fail_open_ = 0;
     std::array<std::uint64_t, kBuckets.size()> buckets_{};
     std::uint64_t upstream_count_ = 0;
     double upstream_sum_ = 0;

@@ -33,6 +33,7 @@ public:
     SmsCheck check_sms_code(const std::string& app_key, const std::string& number_key, const std::string& code_hash,
                             std::int64_t now_ms, int max_attempts) override;
     bool healthy() override;
+    std::string kind() const override { return "sqlite"; }
 
 private:
     struct Statements;

@@ -1,5 +1,6 @@
 // Where quota counters, used tokens and the usage ledger live. One interface; the embedded default is SQLite
-// (sqlite_store.hpp, a file that survives restarts); the Redis backend for several instances comes later. The
+// (sqlite_store.hpp, a file that survives restarts); the Redis backend (redis_store.hpp) is for
+// several instances sharing quotas. The
 // quota rules themselves are in quota.hpp: a store only loads, decides with them and saves, atomically.
 #pragma once
 
@@ -66,6 +67,7 @@ public:
                                     const std::string& code_hash, std::int64_t now_ms, int max_attempts) = 0;
 
     virtual bool healthy() = 0;
+    virtual std::string kind() const = 0;  // "sqlite" or "redis", for /healthz and the log
 };
 
 }  // namespace nv::server

@@ -150,3 +150,48 @@ TEST_CASE("config: base URLs", "[config]") {
     CHECK(is_loopback_host("localhost"));
     CHECK_FALSE(is_loopback_host("vendor.example"));
 }
+
+TEST_CASE("config: --store chooses SQLite or Redis; fail-open is explicit", "[config]") {
+    auto def = load({"--sandbox"});
+    REQUIRE(def.config);
+    CHECK(def.config->store.url == "sqlite:nv-server.db");
+    CHECK_FALSE(def.config->store.is_redis());
+    CHECK_FALSE(def.config->store.fail_open);
+
+    auto db = load({"--sandbox", "--db", "/tmp/x.db"});
+    REQUIRE(db.config);
+    CHECK(db.config->store.url == "sqlite:/tmp/x.db");
+
+    auto sq = load({"--sandbox", "--store", "sqlite:/tmp/y.db"});
+    REQUIRE(sq.config);
+    CHECK(sq.config->db_path == "/tmp/y.db");
+
+    Env env;
+    env.vars["NV_REDIS_PASSWORD"] = "pw";
+    auto rd = load({"--sandbox", "--store", "redis://127.0.0.1:6379/0", "--store-fail-open", "--redis-ca", "/ca.pem"}, env);
+    REQUIRE(rd.config);
+    CHECK(rd.config->store.is_redis());
+    CHECK(rd.config->store.fail_open);
+    CHECK(rd.config->store.redis_ca == "/ca.pem");
+    CHECK(rd.config->store.redis_password == "pw");
+
+    const std::string path = temp_file(R"({"store":"rediss://r.internal:6380/1","storeFailOpen":false,
+        "redis":{"caFile":"/etc/ca.pem","timeoutMs":250,"connectTimeoutMs":500}})");
+    auto file = load({"--sandbox", "--config", path});
+    std::remove(path.c_str());
+    REQUIRE(file.config);
+    CHECK(file.config->store.url == "rediss://r.internal:6380/1");
+    CHECK(file.config->store.redis_timeout_ms == 250);
+    CHECK(file.config->store.redis_connect_timeout_ms == 500);
+
+    for (const char* bad : {"memcached://x", "redis://", "redis://h:70000", "sqlite:"}) {
+        INFO(bad);
+        auto r = load({"--sandbox", "--store", bad});
+        CHECK_FALSE(r.config);
+        CHECK_THAT(r.error, Catch::Contains("store"));
+    }
+    const std::string unknown = temp_file(R"({"redis":{"tls":true}})");
+    auto u = load({"--sandbox", "--config", unknown});
+    std::remove(unknown.c_str());
+    CHECK_THAT(u.error, Catch::Contains("redis.tls"));
+}

@@ -1,12 +1,18 @@
-// The SQLite store: admission is atomic and ordered (a used token first, then quotas), refunds give quota
-// back, the ledger counts, and all of it survives closing and reopening the file.
+// One store test suite, run against both backends: SQLite (a real file) and Redis (a real redis-server on a free
+// loopback port, started by the test and stopped by PID). Admission is atomic and ordered (a used token first,
+// then quotas), refunds give quota back, the ledger counts, SMS codes are single use, and all of it survives
+// closing and reopening the store.
 #include <catch2/catch.hpp>
 
 #include <atomic>
 #include <filesystem>
+#include <random>
 #include <thread>
 
 #include "calendar.hpp"
+#include "crypto.hpp"
+#include "redis_server.hpp"
+#include "redis_store.hpp"
 #include "sqlite_store.hpp"
 
 using namespace nv;
@@ -30,11 +36,34 @@ Admission adm(const std::string& number, const std::string& token, std::int64_t 
     return Admission{"app", "n:" + number, ip, "t:" + token, now + 120'000, now};
 }
 
+struct SqliteBackend {
+    TempDb db;
+    std::unique_ptr<Store> open() { return std::make_unique<SqliteStore>(db.path()); }
+};
+
+RedisOptions redis_options(int port) {
+    RedisOptions o;
+    o.url.host = "127.0.0.1";
+    o.url.port = port;
+    return o;
+}
+
+// One redis-server per test process; each backend instance gets its own key prefix, so tests never share state.
+struct RedisBackend {
+    static nv::test::RedisServer& server() {
+        static nv::test::RedisServer s;
+        return s;
+    }
+    std::string prefix = "test" + random_hex(6);
+    std::unique_ptr<Store> open() { return std::make_unique<RedisStore>(redis_options(server().port()), prefix); }
+};
+
 }  // namespace
 
-TEST_CASE("sqlite store: tokens are single use until they expire", "[store]") {
-    TempDb db;
-    SqliteStore s(db.path());
+TEMPLATE_TEST_CASE("store: tokens are single use until they expire", "[store]", SqliteBackend, RedisBackend) {
+    TestType backend;
+    auto store = backend.open();
+    Store& s = *store;
     QuotaLimits l;
     CHECK(s.admit(adm("1", "tok", kMidnight), l).status == AdmitStatus::Admitted);
     CHECK(s.admit(adm("2", "tok", kMidnight + 60'000), l).status == AdmitStatus::TokenUsed);
@@ -42,9 +71,10 @@ TEST_CASE("sqlite store: tokens are single use until they expire", "[store]") {
     CHECK(s.admit(adm("3", "tok", kMidnight + 120'001), l).status == AdmitStatus::Admitted);
 }
 
-TEST_CASE("sqlite store: quotas, refusals that spend nothing, refunds", "[store]") {
-    TempDb db;
-    SqliteStore s(db.path());
+TEMPLATE_TEST_CASE("store: quotas, refusals that spend nothing, refunds", "[store]", SqliteBackend, RedisBackend) {
+    TestType backend;
+    auto store = backend.open();
+    Store& s = *store;
     QuotaLimits l;
     REQUIRE(s.admit(adm("1", "a", kMidnight), l).status == AdmitStatus::Admitted);
     const AdmitResult soon = s.admit(adm("1", "b", kMidnight + 10'000), l);
@@ -62,12 +92,13 @@ TEST_CASE("sqlite store: quotas, refusals that spend nothing, refunds", "[store]
     CHECK(s.admit(adm("2", "d", kMidnight + 30'002), l).status == AdmitStatus::Admitted);
 }
 
-TEST_CASE("sqlite store: state survives a restart", "[store]") {
-    TempDb db;
+TEMPLATE_TEST_CASE("store: state survives a restart", "[store]", SqliteBackend, RedisBackend) {
+    TestType backend;
     QuotaLimits l;
     l.number_interval_ms = 0;
     {
-        SqliteStore s(db.path());
+        auto store = backend.open();
+        Store& s = *store;
         for (int i = 0; i < 10; ++i) {
             REQUIRE(s.admit(adm("1", "t" + std::to_string(i), kMidnight + i), l).status == AdmitStatus::Admitted);
         }
@@ -75,7 +106,8 @@ TEST_CASE("sqlite store: state survives a restart", "[store]") {
         s.record_result("app", shanghai_day(kMidnight), 9000);
         s.record_result("app", shanghai_day(kMidnight), 9001);
     }
-    SqliteStore s(db.path());
+    auto store = backend.open();
+    Store& s = *store;
     const AdmitResult r = s.admit(adm("1", "t10", kMidnight + 100), l);
     CHECK(r.status == AdmitStatus::Limited);
     CHECK(r.reason == Reason::NUMBER_DAILY_LIMIT);
@@ -88,9 +120,10 @@ TEST_CASE("sqlite store: state survives a restart", "[store]") {
     CHECK(s.healthy());
 }
 
-TEST_CASE("sqlite store: concurrent admissions never overspend", "[store]") {
-    TempDb db;
-    SqliteStore s(db.path());
+TEMPLATE_TEST_CASE("store: concurrent admissions never overspend", "[store]", SqliteBackend, RedisBackend) {
+    TestType backend;
+    auto store = backend.open();
+    Store& s = *store;
     QuotaLimits l;
     l.number_interval_ms = 0;
     l.number_daily = 0;
@@ -110,6 +143,317 @@ TEST_CASE("sqlite store: concurrent admissions never overspend", "[store]") {
     CHECK(admitted == 1000);  // 1600 tried, exactly the daily limit admitted
 }
 
-TEST_CASE("sqlite store: an unusable path is a clear error", "[store]") {
+TEST_CASE("sqlite store: an unusable path is a clear error", "[store][sqlite]") {
     CHECK_THROWS_WITH(SqliteStore("/nonexistent-dir/x/nv.db"), Catch::Contains("cannot open the database"));
+}
+
+TEMPLATE_TEST_CASE("store: every quota rule, the day boundary and switched-off rules", "[store]", SqliteBackend,
+                   RedisBackend) {
+    TestType backend;
+    auto store = backend.open();
+    Store& s = *store;
+    QuotaLimits l;
+    l.number_interval_ms = 0;
+    l.number_daily = 3;
+    l.app_daily = 5;
+    l.ip_limit = 4;
+    l.ip_window_ms = 60'000;
+    const std::int64_t t = kMidnight + 10 * 3'600'000;  // 10:00 Asia/Shanghai... of some day
+    int token = 0;
+    auto next = [&](const std::string& number, std::int64_t now, const std::string& ip) {
+        return s.admit(adm(number, std::to_string(++token), now, ip), l);
+    };
+    // Per number per day.
+    for (int i = 0; i < 3; ++i) REQUIRE(next("1", t + i, "ip-a").status == AdmitStatus::Admitted);
+    const AdmitResult daily = next("1", t + 10, "ip-b");
+    CHECK(daily.status == AdmitStatus::Limited);
+    CHECK(daily.reason == Reason::NUMBER_DAILY_LIMIT);
+    CHECK(daily.retry_after_sec == (ms_until_next_day(t + 10) + 999) / 1000);
+    // The client IP's window: ip-a has 3, one more is allowed, then refused until the window closes.
+    REQUIRE(next("2", t + 20, "ip-a").status == AdmitStatus::Admitted);
+    const AdmitResult ip = next("3", t + 30, "ip-a");
+    CHECK(ip.status == AdmitStatus::Limited);
+    CHECK(ip.reason == Reason::IP_LIMIT);
+    CHECK(ip.retry_after_sec == 60);
+    // Per appKey per day: 4 so far; one more, then refused (whatever the number or IP).
+    REQUIRE(next("4", t + 60'000, "ip-a").status == AdmitStatus::Admitted);
+    const AdmitResult app = next("5", t + 60'001, "ip-c");
+    CHECK(app.status == AdmitStatus::Limited);
+    CHECK(app.reason == Reason::APP_DAILY_LIMIT);
+    // No client IP: no IP rule (but the others still count).
+    CHECK(next("6", t + 60'002, "").reason == Reason::APP_DAILY_LIMIT);
+    // The next Asia/Shanghai day starts every daily count again.
+    const std::int64_t tomorrow = t + ms_until_next_day(t);
+    CHECK(next("1", tomorrow, "ip-a").status == AdmitStatus::Admitted);
+    CHECK(next("5", tomorrow + 1, "ip-c").status == AdmitStatus::Admitted);
+    // 0 switches a rule off.
+    l.app_daily = 0;
+    l.number_daily = 0;
+    l.ip_limit = 0;
+    for (int i = 0; i < 12; ++i) CHECK(next("1", tomorrow + 100 + i, "ip-a").status == AdmitStatus::Admitted);
+}
+
+TEMPLATE_TEST_CASE("store: the ledger counts per appKey and day", "[store]", SqliteBackend, RedisBackend) {
+    TestType backend;
+    auto store = backend.open();
+    const std::int64_t day = shanghai_day(kMidnight);
+    for (int i = 0; i < 5; ++i) store->record_result("app", day, 9000);
+    store->record_result("app", day, 9001);
+    store->record_result("app", day + 1, 9000);
+    store->record_result("other", day, 9000);
+    const UsageCounts u = store->usage("app", day);
+    CHECK(u.size() == 2);
+    CHECK(u.at(9000) == 5);
+    CHECK(u.at(9001) == 1);
+    CHECK(store->usage("app", day + 1).at(9000) == 1);
+    CHECK(store->usage("other", day).at(9000) == 1);
+    CHECK(store->usage("app", day - 1).empty());
+}
+
+TEMPLATE_TEST_CASE("store: SMS codes are single use, expire, and die after too many wrong tries", "[store]",
+                   SqliteBackend, RedisBackend) {
+    TestType backend;
+    auto store = backend.open();
+    Store& s = *store;
+    const std::int64_t t = kMidnight;
+    s.put_sms_code("app", "n1", "good", t + 300'000);
+    CHECK(s.check_sms_code("app", "n1", "bad", t + 1, 3) == SmsCheck::Wrong);
+    CHECK(s.check_sms_code("app", "n2", "good", t + 1, 3) == SmsCheck::Expired);  // another number
+    CHECK(s.check_sms_code("app", "n1", "good", t + 2, 3) == SmsCheck::Ok);
+    CHECK(s.check_sms_code("app", "n1", "good", t + 3, 3) == SmsCheck::Expired);  // used
+    // Expiry.
+    s.put_sms_code("app", "n1", "c2", t + 300'000);
+    CHECK(s.check_sms_code("app", "n1", "c2", t + 300'000, 3) == SmsCheck::Expired);
+    // Three wrong tries destroy the code, even the right one after them fails.
+    s.put_sms_code("app", "n1", "c3", t + 300'000);
+    CHECK(s.check_sms_code("app", "n1", "x", t + 1, 3) == SmsCheck::Wrong);
+    CHECK(s.check_sms_code("app", "n1", "x", t + 2, 3) == SmsCheck::Wrong);
+    CHECK(s.check_sms_code("app", "n1", "x", t + 3, 3) == SmsCheck::Wrong);
+    CHECK(s.check_sms_code("app", "n1", "c3", t + 4, 3) == SmsCheck::Expired);
+    // A new code replaces the old one.
+    s.put_sms_code("app", "n1", "c4", t + 300'000);
+    s.put_sms_code("app", "n1", "c5", t + 300'000);
+    CHECK(s.check_sms_code("app", "n1", "c4", t + 1, 3) == SmsCheck::Wrong);
+    CHECK(s.check_sms_code("app", "n1", "c5", t + 2, 3) == SmsCheck::Ok);
+}
+
+TEST_CASE("redis store: two stores (two servers) on one Redis never overspend together", "[store][redis]") {
+    RedisBackend backend;
+    auto a = backend.open();
+    auto b = backend.open();
+    QuotaLimits l;
+    l.number_interval_ms = 30'000;
+    l.number_daily = 10;
+    l.ip_limit = 0;
+    l.app_daily = 300;
+    std::atomic<int> admitted{0}, same_number{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+        threads.emplace_back([&, t] {
+            Store& s = t % 2 ? *a : *b;
+            for (int i = 0; i < 100; ++i) {
+                const std::string id = std::to_string(t) + ":" + std::to_string(i);
+                if (s.admit(adm(id, id, kMidnight + i), l).status == AdmitStatus::Admitted) ++admitted;
+                // Everyone also tries one shared number: the 30 s interval lets exactly one through.
+                if (s.admit(adm("shared", "s" + id, kMidnight + i), l).status == AdmitStatus::Admitted) ++same_number;
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    CHECK(admitted + same_number == 300);  // the appKey's daily limit, across both
+    CHECK(same_number == 1);
+}
+
+TEST_CASE("redis store: the admission script decides exactly as quota::admit", "[store][redis]") {
+    RedisBackend backend;
+    auto store = backend.open();
+    nv::server::RedisConnection raw(redis_options(RedisBackend::server().port()));
+    std::mt19937_64 rng(20261123);
+    auto pick = [&](std::int64_t lo, std::int64_t hi) { return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng); };
+    const std::string p = backend.prefix + ":{app}:";
+    int admitted = 0, refused = 0;
+    for (int i = 0; i < 2000; ++i) {
+        const std::int64_t now = kMidnight + pick(-2 * kDayMs, 2 * kDayMs);
+        const std::int64_t today = shanghai_day(now);
+        QuotaState st;
+        if (pick(0, 3) > 0) st.number = {today + pick(-1, 0), pick(0, 12), pick(0, 3) ? now - pick(0, 60'000) : -1};
+        if (pick(0, 3) > 0) st.app = {today + pick(-1, 0), pick(0, 12)};
+        if (pick(0, 3) > 0) st.ip = {now - pick(0, 120'000), pick(0, 12)};
+        QuotaLimits l;
+        l.number_interval_ms = pick(0, 1) ? 30'000 : 0;
+        l.number_daily = pick(0, 11);
+        l.app_daily = pick(0, 11);
+        l.ip_limit = pick(0, 11);
+        l.ip_window_ms = 60'000;
+        const std::string n = std::to_string(i);
+        // Write the state as the script keeps it.
+        raw.command({"DEL", p + "n:n:" + n, p + "a", p + "i:ip"});
+        if (st.number.day >= 0 || st.number.last_ms >= 0) {
+            raw.command({"HSET", p + "n:n:" + n, "d", std::to_string(st.number.day), "c", std::to_string(st.number.count),
+                         "l", std::to_string(st.number.last_ms)});
+        }
+        if (st.app.start >= 0) {
+            raw.command({"HSET", p + "a", "d", std::to_string(st.app.start), "c", std::to_string(st.app.count)});
+        }
+        if (st.ip.start >= 0) {
+            raw.command({"HSET", p + "i:ip", "s", std::to_string(st.ip.start), "c", std::to_string(st.ip.count)});
+        }
+        const QuotaDecision want = nv::server::admit(st, l, now);
+        const AdmitResult got = store->admit(Admission{"app", "n:" + n, "ip", "tok" + n, now + 60'000, now}, l);
+        INFO("case " << i << " now " << now);
+        if (want.allowed) {
+            ++admitted;
+            REQUIRE(got.status == AdmitStatus::Admitted);
+            CHECK(got.previous_last_ms == st.number.last_ms);
+            const RedisReply nr = raw.command({"HMGET", p + "n:n:" + n, "d", "c", "l"});
+            CHECK(nr.element(0).str() == std::to_string(want.next.number.day));
+            CHECK(nr.element(1).str() == std::to_string(want.next.number.count));
+            CHECK(nr.element(2).str() == std::to_string(want.next.number.last_ms));
+            const RedisReply ar = raw.command({"HMGET", p + "a", "d", "c"});
+            CHECK(ar.element(1).str() == std::to_string(want.next.app.count));
+            if (l.ip_limit > 0) {
+                const RedisReply ir = raw.command({"HMGET", p + "i:ip", "s", "c"});
+                CHECK(ir.element(0).str() == std::to_string(want.next.ip.start));
+                CHECK(ir.element(1).str() == std::to_string(want.next.ip.count));
+            }
+        } else {
+            ++refused;
+            REQUIRE(got.status == AdmitStatus::Limited);
+            CHECK(got.reason == want.reason);
+            CHECK(got.retry_after_sec == want.retry_after_sec);
+        }
+        raw.command({"DEL", p + "n:n:" + n});
+    }
+    CHECK(admitted > 200);  // both branches were exercised
+    CHECK(refused > 200);
+}
+
+TEST_CASE("redis store: every key expires on its own", "[store][redis]") {
+    RedisBackend backend;
+    auto store = backend.open();
+    nv::server::RedisConnection raw(redis_options(RedisBackend::server().port()));
+    // Real time here: the lifetimes are relative to the admission's clock.
+    const std::int64_t now = 1'795'400'000'000;
+    QuotaLimits l;
+    REQUIRE(store->admit(Admission{"app", "num", "1.2.3.4", "tok", now + 120'000, now}, l).status == AdmitStatus::Admitted);
+    store->record_result("app", shanghai_day(now), 9000);
+    store->put_sms_code("app", "num", "h", now + 300'000);
+    const RedisReply keys = raw.command({"KEYS", backend.prefix + ":*"});
+    REQUIRE(keys.size() == 6);  // token, number, app, ip, ledger, sms
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        const std::string k = keys.element(i).str();
+        const std::int64_t ttl = raw.command({"PTTL", k}).integer();
+        INFO(k << " PTTL " << ttl);
+        CHECK(ttl > 0);
+        CHECK(k.find(":{app}:") != std::string::npos);  // one hash tag per appKey (Redis Cluster slots)
+        if (k.find(":t:") != std::string::npos) CHECK(ttl <= 120'000);
+        if (k.find(":i:") != std::string::npos) CHECK(ttl <= l.ip_window_ms + 60'000);
+        if (k.find(":n:") != std::string::npos || k.rfind(":a") == k.size() - 2) {
+            CHECK(ttl <= ms_until_next_day(now) + 3'600'000);
+        }
+    }
+}
+
+TEST_CASE("redis store: unreachable is a clear error; it recovers by itself and keeps the books", "[store][redis]") {
+    nv::test::RedisServer server;
+    RedisStore store(redis_options(server.port()), "down");
+    QuotaLimits l;
+    REQUIRE(store.admit(adm("1", "a", kMidnight), l).status == AdmitStatus::Admitted);
+    server.stop();
+    CHECK_THROWS_AS(store.admit(adm("2", "b", kMidnight), l), StoreError);
+    CHECK_THROWS_WITH(store.admit(adm("2", "b", kMidnight), l), Catch::Contains("127.0.0.1:" + std::to_string(server.port())));
+    CHECK_FALSE(store.healthy());
+    // An answered verification while Redis is away: counted when it is back, not lost.
+    CHECK_THROWS_AS(store.record_result("app", 7, 9000), StoreError);
+    CHECK(store.pending_results() == 1);
+    server.start();  // same port, empty (no persistence in this test)
+    // The store reconnects on its own (after its short reconnect pause).
+    bool back = false;
+    for (int i = 0; i < 100 && !back; ++i) {
+        back = store.healthy();
+        if (!back) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    REQUIRE(back);
+    CHECK(store.pending_results() == 0);
+    CHECK(store.usage("app", 7).at(9000) == 1);
+    CHECK(store.admit(adm("2", "b", kMidnight), l).status == AdmitStatus::Admitted);
+}
+
+TEST_CASE("redis store: AUTH, and TLS with the server's certificate verified", "[store][redis]") {
+    SECTION("a password, right and wrong (never in the message)") {
+        nv::test::RedisServer server({"--requirepass", "s3cret-pass"});
+        RedisOptions o = redis_options(server.port());
+        o.url.password = "wrong-pass";
+        RedisStore bad(o, "auth");
+        try {
+            bad.usage("app", 1);
+            FAIL("a wrong password was accepted");
+        } catch (const StoreError& e) {
+            CHECK_THAT(e.what(), Catch::Contains("authentication failed"));
+            CHECK_THAT(e.what(), !Catch::Contains("wrong-pass"));
+        }
+        o.url.password = "s3cret-pass";
+        RedisStore good(o, "auth");
+        CHECK(good.healthy());
+        good.record_result("app", 1, 9000);
+        CHECK(good.usage("app", 1).at(9000) == 1);
+    }
+    SECTION("rediss:// with a test CA; the system bundle and a wrong CA are refused") {
+        char tmpl[] = "/tmp/nv-redis-tls-XXXXXX";
+        const std::string dir = mkdtemp(tmpl);
+        auto make_ca = [&](const std::string& name) {
+            const std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+                                    "-addext subjectAltName=IP:127.0.0.1 -keyout " + dir + "/" + name + ".key -out " +
+                                    dir + "/" + name + ".pem 2>/dev/null";
+            REQUIRE(std::system(cmd.c_str()) == 0);
+        };
+        make_ca("server");
+        make_ca("other");
+        nv::test::RedisServer server({"--tls-cert-file", dir + "/server.pem", "--tls-key-file", dir + "/server.key",
+                                      "--tls-ca-cert-file", dir + "/server.pem", "--tls-auth-clients", "no"},
+                                     /*tls=*/true);
+        RedisOptions o = redis_options(server.port());
+        o.url.tls = true;
+        o.ca_file = dir + "/server.pem";
+        RedisStore good(o, "tls");
+        CHECK(good.healthy());
+        good.record_result("app", 1, 9001);
+        CHECK(good.usage("app", 1).at(9001) == 1);
+        o.ca_file = "";  // the system bundle does not know the test CA
+        RedisStore system(o, "tls");
+        CHECK_THROWS_WITH(system.usage("app", 1), Catch::Contains("certificate"));
+        o.ca_file = dir + "/other.pem";
+        RedisStore other(o, "tls");
+        CHECK_THROWS_WITH(other.usage("app", 1), Catch::Contains("certificate"));
+        std::filesystem::remove_all(dir);
+    }
+}
+
+TEST_CASE("redis store: URLs", "[store][redis]") {
+    std::string e;
+    auto u = parse_redis_url("redis://127.0.0.1:6380/2", e);
+    REQUIRE(u);
+    CHECK(u->host == "127.0.0.1");
+    CHECK(u->port == 6380);
+    CHECK(u->db == 2);
+    CHECK_FALSE(u->tls);
+    u = parse_redis_url("rediss://app:p%40ss@redis.internal", e);
+    REQUIRE(u);
+    CHECK(u->tls);
+    CHECK(u->port == 6379);
+    CHECK(u->user == "app");
+    CHECK(u->password == "p@ss");
+    u = parse_redis_url("redis://:only-pass@[::1]:7000", e);
+    REQUIRE(u);
+    CHECK(u->host == "::1");
+    CHECK(u->password == "only-pass");
+    CHECK(u->user.empty());
+    for (const char* bad : {"http://x", "redis://", "redis://host:0", "redis://host:99999", "redis://host/x",
+                            "redis://host:12a", "redis://a:%zz@host"}) {
+        INFO(bad);
+        CHECK_FALSE(parse_redis_url(bad, e));
+        CHECK_FALSE(e.empty());
+    }
+    CHECK(redacted_redis_url("redis://app:secret@h:1/0") == "redis://app:***@h:1/0");
+    CHECK(redacted_redis_url("redis://h:1/0") == "redis://h:1/0");
 }

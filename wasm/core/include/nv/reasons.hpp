@@ -109,6 +109,8 @@ namespace nv {
     X(BAD_REQUEST, "请求无效。", "The request is invalid.")                                                       \
     X(UNAUTHORIZED, "管理令牌缺失或不正确。", "The admin bearer token is missing or wrong.")                      \
     X(NOT_FOUND, "请求的资源不存在。", "No such resource.")                                                        \
+    X(STORE_UNAVAILABLE, "配额服务暂不可用，为保护额度已暂停校验，请稍后重试。",                                   \
+      "The quota store is unavailable, so verification is paused to protect the quota; please try again shortly.") \
     /* SMS fallback */                                                                                            \
     X(SMS_CODE_INVALID, "验证码不正确，请重新输入。", "The code is not correct; please check it and try again.")   \
     X(SMS_CODE_EXPIRED, "验证码已失效，请重新获取。", "The code has expired or was used up; please request a new one.") \

@@ -1,0 +1,90 @@
+// A small, blocking Redis client: hiredis (Debian's 0.14) for the protocol (command formatting and the reply
+// parser), our own socket for the transport, so TLS can be OpenSSL with certificate verification on (hiredis 0.14
+// has no TLS). One connection serves one request at a time; RedisStore keeps a pool of them.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct redisReply;
+struct redisReader;
+struct ssl_ctx_st;
+struct ssl_st;
+
+namespace nv::server {
+
+struct RedisUrl {
+    bool tls = false;  // rediss://
+    std::string host;
+    int port = 6379;
+    int db = 0;
+    std::string user;      // AUTH user (Redis 6 ACL); empty: the default user
+    std::string password;  // AUTH password; empty: no AUTH
+};
+
+// redis://[[user]:password@]host[:port][/db] or rediss://... (TLS). Userinfo may be percent-encoded.
+std::optional<RedisUrl> parse_redis_url(const std::string& url, std::string& error);
+
+// The URL with any password replaced by "***", for logs.
+std::string redacted_redis_url(const std::string& url);
+
+struct RedisOptions {
+    RedisUrl url;
+    std::string ca_file;              // rediss: CA bundle (PEM) to verify the server; empty: the system's
+    std::string cert_file, key_file;  // rediss: a client certificate, when the server asks for one
+    std::int64_t connect_timeout_ms = 1'000;
+    std::int64_t io_timeout_ms = 1'000;  // one command's send + reply
+};
+
+struct RedisReplyFree {
+    bool owned = true;  // false: an element of an array reply, freed with its parent
+    void operator()(redisReply* r) const;
+};
+
+// A reply, owned. Redis's own error replies are values (is_error()); I/O failures throw StoreError.
+class RedisReply {
+public:
+    explicit RedisReply(redisReply* r = nullptr);
+    bool is_error() const;
+    bool is_nil() const;
+    std::int64_t integer() const;        // INTEGER replies (0 for anything else)
+    std::string str() const;             // STRING, STATUS and ERROR replies
+    std::size_t size() const;            // ARRAY element count
+    RedisReply element(std::size_t i) const;  // a non-owning view of an ARRAY element
+    const redisReply* raw() const { return r_.get(); }
+
+private:
+    RedisReply(redisReply* r, bool owned);
+    std::unique_ptr<redisReply, RedisReplyFree> r_;
+};
+
+class RedisConnection {
+public:
+    // Connects (TCP, then TLS for rediss://), authenticates and selects the database; throws StoreError with a
+    // message that names the host but never the password.
+    explicit RedisConnection(const RedisOptions& options);
+    ~RedisConnection();
+    RedisConnection(const RedisConnection&) = delete;
+    RedisConnection& operator=(const RedisConnection&) = delete;
+
+    // Sends one command and reads its reply; throws StoreError on any I/O failure or timeout (the connection is
+    // then unusable and must be dropped).
+    RedisReply command(const std::vector<std::string_view>& args);
+
+private:
+    void send_all(const char* data, std::size_t n);
+    std::size_t receive(char* buf, std::size_t cap);
+    [[noreturn]] void fail(const std::string& what);
+
+    std::string where_;  // host:port, for messages
+    int fd_ = -1;
+    ssl_ctx_st* ctx_ = nullptr;
+    ssl_st* ssl_ = nullptr;
+    redisReader* reader_ = nullptr;
+};
+
+}  // namespace nv::server

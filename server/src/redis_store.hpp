@@ -1,0 +1,72 @@
+// The shared store for several nv-server instances behind a load balancer: Redis (standalone or Cluster).
+//
+// Every operation is one round trip: a Lua script (EVALSHA) that reads the counters, applies the same quota rules
+// as quota.cpp, counts and marks the token, atomically. Keys carry the appKey as a Cluster hash tag
+// (`nv:{appKey}:...`), so one script's keys always live in one slot; they expire on their own (counters at the end
+// of their Asia/Shanghai day, the client-IP window after it closes, used tokens with the token, SMS codes after
+// a day, the ledger after 400 days); nothing is ever scanned. docs/server.md has the key table.
+//
+// When Redis cannot be reached, operations throw StoreError (the server answers 503, or admits without quota
+// when --store-fail-open is set); connections are re-made on demand, so service comes back by itself. Ledger
+// increments that fail are kept in memory and written on the next successful call, so an answered verification
+// is never lost from the books while the process lives.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "redis_client.hpp"
+#include "store.hpp"
+
+namespace nv::server {
+
+class RedisStore final : public Store {
+public:
+    // Does not connect yet: the first operation does (so a server can start while Redis is still coming up).
+    // `key_prefix` separates deployments (and tests) sharing one Redis database.
+    explicit RedisStore(RedisOptions options, std::string key_prefix = "nv");
+    ~RedisStore() override;
+
+    AdmitResult admit(const Admission& a, const QuotaLimits& limits) override;
+    void refund(const Admission& a, std::int64_t previous_last_ms) override;
+    void record_result(const std::string& app_key, std::int64_t day, int vendor_code) override;
+    UsageCounts usage(const std::string& app_key, std::int64_t day) override;
+    void put_sms_code(const std::string& app_key, const std::string& number_key, const std::string& code_hash,
+                      std::int64_t expires_ms) override;
+    SmsCheck check_sms_code(const std::string& app_key, const std::string& number_key, const std::string& code_hash,
+                            std::int64_t now_ms, int max_attempts) override;
+    bool healthy() override;
+    std::string kind() const override { return "redis"; }
+
+    // Ledger increments waiting for Redis (0 when all are written).
+    std::int64_t pending_results();
+
+private:
+    struct Script {
+        std::string source, sha;
+    };
+    std::unique_ptr<RedisConnection> acquire();
+    void release(std::unique_ptr<RedisConnection> c);
+    RedisReply eval(const Script& s, const std::vector<std::string>& keys, const std::vector<std::string>& args);
+    void flush_pending();
+    std::string key(const std::string& app_key, const std::string& rest) const;
+
+    RedisOptions options_;
+    std::string prefix_;
+    Script admit_, refund_, ledger_add_, sms_put_, sms_check_;
+
+    std::mutex pool_mu_;
+    std::vector<std::unique_ptr<RedisConnection>> idle_;
+    std::chrono::steady_clock::time_point down_until_{};
+    std::string down_error_;
+
+    std::mutex pending_mu_;
+    std::map<std::tuple<std::string, std::int64_t, int>, std::int64_t> pending_;  // (appKey, day, code) -> count
+};
+
+}  // namespace nv::server
