@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import { createServer, connect } from 'node:net';
 
 export const SERVER = process.env.NV_SERVER;
 if (!SERVER) throw new Error('NV_SERVER must point at the nv-server binary (CTest sets it)');
@@ -61,6 +62,7 @@ export async function startServer({ args = [], env = {}, db } = {}) {
   return {
     port: info.port,
     base: `${scheme}://127.0.0.1:${info.port}`,
+    info,
     dbPath,
     dir,
     lines,
@@ -128,4 +130,57 @@ export function makeCertificates(dir, name = 'ca') {
   run('x509', '-req', '-in', `${name}-leaf.csr`, '-CA', `${name}.pem`, '-CAkey', `${name}.key`, '-CAcreateserial',
     '-days', '2', '-extfile', `${name}-ext.cnf`, '-out', `${name}-leaf.pem`);
   return { ca: join(dir, `${name}.pem`), cert: join(dir, `${name}-leaf.pem`), key: join(dir, `${name}-leaf.key`) };
+}
+
+export async function freePort() {
+  const srv = createServer();
+  await new Promise((res) => srv.listen(0, '127.0.0.1', res));
+  const { port } = srv.address();
+  await new Promise((res) => srv.close(res));
+  return port;
+}
+
+async function accepts(port) {
+  return new Promise((res) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => { s.destroy(); res(true); });
+    s.once('error', () => res(false));
+  });
+}
+
+// A real redis-server on a free loopback port (append-only file on, so a restart keeps its data), stopped by PID.
+// kill() is SIGKILL: Redis vanishes as in a crash; start() brings it back on the same port and directory.
+export async function startRedis({ appendonly = true } = {}) {
+  const { dir, cleanup } = scratchDir();
+  const port = await freePort();
+  let child = null;
+  let exited = null;
+  const r = {
+    port,
+    url: `redis://127.0.0.1:${port}/0`,
+    dir,
+    async start() {
+      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '',
+        '--appendonly', appendonly ? 'yes' : 'no', '--appendfsync', 'always', '--dir', dir,
+        '--daemonize', 'no', '--loglevel', 'warning', '--logfile', join(dir, 'redis.log')],
+      { stdio: 'ignore' });
+      exited = once(child, 'exit');
+      for (let i = 0; i < 500; i++) {
+        if (await accepts(port)) return;
+        if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode} (see ${dir}/redis.log)`);
+        await new Promise((res) => setTimeout(res, 10));
+      }
+      throw new Error('redis-server did not listen within 5 s');
+    },
+    async kill() {
+      if (child && child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    },
+    async stop() { await r.kill(); cleanup(); },
+    cli(...args) { return execFileSync('redis-cli', ['-p', String(port), ...args], { encoding: 'utf8' }).trim(); },
+  };
+  await r.start();
+  return r;
 }

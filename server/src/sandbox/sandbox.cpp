@@ -143,6 +143,7 @@ struct Sandbox::State {
     std::vector<Fault> faults;
     std::map<std::string, std::deque<json>> inbox;  // by phone number, newest last, at most 20 each
     std::uint64_t serial = kFirstSerial;
+    std::map<int, std::uint64_t> vendor_answers;  // every code the vendor API answered, for reconciliation
     // The vendor's own limits, by appKey+phone and appKey.
     std::map<std::string, NumberCounter> vendor_numbers;
     WindowCounter vendor_app;
@@ -389,6 +390,7 @@ struct Sandbox::State {
         const auto it = kContent.find(code);
         json j;
         if (with_id) j["id"] = serial++;
+        ++vendor_answers[code];
         j["code"] = code;
         j["content"] = it == kContent.end() ? "error" : it->second;
         if (with_id) j["exID"] = ex_id.value_or("");
@@ -620,6 +622,18 @@ void Sandbox::mount(httplib::Server& s) {
         std::lock_guard lock(st->mu);
         st->faults.clear();
         res.status = 204;
+    });
+    // What the emulated vendor answered, by code: what its bill would say (9000 and 9001 are billed). Tests
+    // reconcile nv-server's usage ledger against it.
+    s.Get("/sandbox/vendor/usage", [st](const httplib::Request&, httplib::Response& res) {
+        std::lock_guard lock(st->mu);
+        json by_code = json::object();
+        std::uint64_t billed = 0;
+        for (const auto& [code, n] : st->vendor_answers) {
+            by_code[std::to_string(code)] = n;
+            if (code == 9000 || code == 9001) billed += n;
+        }
+        send_json(res, 200, json{{"billed", billed}, {"byCode", by_code}});
     });
     mount_vendor(s, this, "/sandbox/vendor", [st](const httplib::Request& req, httplib::Response& res, bool v2) {
         st->vendor_verify(req, res, v2);

@@ -1,0 +1,267 @@
+// Scale-out: several nv-server processes sharing one real redis-server (started here on a free loopback port and
+// stopped by PID). Quotas hold across instances, usage is right whichever instance answers, a kill -9 loses
+// nothing that was acknowledged (SQLite and Redis), and a Redis outage is a clear 503 that heals by itself.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import {
+  call, device, freshToken, scratchDir, startRedis, startServer, verify, writeConfig,
+} from './harness.mjs';
+
+const ADMIN = { Authorization: 'Bearer sandbox-admin' };
+let seq = 0;
+function phone() { return `139${String(20_000_000 + 7907 * ++seq).slice(-8)}`; }  // CM segment
+const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
+
+// The sandbox vendor's own limits are off in these tests: only nv-server's quotas are under test.
+const NO_VENDOR_LIMITS = { numberIntervalSec: 0, numberDaily: 0, appDaily: 0, unusedTokens: 0 };
+
+function vendorBaseOf(server) {
+  return server.info.upstream.replace(/\/v2\/web\/h5\/verify$/, '');
+}
+
+async function usage(server) {
+  const r = await call(server.base, 'GET', '/api/v1/usage', { headers: ADMIN });
+  assert.equal(r.status, 200, r.text);
+  return r.json;
+}
+
+async function mint(vendor, n) {
+  return Promise.all(Array.from({ length: n }, async () => {
+    const p = phone();
+    const id = await device(vendor.base, { phone: p, network: 'cellular' });
+    return { phone: p, id, token: await freshToken(vendor.base, id, 'CM') };
+  }));
+}
+
+test('two servers on one Redis: per-number and per-appKey limits hold across both; usage agrees', async () => {
+  const redis = await startRedis();
+  const { dir, cleanup } = scratchDir();
+  const daily = writeConfig(dir, {
+    quotas: { numberIntervalSec: 0, numberDaily: 3, appDaily: 8, ipLimit: 0 }, sandboxLimits: NO_VENDOR_LIMITS,
+  });
+  const interval = writeConfig(dir, { quotas: { ipLimit: 0 }, sandboxLimits: NO_VENDOR_LIMITS });
+  // a is the sandbox everyone's tokens come from and whose vendor everyone calls; b calls a's vendor.
+  const a = await startServer({ args: ['--sandbox', '--config', daily, '--store', redis.url] });
+  const vendor = vendorBaseOf(a);
+  const b = await startServer({ args: ['--sandbox', '--config', daily, '--store', redis.url, '--upstream', vendor] });
+  // c and d: default quotas (30 s per number) on another Redis database.
+  const db1 = redis.url.replace(/\/0$/, '/1');
+  const c = await startServer({ args: ['--sandbox', '--config', interval, '--store', db1, '--upstream', vendor] });
+  const d = await startServer({ args: ['--sandbox', '--config', interval, '--store', db1, '--upstream', vendor] });
+  try {
+    for (const s of [a, b]) {
+      const h = await call(s.base, 'GET', '/healthz');
+      assert.equal(h.status, 200);
+      assert.equal(h.json.storeKind, 'redis');
+    }
+    // One number, ten tokens, all at once through both servers: the daily 3 and no more.
+    const p = phone();
+    const id = await device(a.base, { phone: p, network: 'cellular' });
+    const tokens = await Promise.all(Array.from({ length: 10 }, () => freshToken(a.base, id, 'CM')));
+    const rs = await Promise.all(tokens.map((t, i) => verify(i % 2 ? a.base : b.base, { phone: p, token: t })));
+    const ok = rs.filter((r) => r.status === 200);
+    assert.equal(ok.length, 3, rs.map((r) => r.status).join(','));
+    for (const r of ok) assert.equal(r.json.verified, true);
+    for (const r of rs.filter((x) => x.status !== 200)) {
+      assert.equal(r.status, 429, r.text);
+      assert.equal(r.json.error.code, 'NUMBER_DAILY_LIMIT');
+    }
+    // The appKey's 8 a day, 3 spent: ten numbers at once through both, five get through.
+    const more = await mint(a, 10);
+    const rs2 = await Promise.all(more.map((m, i) => verify(i % 2 ? a.base : b.base, { phone: m.phone, token: m.token })));
+    assert.equal(rs2.filter((r) => r.status === 200).length, 5, rs2.map((r) => r.status).join(','));
+    for (const r of rs2.filter((x) => x.status !== 200)) {
+      assert.equal(r.status, 429, r.text);
+      assert.equal(r.json.error.code, 'APP_DAILY_LIMIT');
+    }
+    // The ledger is shared: either server reports all 8 billed results, as the vendor does.
+    assert.equal((await usage(a)).billed, 8);
+    assert.equal((await usage(b)).billed, 8);
+
+    // 30 s per number across c and d: of six concurrent verifications of one number, exactly one.
+    const q = phone();
+    const qid = await device(a.base, { phone: q, network: 'cellular' });
+    const qt = await Promise.all(Array.from({ length: 6 }, () => freshToken(a.base, qid, 'CM')));
+    const rs3 = await Promise.all(qt.map((t, i) => verify(i % 2 ? c.base : d.base, { phone: q, token: t })));
+    assert.equal(rs3.filter((r) => r.status === 200).length, 1, rs3.map((r) => r.status).join(','));
+    for (const r of rs3.filter((x) => x.status !== 200)) {
+      assert.equal(r.json.error.code, 'TOO_SOON');
+      assert.ok(r.json.error.retryAfterSec >= 29 && r.json.error.retryAfterSec <= 30);
+    }
+    // A token used through c is refused by d.
+    const used = qt[rs3.findIndex((r) => r.status === 200)];
+    const replay = await verify(d.base, { phone: q, token: used });
+    assert.equal(replay.status, 409);
+    assert.equal(replay.json.error.code, 'TOKEN_USED');
+    assert.equal((await call(a.base, 'GET', '/sandbox/vendor/usage')).json.billed, 9);
+  } finally {
+    for (const s of [d, c, b, a]) await s.stop();
+    await redis.stop();
+    cleanup();
+  }
+});
+
+for (const kind of ['sqlite', 'redis']) {
+  test(`kill -9 mid-load, restart: quotas, used tokens and ledger intact (${kind})`, async () => {
+    const { dir, cleanup } = scratchDir();
+    // The carriers and the vendor live in their own process, which is not killed.
+    const cfg = writeConfig(dir, { quotas: { ipLimit: 0 }, sandboxLimits: NO_VENDOR_LIMITS });
+    const vendor = await startServer({ args: ['--sandbox', '--config', cfg] });
+    const redis = kind === 'redis' ? await startRedis() : null;
+    const store = redis ? redis.url : `sqlite:${join(dir, 'nv.db')}`;
+    const args = ['--sandbox', '--config', cfg, '--store', store, '--upstream', vendorBaseOf(vendor)];
+    const s1 = await startServer({ args });
+    try {
+      // Each verification waits 40 ms at the vendor, so some are always in flight.
+      await call(vendor.base, 'POST', '/sandbox/faults', { body: { target: 'vendor', latencyMs: 40 } });
+      const items = await mint(vendor, 60);
+      const results = new Array(items.length).fill(null);
+      let next = 0;
+      let answered = 0;
+      let killed = false;
+      const worker = async () => {
+        while (next < items.length && !killed) {
+          const i = next++;
+          try {
+            results[i] = await verify(s1.base, { phone: items[i].phone, token: items[i].token });
+            if (++answered === 20) {
+              killed = true;
+              s1.kill();  // SIGKILL, with the other workers' requests in flight
+            }
+          } catch { /* in flight when the process died */ }
+        }
+      };
+      await Promise.all(Array.from({ length: 6 }, worker));
+      await call(vendor.base, 'DELETE', '/sandbox/faults');
+      const acked = items.filter((_, i) => results[i]?.status === 200);
+      assert.ok(acked.length >= 20, `acknowledged ${acked.length}`);
+      for (const i of results.keys()) if (results[i]) assert.equal(results[i].json.verified, true, results[i].text);
+
+      const s2 = await startServer({ args });
+      try {
+        for (const it of acked) {
+          // Its token is still known as used ...
+          const replay = await verify(s2.base, { phone: it.phone, token: it.token });
+          assert.equal(replay.status, 409, replay.text);
+          assert.equal(replay.json.error.code, 'TOKEN_USED');
+          // ... and its number still inside its 30 s.
+          const again = await verify(s2.base, { phone: it.phone, token: await freshToken(vendor.base, it.id, 'CM') });
+          assert.equal(again.status, 429, again.text);
+          assert.equal(again.json.error.code, 'TOO_SOON');
+        }
+        // Every acknowledged result is in the ledger; nothing is counted that the vendor did not bill.
+        const billed = (await usage(s2)).billed;
+        const vendorBilled = (await call(vendor.base, 'GET', '/sandbox/vendor/usage')).json.billed;
+        assert.ok(billed >= acked.length, `ledger ${billed} < acknowledged ${acked.length}`);
+        assert.ok(billed <= vendorBilled, `ledger ${billed} > vendor ${vendorBilled}`);
+      } finally {
+        await s2.stop();
+      }
+    } finally {
+      s1.kill();
+      await vendor.stop();
+      if (redis) await redis.stop();
+      cleanup();
+    }
+  });
+}
+
+test('Redis killed mid-load: 503 STORE_UNAVAILABLE, no crash; Redis back: service back, no restart, books whole', async () => {
+  const redis = await startRedis();  // append-only, fsync always: a SIGKILL loses no write
+  const { dir, cleanup } = scratchDir();
+  const cfg = writeConfig(dir, {
+    quotas: { numberIntervalSec: 0, numberDaily: 0, ipLimit: 0 }, sandboxLimits: NO_VENDOR_LIMITS,
+  });
+  const s = await startServer({ args: ['--sandbox', '--config', cfg, '--store', redis.url] });
+  try {
+    const p = phone();
+    const id = await device(s.base, { phone: p, network: 'cellular' });
+    const seen = [];  // [phase, status, code]
+    let phase = 'before';
+    let running = true;
+    const worker = async () => {
+      while (running) {
+        const t = await freshToken(s.base, id, 'CM');
+        const r = await verify(s.base, { phone: p, token: t });
+        assert.ok(r.json, `not JSON: ${r.text}`);
+        seen.push([phase, r.status, r.status === 200 ? r.json.code : r.json.error.code, r.json.error?.retryAfterSec]);
+      }
+    };
+    const workers = Array.from({ length: 4 }, worker);
+    await sleep(300);
+    await redis.kill();
+    phase = 'down';
+    await sleep(700);
+    const down = await call(s.base, 'GET', '/healthz');
+    assert.equal(down.status, 503);
+    assert.equal(down.json.store, 'failing');
+    await redis.start();
+    let healthy = false;
+    for (let i = 0; i < 100 && !healthy; i++) {
+      healthy = (await call(s.base, 'GET', '/healthz')).status === 200;
+      if (!healthy) await sleep(50);
+    }
+    assert.ok(healthy, 'the store came back without a restart');
+    phase = 'after';
+    await sleep(300);
+    running = false;
+    await Promise.all(workers);
+
+    const by = (ph, st) => seen.filter(([x, y]) => x === ph && (st === undefined || y === st));
+    assert.ok(by('before', 200).length > 0);
+    assert.ok(by('down', 503).length > 0, 'the outage was seen');
+    for (const [, status, code, retry] of seen) {
+      assert.ok(status === 200 || status === 503, `unexpected ${status} ${code}`);
+      if (status === 503) {
+        assert.equal(code, 'STORE_UNAVAILABLE');
+        assert.equal(retry, 5);
+      }
+    }
+    assert.ok(by('after', 200).length > 0, 'service resumed');
+    assert.equal(by('after', 503).length, 0, 'no 503 once healthy');
+    const metrics = (await call(s.base, 'GET', '/metrics')).text;
+    assert.match(metrics, /nv_store_errors_total\{op="admit"\} [1-9]/);
+    // Verifications refused during the outage spent nothing; those in flight when Redis died were written
+    // when it came back: the ledger equals what the vendor billed.
+    const vendorBilled = (await call(s.base, 'GET', '/sandbox/vendor/usage')).json.billed;
+    assert.equal((await usage(s)).billed, vendorBilled);
+    assert.equal(vendorBilled, seen.filter(([, st]) => st === 200).length);
+  } finally {
+    await s.stop();  // exit 0: no crash through it all
+    await redis.stop();
+    cleanup();
+  }
+});
+
+test('fail-open is explicit: with --store-fail-open a dead store lets verifications through, counted', async () => {
+  const redis = await startRedis();
+  await redis.kill();  // a Redis that is not there
+  const closed = await startServer({ args: ['--sandbox', '--store', redis.url] });
+  const open = await startServer({ args: ['--sandbox', '--store', redis.url, '--store-fail-open'] });
+  try {
+    for (const [s, failOpen] of [[closed, false], [open, true]]) {
+      const h = await call(s.base, 'GET', '/healthz');
+      assert.equal(h.status, 503);
+      assert.equal(h.json.storeFailOpen, failOpen);
+      const p = phone();
+      const id = await device(s.base, { phone: p, network: 'cellular' });
+      const r = await verify(s.base, { phone: p, token: await freshToken(s.base, id, 'CM') });
+      if (failOpen) {
+        assert.equal(r.status, 200, r.text);
+        assert.equal(r.json.verified, true);
+        assert.match((await call(s.base, 'GET', '/metrics')).text, /nv_store_fail_open_total 1/);
+      } else {
+        assert.equal(r.status, 503, r.text);
+        assert.equal(r.json.error.code, 'STORE_UNAVAILABLE');
+        assert.match(r.json.error.message, /quota store/);
+      }
+    }
+    // Neither logged the store's password-free URL wrongly, and the fail-open one said what it did.
+    assert.ok(open.lines.some((l) => l.includes('fail-open')));
+  } finally {
+    await open.stop();
+    await closed.stop();
+    await redis.stop();
+  }
+});
