@@ -3,7 +3,10 @@
 #   1. a bare cpp-httplib endpoint with nv-server's tuning (the baseline),
 #   2. the same endpoint making one keep-alive upstream POST before answering (the shape of a verify, no work),
 #   3. nv-server --sandbox: POST /api/v1/verify with a fresh token per request, which validates, admits through
-#      the SQLite store, calls the sandbox vendor over HTTP, records the ledger and logs a line.
+#      the SQLite store, calls the sandbox vendor over HTTP, records the ledger and logs a line;
+#   4. the same with the Redis store (a redis-server started here on a free loopback port), one instance;
+#   5. two instances sharing one store (Redis, then one SQLite file), each driven by its own wrk with half the
+#      connections, both calling the first instance's sandbox vendor (issue 5).
 # Prints requests/s, p50/p99 latency and the ratios (target: verify >= 40% of bare). Never fails on a number.
 # Usage: tests/bench/verify_bench.sh [BUILD_DIR]   (default build/native)
 set -euo pipefail
@@ -59,23 +62,78 @@ bare_json=$(run_wrk "$bare_port" /api/v1/verify "$scratch/bare-tokens.txt")
 chained_json=$(run_wrk "$bare_port" /chained "$scratch/bare-tokens.txt")
 kill "${pids[0]}"
 
-start "$scratch/nv.log" "$server" --port 0 --config "$scratch/config.json" --db "$scratch/nv.db"
+start "$scratch/nv.log" "$server" --port 0 --config "$scratch/config.json" --store "sqlite:$scratch/nv.db"
+nv_pid=${pids[-1]}
 nv_port=$port
 # Enough fresh tokens for the whole run at a generous rate; any shortfall shows as non-200 answers.
 tokens=${BENCH_TOKENS:-$((duration * 12000))}
 mint=$(node "$root/tests/bench/mint_tokens.mjs" "http://127.0.0.1:$nv_port" "$tokens" "$scratch/tokens.txt")
 verify_json=$(run_wrk "$nv_port" /api/v1/verify "$scratch/tokens.txt")
+kill "$nv_pid"
 
-node - "$bare_json" "$chained_json" "$verify_json" "$mint" "$connections" "$duration" <<'JS'
+# Redis on a free loopback port, no persistence (the benchmark measures nv-server, not Redis's disk).
+redis_port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$scratch" --daemonize no \
+  --loglevel warning >"$scratch/redis.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.05; done
+redis_url="redis://127.0.0.1:$redis_port/0"
+
+start "$scratch/nv-redis.log" "$server" --port 0 --config "$scratch/config.json" --store "$redis_url"
+r_pid=${pids[-1]}
+r_port=$port
+node "$root/tests/bench/mint_tokens.mjs" "http://127.0.0.1:$r_port" "$tokens" "$scratch/tokens-r.txt" >/dev/null
+redis_json=$(run_wrk "$r_port" /api/v1/verify "$scratch/tokens-r.txt")
+kill "$r_pid"
+
+# Two instances on one store: a is the sandbox (carriers and vendor) for both; b calls a's vendor.
+run_pair() {  # name store -> prints the combined JSON
+  local name=$1 store=$2
+  start "$scratch/a-$name.log" "$server" --port 0 --config "$scratch/config.json" --store "$store"
+  local a_pid=${pids[-1]} a_port=$port
+  local vendor
+  vendor=$(grep -m1 '"msg":"listening"' "$scratch/a-$name.log" | grep -o '"upstream":"[^"]*"' | cut -d'"' -f4)
+  vendor=${vendor%/v2/web/h5/verify}
+  start "$scratch/b-$name.log" "$server" --port 0 --config "$scratch/config.json" --store "$store" --upstream "$vendor"
+  local b_pid=${pids[-1]} b_port=$port
+  node "$root/tests/bench/mint_tokens.mjs" "http://127.0.0.1:$a_port" "$((tokens / 2))" "$scratch/ta-$name.txt" >/dev/null
+  node "$root/tests/bench/mint_tokens.mjs" "http://127.0.0.1:$a_port" "$((tokens / 2))" "$scratch/tb-$name.txt" >/dev/null
+  local half=$((connections / 2))
+  TOKENS=$scratch/ta-$name.txt WRK_THREADS=1 BENCH_PATH=/api/v1/verify wrk -t1 -c$half -d${duration}s \
+    -s "$root/tests/bench/verify.lua" "http://127.0.0.1:$a_port" | tail -1 >"$scratch/wa-$name.json" &
+  local wa=$!
+  TOKENS=$scratch/tb-$name.txt WRK_THREADS=1 BENCH_PATH=/api/v1/verify wrk -t1 -c$half -d${duration}s \
+    -s "$root/tests/bench/verify.lua" "http://127.0.0.1:$b_port" | tail -1 >"$scratch/wb-$name.json" &
+  local wb=$!
+  wait "$wa" "$wb"
+  kill "$a_pid" "$b_pid"
+  node -e '
+    const [a, b] = process.argv.slice(1).map((f) => JSON.parse(require("fs").readFileSync(f, "utf8")));
+    console.log(JSON.stringify({ rps: a.rps + b.rps, p50_ms: Math.max(a.p50_ms, b.p50_ms),
+      p99_ms: Math.max(a.p99_ms, b.p99_ms), non200: a.non200 + b.non200, each: [a.rps, b.rps] }));
+  ' "$scratch/wa-$name.json" "$scratch/wb-$name.json"
+}
+redis-cli -p "$redis_port" flushall >/dev/null
+redis2_json=$(run_pair redis "$redis_url")
+sqlite2_json=$(run_pair sqlite "sqlite:$scratch/shared.db")
+
+node - "$bare_json" "$chained_json" "$verify_json" "$mint" "$connections" "$duration" "$redis_json" "$redis2_json" "$sqlite2_json" <<'JS'
 const [bare, chained, verify, mint] = process.argv.slice(2, 6).map((x) => JSON.parse(x));
-const [c, d] = process.argv.slice(6);
-const row = (name, r) => `${name.padEnd(44)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50_ms.toFixed(2).padStart(6)} ms   p99 ${r.p99_ms.toFixed(2).padStart(7)} ms   non-200 ${r.non200}`;
+const [c, d] = process.argv.slice(6, 8);
+const [redis, redis2, sqlite2] = process.argv.slice(8, 11).map((x) => JSON.parse(x));
+const row = (name, r) => `${name.padEnd(50)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50_ms.toFixed(2).padStart(6)} ms   p99 ${r.p99_ms.toFixed(2).padStart(7)} ms   non-200 ${r.non200}`;
 const pct = (a, b) => `${(100 * a.rps / b.rps).toFixed(1)}%`;
-console.log(`verify benchmark: wrk -t2 -c${c} -d${d}s on loopback (2 cores shared by wrk and the servers)`);
+console.log(`verify benchmark: wrk -t2 -c${c} -d${d}s on loopback (2 cores shared by wrk, Redis and the servers)`);
 console.log(row('bare cpp-httplib POST (baseline)', bare));
 console.log(row('bare POST + one keep-alive upstream POST', chained));
-console.log(row('nv-server POST /api/v1/verify (sandbox)', verify));
+console.log(row('nv-server verify, SQLite store, 1 instance', verify));
+console.log(row('nv-server verify, Redis store, 1 instance', redis));
+console.log(row('nv-server verify, Redis store, 2 instances', redis2) + `   (${redis2.each.map((x) => x.toFixed(0)).join(' + ')})`);
+console.log(row('nv-server verify, one SQLite file, 2 instances', sqlite2) + `   (${sqlite2.each.map((x) => x.toFixed(0)).join(' + ')})`);
 console.log(`verify / bare = ${pct(verify, bare)} (target >= 40%); chained / bare = ${pct(chained, bare)} (the ceiling of any design with one upstream call); verify / chained = ${pct(verify, chained)}`);
+console.log(`Redis / SQLite (1 instance) = ${pct(redis, verify)}; Redis / bare = ${pct(redis, bare)}; 2 instances / 1 on Redis = ${pct(redis2, redis)}`);
 console.log(`tokens minted: ${mint.minted} in ${mint.seconds} s`);
-if (verify.non200 > 0) console.log(`note: ${verify.non200} verify answers were not 200 (tokens ran out?): raise BENCH_TOKENS`);
+for (const [name, r] of [['SQLite', verify], ['Redis', redis], ['Redis x2', redis2], ['SQLite x2', sqlite2]]) {
+  if (r.non200 > 0) console.log(`note: ${r.non200} ${name} verify answers were not 200 (tokens ran out?): raise BENCH_TOKENS`);
+}
 JS
