@@ -121,7 +121,7 @@ TEST_CASE("config: mistakes are named", "[config]") {
     CHECK_THAT(r.error, Catch::Contains("risk thresholds"));
 }
 
-TEST_CASE("config: --help and --version; help lists every flag and variable", "[config]") {
+TEST_CASE("config: --help and --version, help lists every flag and variable", "[config]") {
     CHECK(load({"--help"}).help);
     CHECK(load({"--version"}).version);
     const std::string help = config_help();
@@ -151,7 +151,7 @@ TEST_CASE("config: base URLs", "[config]") {
     CHECK_FALSE(is_loopback_host("vendor.example"));
 }
 
-TEST_CASE("config: --store chooses SQLite or Redis; fail-open is explicit", "[config]") {
+TEST_CASE("config: --store chooses SQLite or Redis, fail-open is explicit", "[config]") {
     auto def = load({"--sandbox"});
     REQUIRE(def.config);
     CHECK(def.config->store.url == "sqlite:nv-server.db");

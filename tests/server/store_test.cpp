@@ -354,7 +354,7 @@ TEST_CASE("redis store: every key expires on its own", "[store][redis]") {
     }
 }
 
-TEST_CASE("redis store: unreachable is a clear error; it recovers by itself and keeps the books", "[store][redis]") {
+TEST_CASE("redis store: unreachable is a clear error, it recovers by itself and keeps the books", "[store][redis]") {
     nv::test::RedisServer server;
     RedisStore store(redis_options(server.port()), "down");
     QuotaLimits l;
