@@ -15,7 +15,7 @@ namespace {
 // runs this script and quota::admit on the same random states and requires the same decisions.
 //
 // KEYS: token, number, app, ip   ARGV: now, today, ms to the day's end, token expiry, interval, number daily,
-// app daily, ip limit (0: no IP rule), ip window, counter lifetime
+// app daily, ip limit (0: no IP rule), ip window, counter lifetime (to the end of the Asia/Shanghai day)
 // Returns {0, previous last} admitted, {1} token used, {2, reason, wait ms} refused.
 constexpr const char* kAdmit = R"lua(
 local function s(x) return string.format('%d', x) end
@@ -48,7 +48,7 @@ if app_daily > 0 and app_count >= app_daily then return {2, 'APP_DAILY_LIMIT', s
 redis.call('HSET', KEYS[2], 'd', s(today), 'c', s(number_count + 1), 'l', s(now))
 redis.call('PEXPIRE', KEYS[2], s(math.max(life, interval + 60000)))
 redis.call('HSET', KEYS[3], 'd', s(today), 'c', s(app_count + 1))
-redis.call('PEXPIRE', KEYS[3], s(life))
+redis.call('PEXPIRE', KEYS[3], s(math.max(1, life)))
 if ip_limit > 0 then
   if ip_open then
     redis.call('HSET', KEYS[4], 'c', s(ip_count + 1))
@@ -105,7 +105,6 @@ return 2
 )lua";
 
 constexpr std::int64_t kLedgerLifetimeMs = 400 * kDayMs;  // over a year: enough to reconcile any bill
-constexpr std::int64_t kGraceMs = 60 * 60 * 1000;         // counters outlive their day by an hour (clock skew)
 constexpr auto kReconnectPause = std::chrono::milliseconds(200);
 constexpr std::size_t kMaxIdle = 128;
 
@@ -226,7 +225,7 @@ AdmitResult RedisStore::admit(const Admission& a, const QuotaLimits& limits) {
               std::to_string(a.token_expires_ms), std::to_string(limits.number_interval_ms),
               std::to_string(limits.number_daily), std::to_string(limits.app_daily),
               std::to_string(ip_rule ? limits.ip_limit : 0), std::to_string(limits.ip_window_ms),
-              std::to_string(to_day_end + kGraceMs)});
+              std::to_string(to_day_end)});
     AdmitResult result;
     const std::int64_t status = to_int(r.element(0));
     if (r.size() == 2 && status == 0) {
