@@ -14,7 +14,7 @@ namespace {
 // day number and the time to the day's end come from calendar.cpp (ARGV); Lua only compares and counts. A test
 // runs this script and quota::admit on the same random states and requires the same decisions.
 //
-// KEYS: token, number, app, ip   ARGV: now, today, ms to the day's end, token expiry, interval, number daily,
+// KEYS: token, number (day, count), interval (the last admission), app, ip   ARGV: now, today, ms to the day's end, token expiry, interval, number daily,
 // app daily, ip limit (0: no IP rule), ip window, counter lifetime (to the end of the Asia/Shanghai day)
 // Returns {0, previous last} admitted, {1} token used, {2, reason, wait ms} refused.
 constexpr const char* kAdmit = R"lua(
@@ -25,13 +25,14 @@ local number_daily, app_daily = tonumber(ARGV[6]), tonumber(ARGV[7])
 local ip_limit, ip_window, life = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
 local t = redis.call('GET', KEYS[1])
 if t and tonumber(t) > now then return {1} end
-local n = redis.call('HMGET', KEYS[2], 'd', 'c', 'l')
-local nd, nc, nl = tonumber(n[1]) or -1, tonumber(n[2]) or 0, tonumber(n[3]) or -1
-local a = redis.call('HMGET', KEYS[3], 'd', 'c')
+local n = redis.call('HMGET', KEYS[2], 'd', 'c')
+local nd, nc = tonumber(n[1]) or -1, tonumber(n[2]) or 0
+local nl = tonumber(redis.call('GET', KEYS[3])) or -1
+local a = redis.call('HMGET', KEYS[4], 'd', 'c')
 local ad, ac = tonumber(a[1]) or -1, tonumber(a[2]) or 0
 local is, ic = -1, 0
 if ip_limit > 0 then
-  local i = redis.call('HMGET', KEYS[4], 's', 'c')
+  local i = redis.call('HMGET', KEYS[5], 's', 'c')
   is, ic = tonumber(i[1]) or -1, tonumber(i[2]) or 0
 end
 local number_count = 0
@@ -45,30 +46,44 @@ if ip_limit > 0 and ip_count >= ip_limit then return {2, 'IP_LIMIT', s(is + ip_w
 if interval > 0 and nl >= 0 and now < nl + interval then return {2, 'TOO_SOON', s(nl + interval - now)} end
 if number_daily > 0 and number_count >= number_daily then return {2, 'NUMBER_DAILY_LIMIT', s(to_day_end)} end
 if app_daily > 0 and app_count >= app_daily then return {2, 'APP_DAILY_LIMIT', s(to_day_end)} end
-redis.call('HSET', KEYS[2], 'd', s(today), 'c', s(number_count + 1), 'l', s(now))
-redis.call('PEXPIRE', KEYS[2], s(math.max(life, interval + 60000)))
-redis.call('HSET', KEYS[3], 'd', s(today), 'c', s(app_count + 1))
-redis.call('PEXPIRE', KEYS[3], s(math.max(1, life)))
+redis.call('HSET', KEYS[2], 'd', s(today), 'c', s(number_count + 1))
+redis.call('PEXPIRE', KEYS[2], s(math.max(1, life)))
+if interval > 0 then
+  redis.call('SET', KEYS[3], s(now), 'PX', s(interval))
+else
+  redis.call('DEL', KEYS[3])
+end
+redis.call('HSET', KEYS[4], 'd', s(today), 'c', s(app_count + 1))
+redis.call('PEXPIRE', KEYS[4], s(math.max(1, life)))
 if ip_limit > 0 then
   if ip_open then
-    redis.call('HSET', KEYS[4], 'c', s(ip_count + 1))
+    redis.call('HSET', KEYS[5], 'c', s(ip_count + 1))
   else
-    redis.call('HSET', KEYS[4], 's', s(now), 'c', '1')
-    redis.call('PEXPIRE', KEYS[4], s(ip_window + 60000))
+    redis.call('HSET', KEYS[5], 's', s(now), 'c', '1')
+    redis.call('PEXPIRE', KEYS[5], s(ip_window))
   end
 end
 redis.call('SET', KEYS[1], s(token_exp), 'PX', s(math.max(1, token_exp - now)))
 return {0, s(nl)}
 )lua";
 
-// quota::refund: KEYS number, app   ARGV admitted at, its day, the previous last
+// quota::refund: KEYS number, interval, app   ARGV admitted at, its day, the previous last admission
+// The interval key goes back to the previous admission, for what is left of that one's interval: the current key
+// was set at `at` for the whole interval, so the previous one has (at - prev) ms less of it.
 constexpr const char* kRefund = R"lua(
-local at, day, prev = ARGV[1], tonumber(ARGV[2]), ARGV[3]
-local n = redis.call('HMGET', KEYS[1], 'd', 'c', 'l')
+local at, day, prev = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local n = redis.call('HMGET', KEYS[1], 'd', 'c')
 if tonumber(n[1]) == day and (tonumber(n[2]) or 0) > 0 then redis.call('HINCRBY', KEYS[1], 'c', -1) end
-if n[3] == at then redis.call('HSET', KEYS[1], 'l', prev) end
-local a = redis.call('HMGET', KEYS[2], 'd', 'c')
-if tonumber(a[1]) == day and (tonumber(a[2]) or 0) > 0 then redis.call('HINCRBY', KEYS[2], 'c', -1) end
+if redis.call('GET', KEYS[2]) == at then
+  local rest = redis.call('PTTL', KEYS[2]) - (tonumber(at) - prev)
+  if prev >= 0 and rest > 0 then
+    redis.call('SET', KEYS[2], string.format('%d', prev), 'PX', string.format('%d', rest))
+  else
+    redis.call('DEL', KEYS[2])
+  end
+end
+local a = redis.call('HMGET', KEYS[3], 'd', 'c')
+if tonumber(a[1]) == day and (tonumber(a[2]) or 0) > 0 then redis.call('HINCRBY', KEYS[3], 'c', -1) end
 return 0
 )lua";
 
@@ -219,7 +234,8 @@ AdmitResult RedisStore::admit(const Admission& a, const QuotaLimits& limits) {
     const bool ip_rule = !a.ip.empty() && limits.ip_limit > 0;
     const RedisReply r =
         eval(admit_,
-             {key(a.app_key, "t:" + a.token_key), key(a.app_key, "n:" + a.number_key), key(a.app_key, "a"),
+             {key(a.app_key, "t:" + a.token_key), key(a.app_key, "n:" + a.number_key),
+              key(a.app_key, "v:" + a.number_key), key(a.app_key, "a"),
               key(a.app_key, "i:" + (a.ip.empty() ? std::string("-") : a.ip))},
              {std::to_string(a.now_ms), std::to_string(today), std::to_string(to_day_end),
               std::to_string(a.token_expires_ms), std::to_string(limits.number_interval_ms),
@@ -245,7 +261,7 @@ AdmitResult RedisStore::admit(const Admission& a, const QuotaLimits& limits) {
 }
 
 void RedisStore::refund(const Admission& a, std::int64_t previous_last_ms) {
-    eval(refund_, {key(a.app_key, "n:" + a.number_key), key(a.app_key, "a")},
+    eval(refund_, {key(a.app_key, "n:" + a.number_key), key(a.app_key, "v:" + a.number_key), key(a.app_key, "a")},
          {std::to_string(a.now_ms), std::to_string(shanghai_day(a.now_ms)), std::to_string(previous_last_ms)});
 }
 

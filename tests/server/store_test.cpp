@@ -276,7 +276,8 @@ TEST_CASE("redis store: the admission script decides exactly as quota::admit", "
         const std::int64_t now = kMidnight + pick(-2 * kDayMs, 2 * kDayMs);
         const std::int64_t today = shanghai_day(now);
         QuotaState st;
-        if (pick(0, 3) > 0) st.number = {today + pick(-1, 0), pick(0, 12), pick(0, 3) ? now - pick(0, 60'000) : -1};
+        if (pick(0, 3) > 0) st.number = {today + pick(-1, 0), pick(0, 12), -1};
+        if (pick(0, 3) > 0) st.number.last_ms = now - pick(0, 60'000);
         if (pick(0, 3) > 0) st.app = {today + pick(-1, 0), pick(0, 12)};
         if (pick(0, 3) > 0) st.ip = {now - pick(0, 120'000), pick(0, 12)};
         QuotaLimits l;
@@ -287,11 +288,11 @@ TEST_CASE("redis store: the admission script decides exactly as quota::admit", "
         l.ip_window_ms = 60'000;
         const std::string n = std::to_string(i);
         // Write the state as the script keeps it.
-        raw.command({"DEL", p + "n:n:" + n, p + "a", p + "i:ip"});
-        if (st.number.day >= 0 || st.number.last_ms >= 0) {
-            raw.command({"HSET", p + "n:n:" + n, "d", std::to_string(st.number.day), "c", std::to_string(st.number.count),
-                         "l", std::to_string(st.number.last_ms)});
+        raw.command({"DEL", p + "n:n:" + n, p + "v:n:" + n, p + "a", p + "i:ip"});
+        if (st.number.day >= 0) {
+            raw.command({"HSET", p + "n:n:" + n, "d", std::to_string(st.number.day), "c", std::to_string(st.number.count)});
         }
+        if (st.number.last_ms >= 0) raw.command({"SET", p + "v:n:" + n, std::to_string(st.number.last_ms)});
         if (st.app.start >= 0) {
             raw.command({"HSET", p + "a", "d", std::to_string(st.app.start), "c", std::to_string(st.app.count)});
         }
@@ -305,10 +306,15 @@ TEST_CASE("redis store: the admission script decides exactly as quota::admit", "
             ++admitted;
             REQUIRE(got.status == AdmitStatus::Admitted);
             CHECK(got.previous_last_ms == st.number.last_ms);
-            const RedisReply nr = raw.command({"HMGET", p + "n:n:" + n, "d", "c", "l"});
+            const RedisReply nr = raw.command({"HMGET", p + "n:n:" + n, "d", "c"});
             CHECK(nr.element(0).str() == std::to_string(want.next.number.day));
             CHECK(nr.element(1).str() == std::to_string(want.next.number.count));
-            CHECK(nr.element(2).str() == std::to_string(want.next.number.last_ms));
+            if (l.number_interval_ms > 0) {
+                CHECK(raw.command({"GET", p + "v:n:" + n}).str() == std::to_string(want.next.number.last_ms));
+                const std::int64_t ttl = raw.command({"PTTL", p + "v:n:" + n}).integer();
+                CHECK(ttl > 0);
+                CHECK(ttl <= l.number_interval_ms);
+            }
             const RedisReply ar = raw.command({"HMGET", p + "a", "d", "c"});
             CHECK(ar.element(1).str() == std::to_string(want.next.app.count));
             if (l.ip_limit > 0) {
@@ -322,7 +328,7 @@ TEST_CASE("redis store: the admission script decides exactly as quota::admit", "
             CHECK(got.reason == want.reason);
             CHECK(got.retry_after_sec == want.retry_after_sec);
         }
-        raw.command({"DEL", p + "n:n:" + n});
+        raw.command({"DEL", p + "n:n:" + n, p + "v:n:" + n});
     }
     CHECK(admitted > 200);  // both branches were exercised
     CHECK(refused > 200);
@@ -339,7 +345,7 @@ TEST_CASE("redis store: every key expires on its own", "[store][redis]") {
     store->record_result("app", shanghai_day(now), 9000);
     store->put_sms_code("app", "num", "h", now + 300'000);
     const RedisReply keys = raw.command({"KEYS", backend.prefix + ":*"});
-    REQUIRE(keys.size() == 6);  // token, number, app, ip, ledger, sms
+    REQUIRE(keys.size() == 7);  // token, number, interval, app, ip, ledger, sms
     for (std::size_t i = 0; i < keys.size(); ++i) {
         const std::string k = keys.element(i).str();
         const std::int64_t ttl = raw.command({"PTTL", k}).integer();
@@ -347,9 +353,11 @@ TEST_CASE("redis store: every key expires on its own", "[store][redis]") {
         CHECK(ttl > 0);
         CHECK(k.find(":{app}:") != std::string::npos);  // one hash tag per appKey (Redis Cluster slots)
         if (k.find(":t:") != std::string::npos) CHECK(ttl <= 120'000);
-        if (k.find(":i:") != std::string::npos) CHECK(ttl <= l.ip_window_ms + 60'000);
+        if (k.find(":i:") != std::string::npos) CHECK(ttl <= l.ip_window_ms);
+        if (k.find(":v:") != std::string::npos) CHECK(ttl <= l.number_interval_ms);  // the 30 s interval
         if (k.find(":n:") != std::string::npos || k.rfind(":a") == k.size() - 2) {
-            CHECK(ttl <= std::max(ms_until_next_day(now), l.number_interval_ms + 60'000));
+            CHECK(ttl <= ms_until_next_day(now));  // the Asia/Shanghai day's end
+            CHECK(ttl > ms_until_next_day(now) - 60'000);
         }
     }
 }
