@@ -246,6 +246,13 @@ RedisConnection::RedisConnection(const RedisOptions& o) : where_(o.url.host + ":
                                           : command({"AUTH", o.url.user, o.url.password});
         // Redis's own message ("WRONGPASS invalid username-password pair ...") names no secret.
         if (r.is_error()) fail("authentication failed (" + r.str() + ")");
+    } else {
+        // Without a password, find out now whether one is needed: Redis would otherwise refuse our first script
+        // with a cryptic "Protocol error: unauthenticated multibulk length".
+        RedisReply r = command({"PING"});
+        if (r.is_error() && r.str().rfind("NOAUTH", 0) == 0) {
+            fail("Redis requires a password (NOAUTH): set NV_REDIS_PASSWORD, or use redis://:PASSWORD@host");
+        }
     }
     if (o.url.db != 0) {
         RedisReply r = command({"SELECT", std::to_string(o.url.db)});

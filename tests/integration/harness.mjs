@@ -150,7 +150,7 @@ async function accepts(port) {
 
 // A real redis-server on a free loopback port (append-only file on, so a restart keeps its data), stopped by PID.
 // kill() is SIGKILL: Redis vanishes as in a crash; start() brings it back on the same port and directory.
-export async function startRedis({ appendonly = true } = {}) {
+export async function startRedis({ appendonly = true, args = [] } = {}) {
   const { dir, cleanup } = scratchDir();
   const port = await freePort();
   let child = null;
@@ -162,7 +162,7 @@ export async function startRedis({ appendonly = true } = {}) {
     async start() {
       child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '',
         '--appendonly', appendonly ? 'yes' : 'no', '--appendfsync', 'always', '--dir', dir,
-        '--daemonize', 'no', '--loglevel', 'warning', '--logfile', join(dir, 'redis.log')],
+        '--daemonize', 'no', '--loglevel', 'warning', '--logfile', join(dir, 'redis.log'), ...args],
       { stdio: 'ignore' });
       exited = once(child, 'exit');
       for (let i = 0; i < 500; i++) {

@@ -265,3 +265,30 @@ test('fail-open is explicit: with --store-fail-open a dead store lets verificati
     await redis.stop();
   }
 });
+
+test('Redis AUTH from NV_REDIS_PASSWORD (or the URL); the password is never printed', async () => {
+  const secret = 'redis-pass-7f3a9c';
+  const redis = await startRedis({ args: ['--requirepass', secret] });
+  const withEnv = await startServer({ args: ['--sandbox', '--store', redis.url], env: { NV_REDIS_PASSWORD: secret } });
+  const inUrl = await startServer({ args: ['--sandbox', '--store', redis.url.replace('redis://', `redis://:${secret}@`)] });
+  const without = await startServer({ args: ['--sandbox', '--store', redis.url] });
+  try {
+    assert.equal((await call(withEnv.base, 'GET', '/healthz')).status, 200);
+    assert.equal((await call(inUrl.base, 'GET', '/healthz')).status, 200);
+    const h = await call(without.base, 'GET', '/healthz');
+    assert.equal(h.status, 503);
+    const p = phone();
+    const id = await device(without.base, { phone: p, network: 'cellular' });
+    const r = await verify(without.base, { phone: p, token: await freshToken(without.base, id, 'CM') });
+    assert.equal(r.status, 503);
+    assert.equal(r.json.error.code, 'STORE_UNAVAILABLE');
+    assert.ok(without.lines.some((l) => l.includes('requires a password')), 'the log says why');
+    for (const s of [withEnv, inUrl, without]) {
+      for (const line of s.lines) assert.ok(!line.includes(secret), `password in a log line: ${line}`);
+    }
+    assert.ok(inUrl.lines.some((l) => l.includes('redis://:***@127.0.0.1')), 'the URL is logged redacted');
+  } finally {
+    for (const s of [without, inUrl, withEnv]) await s.stop();
+    await redis.stop();
+  }
+});
