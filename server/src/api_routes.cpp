@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <charconv>
 #include <memory>
 #include <optional>
 #include <nlohmann/json.hpp>
@@ -15,6 +16,7 @@
 #include "nv/phone.hpp"
 #include "outcome.hpp"
 #include "request_log.hpp"
+#include "security.hpp"
 
 namespace nv::server {
 namespace {
@@ -401,12 +403,21 @@ void tune_server(httplib::Server& s, const ServerConfig& cfg, Metrics* metrics, 
     s.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
     s.set_tcp_nodelay(true);
     s.set_keep_alive_max_count(10'000);
-    s.set_keep_alive_timeout(5);
-    s.set_read_timeout(10, 0);
-    s.set_write_timeout(10, 0);
+    // Slow or idle connections are closed: a read or a write that waits longer than its timeout, or a
+    // keep-alive connection idle between requests. (cpp-httplib's timeouts are per read; docs/server.md.)
+    s.set_keep_alive_timeout(cfg.idle_timeout_sec);
+    s.set_read_timeout(cfg.read_timeout_sec, 0);
+    s.set_write_timeout(cfg.write_timeout_sec, 0);
+    // Bodies over the limit are refused with 413 from Content-Length, before any byte of them is read or parsed.
     s.set_payload_max_length(static_cast<std::size_t>(cfg.max_body_bytes));
+    httplib::Headers defaults;
+    for (auto& [k, v] : security_headers()) defaults.emplace(k, v);
+    s.set_default_headers(defaults);
 
-    s.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    const std::vector<std::string> cors = cfg.cors_origins;
+    const bool tls = !cfg.tls_cert.empty();
+    const auto max_body = static_cast<std::uint64_t>(cfg.max_body_bytes);
+    s.set_pre_routing_handler([cors, tls, max_body](const httplib::Request& req, httplib::Response& res) {
         // RFC 9112 6.3: a request with neither Content-Length nor Transfer-Encoding has an empty body, but
         // cpp-httplib 0.11 refuses such a POST with 400 (curl -X POST without -d sends one). The body is read
         // after this handler, so declaring the empty body here restores the standard behaviour. The request
@@ -418,6 +429,39 @@ void tune_server(httplib::Server& s, const ServerConfig& cfg, Metrics* metrics, 
         reset_request_context();
         current_request().request_id = random_hex(8);
         res.set_header("X-Request-Id", current_request().request_id);
+
+        // A declared body over the limit is refused before a byte of it is read (cpp-httplib would read and
+        // discard it first, holding the thread for as long as a slow client takes). The connection closes,
+        // since the unread body is still on it.
+        if (req.has_header("Content-Length")) {
+            const std::string cl = req.get_header_value("Content-Length");
+            std::uint64_t declared = 0;
+            const auto [end, ec] = std::from_chars(cl.data(), cl.data() + cl.size(), declared);
+            if (ec == std::errc::result_out_of_range || (ec == std::errc() && declared > max_body)) {
+                res.set_header("Connection", "close");
+                send_error(res, 413, Reason::INPUT_TOO_LARGE, request_locale(req));
+                return httplib::Server::HandlerResponse::Handled;
+            }
+        }
+
+        // Cross-origin calls: only configured partner origins (and pages we serve ourselves) may use the API.
+        // Static files stay public (a partner page may load the SDK from us); they only gain the CORS headers.
+        const std::string origin = req.get_header_value("Origin");
+        const OriginCheck check = check_origin(origin, req.get_header_value("Host"), tls, cors);
+        const bool api = req.path.rfind("/api/", 0) == 0;
+        if (check == OriginCheck::Listed) {
+            for (auto& [k, v] : cors_headers(origin, req.method == "OPTIONS")) res.set_header(k, v);
+        }
+        if (api && check == OriginCheck::Refused) {
+            send_error(res, 403, Reason::ORIGIN_NOT_ALLOWED, request_locale(req), std::nullopt,
+                       nlohmann::json{{"origin", origin.substr(0, 200)}});
+            return httplib::Server::HandlerResponse::Handled;
+        }
+        if (req.method == "OPTIONS") {  // a preflight: answered here, for every path
+            res.status = 204;
+            return httplib::Server::HandlerResponse::Handled;
+        }
+        if (api) res.set_header("Cache-Control", "no-store");
         return httplib::Server::HandlerResponse::Unhandled;
     });
     // Statuses >= 400 without a body (no route, payload too large, bad request line) get a JSON error.
@@ -469,6 +513,7 @@ void install_api(httplib::Server& s, App& app) {
                        {"store", ok ? "ok" : "failing"},
                        {"storeKind", a->store.kind()},
                        {"storeFailOpen", a->config.store.fail_open},
+                       {"upstreamTlsVerify", !a->config.upstream.insecure_skip_verify},
                        {"sandbox", a->config.sandbox},
                        {"version", NV_VERSION}});
     });

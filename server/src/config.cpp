@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "redis_client.hpp"
+#include "security.hpp"
 
 namespace nv::server {
 namespace {
@@ -96,6 +97,9 @@ std::string validate(const ServerConfig& c) {
     if (url->scheme == "http" && !is_loopback_host(url->host)) {
         return "the upstream must use https (plain http is allowed only to a loopback address)";
     }
+    for (const std::string& o : c.cors_origins) {
+        if (!valid_origin(o)) return "CORS origin \"" + o + "\" must look like https://shop.example.com (scheme://host[:port])";
+    }
     if (c.store.is_redis()) {
         std::string e;
         if (!parse_redis_url(c.store.url, e)) return "--store: " + e;
@@ -183,6 +187,20 @@ std::string apply_config_json(const std::string& text, ServerConfig& c) {
     r.str("demoDir", c.demo_dir);
     r.boolean("trustProxy", c.trust_proxy);
     r.integer("maxBodyBytes", c.max_body_bytes, 256, 1 << 20);
+    r.integer("readTimeoutSec", c.read_timeout_sec, 1, 300);
+    r.integer("writeTimeoutSec", c.write_timeout_sec, 1, 300);
+    r.integer("idleTimeoutSec", c.idle_timeout_sec, 1, 300);
+    if (const json* origins = r.object("corsOrigins")) {
+        c.cors_origins.clear();
+        if (!origins->is_array()) r.fail("corsOrigins must be a list of origins");
+        for (const json& o : origins->is_array() ? *origins : json::array()) {
+            if (!o.is_string() || !valid_origin(o.get<std::string>())) {
+                r.fail("corsOrigins: each must look like https://shop.example.com (scheme://host[:port], no path)");
+                break;
+            }
+            c.cors_origins.push_back(o.get<std::string>());
+        }
+    }
     r.integer("prepaidVolume", c.prepaid_volume, 1, kBig);
     if (const json* up = r.object("upstream")) {
         Reader u(*up, "upstream", error);
@@ -250,7 +268,7 @@ ConfigResult load_config(const std::vector<std::string>& args, const EnvLookup& 
     std::string config_file;
     static const char* const kValued[] = {"--port", "--host", "--config", "--db", "--threads", "--upstream",
                                           "--upstream-ca", "--api-version", "--tls-cert", "--tls-key", "--web-dir",
-                                          "--demo-dir", "--sandbox-port", "--store", "--redis-ca"};
+                                          "--demo-dir", "--sandbox-port", "--store", "--redis-ca", "--cors-origin"};
     for (std::size_t i = 0; i < args.size(); ++i) {
         std::string a = args[i];
         std::string value;
@@ -268,7 +286,7 @@ ConfigResult load_config(const std::vector<std::string>& args, const EnvLookup& 
             result.version = true;
             return result;
         }
-        if (a == "--sandbox" || a == "--store-fail-open") {
+        if (a == "--sandbox" || a == "--store-fail-open" || a == "--upstream-insecure-skip-verify") {
             flags.push_back({a, ""});
             continue;
         }
@@ -324,6 +342,15 @@ ConfigResult load_config(const std::vector<std::string>& args, const EnvLookup& 
     for (const EnvVar& e : strings) {
         if (auto v = env(e.name)) *e.target = *v;
     }
+    if (auto v = env("NV_CORS_ORIGINS")) {
+        c.cors_origins.clear();
+        std::stringstream list(*v);
+        for (std::string o; std::getline(list, o, ',');) {
+            o.erase(0, o.find_first_not_of(' '));
+            o.erase(o.find_last_not_of(' ') + 1);
+            if (!o.empty()) c.cors_origins.push_back(o);
+        }
+    }
     if (auto v = env("NV_PORT"); v && !set_int("NV_PORT", *v, c.port, 0, 65535)) return result;
     if (auto v = env("NV_API_VERSION"); v && !set_int("NV_API_VERSION", *v, c.upstream.api_version, 1, 2)) return result;
 
@@ -331,6 +358,8 @@ ConfigResult load_config(const std::vector<std::string>& args, const EnvLookup& 
         bool ok = true;
         if (f.name == "--sandbox") c.sandbox = true;
         else if (f.name == "--store-fail-open") c.store.fail_open = true;
+        else if (f.name == "--upstream-insecure-skip-verify") c.upstream.insecure_skip_verify = true;
+        else if (f.name == "--cors-origin") c.cors_origins.push_back(f.value);
         else if (f.name == "--store") c.store.url = f.value;
         else if (f.name == "--redis-ca") c.store.redis_ca = f.value;
         else if (f.name == "--port") ok = set_int("--port", f.value, c.port, 0, 65535);
@@ -385,6 +414,11 @@ Usage: nv-server [--sandbox] [options]
   --store-fail-open       while the store is unreachable, verify without quota checks (default: refuse with
                           503 STORE_UNAVAILABLE, so the paid quota cannot be overspent)
   --redis-ca FILE         CA certificates (PEM) to verify a rediss:// server with, instead of the system bundle
+  --cors-origin ORIGIN    a partner page origin (https://shop.example.com) allowed to call the API across
+                          origins; repeat for several (default: none, only pages this server serves)
+  --upstream-insecure-skip-verify
+                          DANGEROUS, development only: do not verify the upstream's TLS certificate (logged as a
+                          warning at startup and shown on /healthz; there is no config or env equivalent)
   --threads N             worker threads (default 64; each keep-alive connection holds one while open)
   --upstream URL          the vendor's base URL (default https://api.verification.jpush.cn;
                           in sandbox mode the sandbox's own listener)
@@ -401,6 +435,7 @@ Environment (overrides the config file; flags override both):
   NV_APP_KEY, NV_MASTER_SECRET   vendor credentials (required unless --sandbox; never logged)
   NV_ADMIN_TOKEN                 bearer token for GET /api/v1/usage (sandbox default: sandbox-admin)
   NV_STORE, NV_REDIS_PASSWORD (AUTH; never logged), NV_REDIS_CA
+  NV_CORS_ORIGINS                comma-separated partner origins (like --cors-origin)
   NV_UPSTREAM_BASE, NV_UPSTREAM_CA, NV_API_VERSION, NV_DB, NV_HOST, NV_PORT
 
 Stops cleanly on SIGTERM or SIGINT. Logs one JSON line per request to stdout (phone numbers masked).

@@ -27,6 +27,9 @@ struct UpstreamSettings {
     std::string ca_file;                     // empty: the system CA bundle
     std::int64_t timeout_ms = 5'000;         // read/write timeout for one verify call
     std::int64_t connect_timeout_ms = 2'000;
+    // Only from the --upstream-insecure-skip-verify flag (never the file or the environment), and logged as a
+    // warning at startup and on /healthz: for a development upstream with a self-signed certificate.
+    bool insecure_skip_verify = false;
 };
 
 struct FlowTimeouts {  // published to the page by /api/v1/config
@@ -70,6 +73,13 @@ struct ServerConfig {
     std::string tls_cert, tls_key;  // both set: serve HTTPS
     bool trust_proxy = false;       // take the client IP from X-Forwarded-For (behind a reverse proxy only)
     std::int64_t max_body_bytes = 16 * 1024;
+    // Origins (scheme://host[:port]) whose pages may call the API across origins. Empty: only pages we serve
+    // ourselves (the demo); other origins get 403 ORIGIN_NOT_ALLOWED.
+    std::vector<std::string> cors_origins;
+    // A connection is closed when a read or a write waits longer than this, or when idle between requests.
+    int read_timeout_sec = 10;
+    int write_timeout_sec = 10;
+    int idle_timeout_sec = 5;
 
     QuotaLimits quotas;
     RiskThresholds risk;

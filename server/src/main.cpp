@@ -128,6 +128,12 @@ int main(int argc, char** argv) {
         log_event("info", "sandbox listening", "\"port\":" + std::to_string(sport));
     }
 
+    if (cfg.upstream.insecure_skip_verify) {
+        log_event("warn", "UPSTREAM TLS CERTIFICATE VERIFICATION IS OFF (--upstream-insecure-skip-verify): anyone on "
+                          "the path can read the vendor credentials; development only");
+        std::cerr << "nv-server: WARNING: --upstream-insecure-skip-verify: the upstream's TLS certificate is NOT "
+                     "verified; never use this in production\n";
+    }
     UpstreamClient upstream(cfg.upstream, cfg.app_key, cfg.master_secret);
     NoSmsSender no_sms;
     App app{cfg, *store, upstream, metrics, sandbox ? sandbox->sms_sender() : static_cast<SmsSender&>(no_sms), unix_ms};

@@ -35,7 +35,7 @@ std::unique_ptr<httplib::Client> UpstreamClient::make_client() const {
     c->set_write_timeout(std::chrono::milliseconds(settings_.timeout_ms));
     c->set_basic_auth(app_key_, master_secret_);
     if (url_.scheme == "https") {
-        c->enable_server_certificate_verification(true);
+        c->enable_server_certificate_verification(!settings_.insecure_skip_verify);
         if (!settings_.ca_file.empty()) c->set_ca_cert_path(settings_.ca_file);
     }
     return c;

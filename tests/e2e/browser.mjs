@@ -34,6 +34,10 @@ export async function openPhone({ netinfo = true, userAgent } = {}) {
   page.on('request', (r) => requests.push(r.url()));
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
+  // The server's Content-Security-Policy must never block the demo (our scripts, styles, the wasm compile).
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text())) errors.push(m.text());
+  });
   return {
     context, page, cdp, requests, errors,
     /**

@@ -5,6 +5,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import {
   SANDBOX_KEY, SANDBOX_SECRET, call, device, freshToken, makeCertificates, scratchDir, startServer, token,
   transcript, verify, writeConfig,
@@ -523,6 +524,37 @@ test('TLS: production mode verifies through a vendor behind a test CA, and refus
     for (const s of [vendor, prod, wrong, system]) await s.stop();
     cleanup();
   }
+});
+
+test('TLS verification is off only with the explicit --upstream-insecure-skip-verify flag, loudly', async () => {
+  const { dir, cleanup } = scratchDir();
+  const good = makeCertificates(dir, 'ca');
+  const vendor = await startServer({ args: ['--sandbox', '--tls-cert', good.cert, '--tls-key', good.key] });
+  const env = { NV_APP_KEY: SANDBOX_KEY, NV_MASTER_SECRET: SANDBOX_SECRET };
+  const upstream = `https://127.0.0.1:${vendor.port}/sandbox/vendor`;
+  const insecure = await startServer({ args: ['--upstream', upstream, '--upstream-insecure-skip-verify'], env });
+  try {
+    const p = phone();
+    const id = (await tlsCall(vendor.port, good.ca, 'POST', '/sandbox/devices', { phone: p })).json.deviceId;
+    const t = (await tlsCall(vendor.port, good.ca, 'POST', '/sandbox/carriers/CM/token', {}, { 'X-Sandbox-Device': id })).json.token;
+    const ok = await verify(insecure.base, { phone: p, token: t });
+    assert.equal(ok.status, 200, 'the unverifiable certificate is accepted only with the flag');
+    assert.ok(insecure.lines.some((l) => l.includes('"level":"warn"') && l.includes('VERIFICATION IS OFF')), 'logged as a warning');
+    const h = await call(insecure.base, 'GET', '/healthz');
+    assert.equal(h.json.upstreamTlsVerify, false);
+    assert.equal((await call(sb.base, 'GET', '/healthz')).json.upstreamTlsVerify, true, 'on by default');
+  } finally {
+    await insecure.stop();
+    await vendor.stop();
+    cleanup();
+  }
+  // Neither the config file nor the environment can turn it off.
+  const { dir: d2, cleanup: c2 } = scratchDir();
+  const cfg = writeConfig(d2, { upstream: { insecureSkipVerify: true } });
+  const r = spawnSync(process.env.NV_SERVER, ['--config', cfg], { env: { NV_APP_KEY: 'k', NV_MASTER_SECRET: 's' }, encoding: 'utf8' });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /unknown setting "upstream.insecureSkipVerify"/);
+  c2();
 });
 
 test('startup errors are clear and exit non-zero', async () => {

@@ -195,3 +195,50 @@ TEST_CASE("config: --store chooses SQLite or Redis, fail-open is explicit", "[co
     std::remove(unknown.c_str());
     CHECK_THAT(u.error, Catch::Contains("redis.tls"));
 }
+
+TEST_CASE("config: CORS origins, connection timeouts, and TLS verification only off by flag", "[config]") {
+    auto def = load({"--sandbox"});
+    REQUIRE(def.config);
+    CHECK(def.config->cors_origins.empty());
+    CHECK(def.config->read_timeout_sec == 10);
+    CHECK(def.config->idle_timeout_sec == 5);
+    CHECK_FALSE(def.config->upstream.insecure_skip_verify);
+
+    Env env;
+    env.vars["NV_CORS_ORIGINS"] = "https://a.example, https://b.example:8443";
+    auto r = load({"--sandbox", "--cors-origin", "https://c.example", "--upstream-insecure-skip-verify"}, env);
+    REQUIRE(r.config);
+    CHECK(r.config->cors_origins ==
+          std::vector<std::string>{"https://a.example", "https://b.example:8443", "https://c.example"});
+    CHECK(r.config->upstream.insecure_skip_verify);
+
+    const std::string path = temp_file(R"({"corsOrigins":["https://shop.example.com"],"readTimeoutSec":2,
+        "writeTimeoutSec":3,"idleTimeoutSec":4})");
+    auto f = load({"--sandbox", "--config", path});
+    std::remove(path.c_str());
+    REQUIRE(f.config);
+    CHECK(f.config->cors_origins == std::vector<std::string>{"https://shop.example.com"});
+    CHECK(f.config->read_timeout_sec == 2);
+    CHECK(f.config->write_timeout_sec == 3);
+    CHECK(f.config->idle_timeout_sec == 4);
+
+    for (const char* bad : {"shop.example.com", "https://shop.example.com/", "ftp://x", "https://a.example/path", "*"}) {
+        INFO(bad);
+        auto b = load({"--sandbox", "--cors-origin", bad});
+        CHECK_FALSE(b.config);
+        CHECK_THAT(b.error, Catch::Contains("CORS origin"));
+    }
+    for (const char* text : {R"({"corsOrigins":"https://a.example"})", R"({"corsOrigins":[1]})",
+                             R"({"upstream":{"insecureSkipVerify":true}})", R"({"readTimeoutSec":0})"}) {
+        INFO(text);
+        const std::string p = temp_file(text);
+        auto b = load({"--sandbox", "--config", p});
+        std::remove(p.c_str());
+        CHECK_FALSE(b.config);
+    }
+    Env insecure_env;
+    insecure_env.vars["NV_UPSTREAM_INSECURE_SKIP_VERIFY"] = "1";  // no such variable: env cannot turn it off
+    auto e = load({"--sandbox"}, insecure_env);
+    REQUIRE(e.config);
+    CHECK_FALSE(e.config->upstream.insecure_skip_verify);
+}

@@ -109,6 +109,7 @@ namespace nv {
     X(BAD_REQUEST, "请求无效。", "The request is invalid.")                                                       \
     X(UNAUTHORIZED, "管理令牌缺失或不正确。", "The admin bearer token is missing or wrong.")                      \
     X(NOT_FOUND, "请求的资源不存在。", "No such resource.")                                                        \
+    X(ORIGIN_NOT_ALLOWED, "此网页的来源未被允许调用该服务。", "This page's origin is not allowed to call this service.") \
     X(STORE_UNAVAILABLE, "配额服务暂不可用，为保护额度已暂停校验，请稍后重试。",                                   \
       "The quota store is unavailable, so verification is paused to protect the quota; please try again shortly.") \
     /* SMS fallback */                                                                                            \
