@@ -22,7 +22,7 @@ cmake --build --preset sanitize
 
 echo "== tests"
 ctest --preset native -LE bench
-echo "== unit and integration tests under ASan + UBSan"
-ctest --preset sanitize -L "unit|integration"
+echo "== the whole suite again under ASan + UBSan (the server, the native core and its replay tool)"
+ctest --preset sanitize -LE bench
 echo "== benchmarks and reports"
 ctest --preset native -L bench --verbose | sed -n "s/^[0-9]*: //p" | grep -vE "^(Test command|Working Directory|Environment variables| NV_|Test timeout)"
