@@ -77,13 +77,10 @@ std::optional<json> read_body(const httplib::Request& req, httplib::Response& re
         send_error(res, 400, Reason::BAD_ARGUMENT, locale, std::nullopt, json{{"field", ""}});
         return std::nullopt;
     }
-    for (const auto& [k, v] : body.items()) {
-        (void)v;
-        if (std::none_of(fields.begin(), fields.end(), [&](const char* f) { return k == f; })) {
-            send_error(res, 400, Reason::UNKNOWN_FIELD, locale, std::nullopt,
-                       json{{"field", k.size() > 64 ? k.substr(0, 64) : k}});
-            return std::nullopt;
-        }
+    if (const auto k = unknown_field(body, fields)) {
+        send_error(res, 400, Reason::UNKNOWN_FIELD, locale, std::nullopt,
+                   json{{"field", k->size() > 64 ? k->substr(0, 64) : *k}});
+        return std::nullopt;
     }
     return body;
 }

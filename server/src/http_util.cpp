@@ -54,4 +54,13 @@ bool is_json_content_type(const httplib::Request& req) {
     return ct == "application/json";
 }
 
+std::optional<std::string> unknown_field(const nlohmann::json& obj, std::initializer_list<const char*> known) {
+    for (auto it = obj.begin(); it != obj.end(); ++it) {
+        bool found = false;
+        for (const char* k : known) found = found || it.key() == k;
+        if (!found) return it.key();
+    }
+    return std::nullopt;
+}
+
 }  // namespace nv::server

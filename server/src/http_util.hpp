@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <initializer_list>
 #include <optional>
 #include <string>
 
@@ -25,6 +26,10 @@ void send_json(httplib::Response& res, int status, const nlohmann::json& body);
 
 // The peer address; with trust_proxy, the last X-Forwarded-For hop (the one our proxy added).
 std::string client_ip(const httplib::Request& req, bool trust_proxy);
+
+// The first member name of the JSON object `obj` that is not one of `known` (nullopt when all are known):
+// every endpoint refuses unknown fields, so a typo never passes silently.
+std::optional<std::string> unknown_field(const nlohmann::json& obj, std::initializer_list<const char*> known);
 
 // application/json, with or without parameters (charset=utf-8).
 bool is_json_content_type(const httplib::Request& req);

@@ -188,13 +188,10 @@ struct Sandbox::State {
 
     // Reads the device fields present in `body` onto `d`; on a problem answers 400 and returns false.
     bool read_device(const json& body, Device& d, bool creating, httplib::Response& res, Locale locale) {
-        static const char* const kFields[] = {"phone", "network", "vpn", "riskScore", "operator"};
-        for (const auto& [k, v] : body.items()) {
-            (void)v;
-            if (std::none_of(std::begin(kFields), std::end(kFields), [&](const char* f) { return k == f; })) {
-                send_error(res, 400, Reason::UNKNOWN_FIELD, locale, std::nullopt, json{{"field", k}});
-                return false;
-            }
+        if (const auto k = unknown_field(body, {"phone", "network", "vpn", "riskScore", "operator"})) {
+            send_error(res, 400, Reason::UNKNOWN_FIELD, locale, std::nullopt,
+                       json{{"field", k->size() > 64 ? k->substr(0, 64) : *k}});
+            return false;
         }
         auto bad = [&](const char* field) {
             send_error(res, 400, Reason::BAD_ARGUMENT, locale, std::nullopt, json{{"field", field}});

@@ -1,0 +1,140 @@
+// libFuzzer: every JSON request body (and the usage query) nv-server accepts, through the real HTTP stack:
+// an in-process nv-server --sandbox (API + sandbox routes, SQLite store on a temp file, quotas off so inputs
+// reach the deep code) on a loopback port, driven by a keep-alive client. The first input byte picks the route,
+// the rest is the body.
+// Invariants: every request gets an answer; never a 500 (the exception guard firing is a bug); every answer is
+// a JSON object; every error carries a reason id from the shared table.
+#include <httplib.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdio>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+
+#include "api_routes.hpp"
+#include "crypto.hpp"
+#include "metrics.hpp"
+#include "sandbox/sandbox.hpp"
+#include "sqlite_store.hpp"
+#include "upstream_client.hpp"
+
+using namespace nv::server;
+
+namespace {
+
+struct World {
+    ServerConfig cfg;
+    std::unique_ptr<SqliteStore> store;
+    std::unique_ptr<Sandbox> sandbox;
+    std::unique_ptr<UpstreamClient> upstream;
+    Metrics metrics;
+    NoSmsSender no_sms;
+    std::unique_ptr<App> app;
+    httplib::Server server;
+    std::thread thread;
+    std::unique_ptr<httplib::Client> client;
+};
+
+World* world = nullptr;
+
+std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+    std::freopen("/dev/null", "w", stdout);  // the request log (libFuzzer reports on stderr)
+    world = new World();
+    World& w = *world;
+    w.cfg.sandbox = true;
+    w.cfg.threads = 4;
+    w.cfg.app_key = kSandboxAppKey;
+    w.cfg.master_secret = kSandboxMasterSecret;
+    w.cfg.admin_token = kSandboxAdminToken;
+    w.cfg.quotas = QuotaLimits{0, 0, 0, 0, 60'000};
+    w.cfg.sandbox_vendor_limits = QuotaLimits{0, 0, 0, 0, 60'000};
+    w.cfg.sandbox_unused_tokens = 0;
+    w.cfg.upstream.timeout_ms = 2'000;
+    const auto dir = std::filesystem::temp_directory_path() / ("nv-fuzz-" + random_hex(6));
+    std::filesystem::create_directories(dir);
+    w.store = std::make_unique<SqliteStore>((dir / "nv.db").string());
+    SandboxOptions so;
+    so.app_key = kSandboxAppKey;
+    so.master_secret = kSandboxMasterSecret;
+    so.vendor_limits = w.cfg.sandbox_vendor_limits;
+    so.unused_token_limit = 0;
+    w.sandbox = std::make_unique<Sandbox>(so, now_ms);
+    tune_server(w.server, w.cfg, nullptr);  // before binding: TCP_NODELAY is set on the listening socket
+    const int port = bind_listener(w.server, "127.0.0.1", 0);
+    if (port <= 0) std::abort();
+    // The upstream is this very server's sandbox vendor.
+    w.cfg.upstream.base = "http://127.0.0.1:" + std::to_string(port) + "/sandbox/vendor";
+    w.upstream = std::make_unique<UpstreamClient>(w.cfg.upstream, w.cfg.app_key, w.cfg.master_secret);
+    w.app = std::make_unique<App>(App{w.cfg, *w.store, *w.upstream, w.metrics, w.sandbox->sms_sender(), now_ms});
+    install_api(w.server, *w.app);
+    w.sandbox->mount(w.server);
+    w.thread = std::thread([&w] { w.server.listen_after_bind(); });
+    w.client = std::make_unique<httplib::Client>("127.0.0.1", port);
+    w.client->set_keep_alive(true);
+    w.client->set_tcp_nodelay(true);
+    w.client->set_read_timeout(10, 0);
+    return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    if (size < 1) return 0;
+    World& w = *world;
+    const std::string body(reinterpret_cast<const char*>(data) + 1, size - 1);
+    const char* json_type = "application/json";
+    const int route = data[0] % 8;
+    const bool vendor_shape = route == 5;
+    httplib::Result r = [&]() -> httplib::Result {
+        switch (route) {
+            case 0: return w.client->Post("/api/v1/verify", body, json_type);
+            case 1: return w.client->Post("/api/v1/sms/send", body, json_type);
+            case 2: return w.client->Post("/api/v1/sms/check", body, json_type);
+            case 3: return w.client->Post("/sandbox/devices", body, json_type);
+            case 4: {
+                auto f = w.client->Post("/sandbox/faults", body, json_type);
+                w.client->Delete("/sandbox/faults");  // a fuzzed fault must not slow every later input
+                return f;
+            }
+            case 5: {
+                httplib::Headers h{{"Authorization", "Basic " + base64_encode(std::string(kSandboxAppKey) + ":" +
+                                                                              kSandboxMasterSecret)}};
+                return w.client->Post("/sandbox/vendor/v2/web/h5/verify", h, body, json_type);
+            }
+            case 6: {
+                std::string q;
+                static const char* const kHex = "0123456789ABCDEF";
+                for (unsigned char c : body) {
+                    q += '%';
+                    q += kHex[c >> 4];
+                    q += kHex[c & 15];
+                }
+                httplib::Headers h{{"Authorization", std::string("Bearer ") + kSandboxAdminToken}};
+                return w.client->Get(("/api/v1/usage?day=" + q).c_str(), h);
+            }
+            default: return w.client->Post("/api/v1/verify", body, "text/plain");
+        }
+    }();
+    if (!r) std::abort();  // no answer at all
+    if (r->status == 500) std::abort();
+    const auto j = nlohmann::json::parse(r->body, nullptr, false);
+    if (r->status == 204) return 0;
+    if (j.is_discarded() || !j.is_object()) std::abort();
+    if (vendor_shape) {
+        if (!j.contains("code") || !j["code"].is_number_integer()) std::abort();
+    } else if (r->status >= 400) {
+        const auto& e = j["error"];
+        if (!e.is_object() || !e["code"].is_string() || !nv::reason_from_id(e["code"].get<std::string>())) std::abort();
+    }
+    return 0;
+}
