@@ -14,6 +14,7 @@ packages=(
   libsqlite3-dev        # the server's embedded store
   redis-server libhiredis-dev  # the shared store (tests start their own redis-server on a free port)
   wrk                   # the verify benchmark
+  clang libclang-rt-14-dev  # libFuzzer (the fuzz preset)
   chromium fonts-wqy-microhei  # browser tests (driven by playwright-core from npm; never its own browser)
   curl
 )

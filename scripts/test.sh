@@ -20,9 +20,17 @@ echo "== sanitizer build (ASan + UBSan)"
 cmake --preset sanitize >/dev/null
 cmake --build --preset sanitize
 
+echo "== fuzz build (clang, libFuzzer + ASan + UBSan)"
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz
+
 echo "== tests"
-ctest --preset native -LE bench
+ctest --preset native -LE "bench|soak"
 echo "== the whole suite again under ASan + UBSan (the server, the native core and its replay tool)"
-ctest --preset sanitize -LE bench
+ctest --preset sanitize -LE "bench|soak"
+echo "== fuzz smoke: every harness for ${NV_FUZZ_SECONDS:-20} s on its corpus and regression inputs"
+bash tests/fuzz/run.sh "${NV_FUZZ_SECONDS:-20}"
+echo "== soak under vendor faults"
+ctest --preset native -L soak --verbose | sed -n "s/^[0-9]*: //p" | grep -vE "^(Test command|Working Directory|Environment variables| NV_|Test timeout)"
 echo "== benchmarks and reports"
 ctest --preset native -L bench --verbose | sed -n "s/^[0-9]*: //p" | grep -vE "^(Test command|Working Directory|Environment variables| NV_|Test timeout)"

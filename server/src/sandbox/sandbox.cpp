@@ -8,6 +8,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <random>
 #include <thread>
 #include <vector>
 
@@ -78,6 +79,7 @@ struct Fault {
     bool drop = false;
     std::optional<int> vendor_code;
     std::int64_t remaining = -1;  // -1: until cleared
+    double probability = 0;       // > 0: applies to this share of requests (one roll per request across faults)
 };
 
 json device_json(const Device& d) {
@@ -98,6 +100,7 @@ json fault_json(const Fault& f) {
     if (f.malformed) j["malformed"] = true;
     if (f.drop) j["drop"] = true;
     if (f.vendor_code) j["vendorCode"] = *f.vendor_code;
+    if (f.probability > 0) j["probability"] = f.probability;
     j["remaining"] = f.remaining < 0 ? json(nullptr) : json(f.remaining);
     return j;
 }
@@ -144,6 +147,12 @@ struct Sandbox::State {
     std::map<std::string, std::deque<json>> inbox;  // by phone number, newest last, at most 20 each
     std::uint64_t serial = kFirstSerial;
     std::map<int, std::uint64_t> vendor_answers;  // every code the vendor API answered, for reconciliation
+    // Billed answers sent after a latency fault: a client with a shorter timeout gave up on them (the vendor
+    // still bills them), so a reconciliation has to know them apart.
+    std::uint64_t billed_after_delay = 0;
+    std::uint64_t delayed_requests = 0;
+    bool delayed_now = false;  // the request being answered (under mu) was delayed by a fault
+    std::mt19937_64 rng{std::random_device{}()};
     // The vendor's own limits, by appKey+phone and appKey.
     std::map<std::string, NumberCounter> vendor_numbers;
     WindowCounter vendor_app;
@@ -151,8 +160,16 @@ struct Sandbox::State {
     // The first active fault for `target`, consumed once.
     std::optional<Fault> take_fault(FaultTarget target) {
         std::lock_guard lock(mu);
+        // Faults with a probability share one roll, so 5% + 5% + 1% + 1% hit exactly 12% of requests.
+        double roll = std::uniform_real_distribution<double>(0.0, 1.0)(rng);
         for (auto it = faults.begin(); it != faults.end(); ++it) {
             if (it->target != target && it->target != FaultTarget::All) continue;
+            if (it->probability > 0) {
+                if (roll >= it->probability) {
+                    roll -= it->probability;
+                    continue;
+                }
+            }
             Fault f = *it;
             if (it->remaining > 0 && --it->remaining == 0) faults.erase(it);
             return f;
@@ -388,6 +405,7 @@ struct Sandbox::State {
         json j;
         if (with_id) j["id"] = serial++;
         ++vendor_answers[code];
+        if (delayed_now && (code == 9000 || code == 9001)) ++billed_after_delay;
         j["code"] = code;
         j["content"] = it == kContent.end() ? "error" : it->second;
         if (with_id) j["exID"] = ex_id.value_or("");
@@ -406,6 +424,12 @@ struct Sandbox::State {
         const auto fault = take_fault(FaultTarget::Vendor);
         if (apply_fault(fault, res)) return;
         std::lock_guard lock(mu);
+        delayed_now = fault && fault->latency_ms > 0;
+        if (delayed_now) ++delayed_requests;
+        struct Reset {
+            bool& flag;
+            ~Reset() { flag = false; }
+        } reset{delayed_now};
         if (req.method != "POST") return vendor_reply(res, 9013, std::nullopt, false);
 
         const std::string auth = req.get_header_value("Authorization");
@@ -502,6 +526,9 @@ struct Sandbox::State {
             } else if (k == "vendorCode") {
                 if (!v.is_number_integer() || v.get<std::int64_t>() < 0 || v.get<std::int64_t>() > 99'999) return bad(k);
                 f.vendor_code = static_cast<int>(v.get<std::int64_t>());
+            } else if (k == "probability") {
+                if (!v.is_number() || !(v.get<double>() > 0.0) || v.get<double>() > 1.0) return bad(k);
+                f.probability = v.get<double>();
             } else if (k == "count") {
                 if (!v.is_number_integer() || v.get<std::int64_t>() < 1 || v.get<std::int64_t>() > 1'000'000) return bad(k);
                 f.remaining = v.get<std::int64_t>();
@@ -630,7 +657,10 @@ void Sandbox::mount(httplib::Server& s) {
             by_code[std::to_string(code)] = n;
             if (code == 9000 || code == 9001) billed += n;
         }
-        send_json(res, 200, json{{"billed", billed}, {"byCode", by_code}});
+        send_json(res, 200, json{{"billed", billed},
+                                 {"byCode", by_code},
+                                 {"delayedRequests", st->delayed_requests},
+                                 {"billedAfterDelay", st->billed_after_delay}});
     });
     mount_vendor(s, this, "/sandbox/vendor", [st](const httplib::Request& req, httplib::Response& res, bool v2) {
         st->vendor_verify(req, res, v2);
