@@ -390,6 +390,26 @@ test('faults: latency past the timeout, 5xx, malformed JSON, a dropped connectio
   }
 });
 
+test('sandbox faults with a probability hit that share of requests; bad probabilities are refused', async () => {
+  const s = await startServer({ args: ['--sandbox', '--config', writeConfig(scratchDir().dir, { sandboxLimits: { unusedTokens: 0 } })] });
+  try {
+    for (const bad of [0, -0.1, 1.5, 'half', null]) {
+      const r = await call(s.base, 'POST', '/sandbox/faults', { body: { target: 'gateway', status: 503, probability: bad } });
+      assert.equal(r.status, 400, String(bad));
+      assert.equal(r.json.field, 'probability');
+    }
+    const f = await call(s.base, 'POST', '/sandbox/faults', { body: { target: 'gateway', status: 503, probability: 0.3 } });
+    assert.equal(f.status, 201);
+    assert.equal(f.json.probability, 0.3);
+    const id = await device(s.base, { phone: phone(), network: 'cellular' });
+    let failed = 0;
+    for (let i = 0; i < 400; i++) if ((await token(s.base, id, 'CM')).status === 503) failed++;
+    assert.ok(failed > 80 && failed < 160, `${failed} of 400 (expected about 120)`);
+  } finally {
+    await s.stop();
+  }
+});
+
 test('quotas and used tokens survive a restart (SQLite)', async () => {
   const { dir, cleanup } = scratchDir();
   const db = `${dir}/persist.db`;
