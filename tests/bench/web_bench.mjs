@@ -25,7 +25,8 @@ try {
     let last;
     for (let i = 0; i < RUNS + 1; i++) {
       await b.page.goto(`${server.base}/?run=${i}`);
-      last = await b.page.waitForFunction(() => window.result, null, { timeout: 30_000 }).then((h) => h.jsonValue());
+      last = await b.page.waitForFunction(() => window.result, null, { timeout: 30_000 }).then((h) => h.jsonValue())
+        .catch((e) => { throw new Error(`no result from the bench page (${b.errors.join('; ') || e.message})`); });
       if (i === 0) continue;  // the first load warms the server and the browser process
       verdict.push(last.verdictMs);
       load.push(last.importMs);
