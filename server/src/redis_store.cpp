@@ -256,7 +256,12 @@ AdmitResult RedisStore::admit(const Admission& a, const QuotaLimits& limits) {
     } else {
         throw StoreError("Redis: unexpected reply from the admission script");
     }
-    flush_pending();
+    // Ledger counts held back by an earlier outage go out now that Redis answers. If that fails, the admission
+    // still stands (it is counted): the counts stay pending rather than the request failing after the fact.
+    try {
+        flush_pending();
+    } catch (const StoreError&) {
+    }
     return result;
 }
 
