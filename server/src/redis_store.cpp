@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "calendar.hpp"
+#include "crypto.hpp"
 
 namespace nv::server {
 namespace {
@@ -87,10 +88,13 @@ if tonumber(a[1]) == day and (tonumber(a[2]) or 0) > 0 then redis.call('HINCRBY'
 return 0
 )lua";
 
-// KEYS ledger(day)   ARGV code, by, lifetime
+// KEYS ledger(day), this increment's mark   ARGV code, ledger lifetime, mark lifetime
+// Applied once per mark: a retry of an increment whose reply was lost finds its mark and adds nothing.
 constexpr const char* kLedgerAdd = R"lua(
-redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
+if redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[3]) then
+  redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
 return 0
 )lua";
 
@@ -120,6 +124,8 @@ return 2
 )lua";
 
 constexpr std::int64_t kLedgerLifetimeMs = 400 * kDayMs;  // over a year: enough to reconcile any bill
+constexpr std::int64_t kMarkLifetimeMs = kDayMs;           // how long a ledger increment's id is remembered
+constexpr std::size_t kMaxPending = 1'000'000;             // increments held through an outage (fail-open)
 constexpr auto kReconnectPause = std::chrono::milliseconds(200);
 constexpr std::size_t kMaxIdle = 128;
 
@@ -271,34 +277,38 @@ void RedisStore::refund(const Admission& a, std::int64_t previous_last_ms) {
 }
 
 void RedisStore::record_result(const std::string& app_key, std::int64_t day, int vendor_code) {
+    record_result_once(app_key, day, vendor_code, random_hex(8));
+}
+
+void RedisStore::record_result_once(const std::string& app_key, std::int64_t day, int vendor_code,
+                                    const std::string& id) {
     {
         std::lock_guard lock(pending_mu_);
-        ++pending_[{app_key, day, vendor_code}];
+        if (pending_.size() >= kMaxPending) {
+            throw StoreError("Redis: " + std::to_string(kMaxPending) + " ledger increments are already waiting");
+        }
+        pending_.push_back({app_key, day, vendor_code, id});
     }
-    // On failure the count stays in pending_ and is written by the next call that reaches Redis; the caller
+    // On failure the increment stays pending and is written by the next call that reaches Redis; the caller
     // logs the outage.
     flush_pending();
 }
 
 void RedisStore::flush_pending() {
     for (;;) {
-        std::tuple<std::string, std::int64_t, int> k;
-        std::int64_t n = 0;
+        Pending p;
         {
             std::lock_guard lock(pending_mu_);
             if (pending_.empty()) return;
-            auto it = pending_.begin();
-            k = it->first;
-            n = it->second;
-            pending_.erase(it);
+            p = pending_.front();
+            pending_.pop_front();
         }
         try {
-            const auto& [app, day, code] = k;
-            eval(ledger_add_, {key(app, "l:" + std::to_string(day))},
-                 {std::to_string(code), std::to_string(n), std::to_string(kLedgerLifetimeMs)});
+            eval(ledger_add_, {key(p.app_key, "l:" + std::to_string(p.day)), key(p.app_key, "r:" + p.id)},
+                 {std::to_string(p.code), std::to_string(kLedgerLifetimeMs), std::to_string(kMarkLifetimeMs)});
         } catch (const StoreError&) {
             std::lock_guard lock(pending_mu_);
-            pending_[k] += n;
+            pending_.push_front(std::move(p));
             throw;
         }
     }
@@ -306,9 +316,7 @@ void RedisStore::flush_pending() {
 
 std::int64_t RedisStore::pending_results() {
     std::lock_guard lock(pending_mu_);
-    std::int64_t n = 0;
-    for (const auto& [k, v] : pending_) n += v;
-    return n;
+    return static_cast<std::int64_t>(pending_.size());
 }
 
 UsageCounts RedisStore::usage(const std::string& app_key, std::int64_t day) {

@@ -9,10 +9,12 @@
 // When Redis cannot be reached, operations throw StoreError (the server answers 503, or admits without quota
 // when --store-fail-open is set); connections are re-made on demand, so service comes back by itself. Ledger
 // increments that fail are kept in memory and written on the next successful call, so an answered verification
-// is never lost from the books while the process lives.
+// is never lost from the books while the process lives; each carries an id that Redis remembers for a day, so a
+// retry after a lost reply (a timeout, Redis dying between the write and the answer) never counts twice.
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -46,6 +48,10 @@ public:
     // Ledger increments waiting for Redis (0 when all are written).
     std::int64_t pending_results();
 
+    // record_result with the increment's id given (record_result draws a random one). An increment is applied
+    // at most once per id, so a retry after a lost reply never counts twice. Public for the tests.
+    void record_result_once(const std::string& app_key, std::int64_t day, int vendor_code, const std::string& id);
+
 private:
     struct Script {
         std::string source, sha;
@@ -65,8 +71,14 @@ private:
     std::chrono::steady_clock::time_point down_until_{};
     std::string down_error_;
 
+    struct Pending {
+        std::string app_key;
+        std::int64_t day;
+        int code;
+        std::string id;
+    };
     std::mutex pending_mu_;
-    std::map<std::tuple<std::string, std::int64_t, int>, std::int64_t> pending_;  // (appKey, day, code) -> count
+    std::deque<Pending> pending_;
 };
 
 }  // namespace nv::server

@@ -345,7 +345,7 @@ TEST_CASE("redis store: every key expires on its own", "[store][redis]") {
     store->record_result("app", shanghai_day(now), 9000);
     store->put_sms_code("app", "num", "h", now + 300'000);
     const RedisReply keys = raw.command({"KEYS", backend.prefix + ":*"});
-    REQUIRE(keys.size() == 7);  // token, number, interval, app, ip, ledger, sms
+    REQUIRE(keys.size() == 8);  // token, number, interval, app, ip, ledger, the ledger increment's mark, sms
     for (std::size_t i = 0; i < keys.size(); ++i) {
         const std::string k = keys.element(i).str();
         const std::int64_t ttl = raw.command({"PTTL", k}).integer();
@@ -355,6 +355,7 @@ TEST_CASE("redis store: every key expires on its own", "[store][redis]") {
         if (k.find(":t:") != std::string::npos) CHECK(ttl <= 120'000);
         if (k.find(":i:") != std::string::npos) CHECK(ttl <= l.ip_window_ms);
         if (k.find(":v:") != std::string::npos) CHECK(ttl <= l.number_interval_ms);  // the 30 s interval
+        if (k.find(":r:") != std::string::npos) CHECK(ttl <= kDayMs);                 // an increment's mark
         if (k.find(":n:") != std::string::npos || k.rfind(":a") == k.size() - 2) {
             CHECK(ttl <= ms_until_next_day(now));  // the Asia/Shanghai day's end
             CHECK(ttl > ms_until_next_day(now) - 60'000);
@@ -385,6 +386,21 @@ TEST_CASE("redis store: unreachable is a clear error, it recovers by itself and 
     CHECK(store.pending_results() == 0);
     CHECK(store.usage("app", 7).at(9000) == 1);
     CHECK(store.admit(adm("2", "b", kMidnight), l).status == AdmitStatus::Admitted);
+}
+
+TEST_CASE("redis store: a ledger increment retried after a lost reply counts once", "[store][redis]") {
+    RedisBackend backend;
+    auto store = backend.open();
+    auto& redis = static_cast<RedisStore&>(*store);
+    // The same increment twice (as a retry after a timeout would send it), and two different ones.
+    redis.record_result_once("app", 9, 9000, "id-1");
+    redis.record_result_once("app", 9, 9000, "id-1");
+    redis.record_result_once("app", 9, 9000, "id-2");
+    redis.record_result("app", 9, 9001);
+    redis.record_result("app", 9, 9001);
+    const UsageCounts u = store->usage("app", 9);
+    CHECK(u.at(9000) == 2);
+    CHECK(u.at(9001) == 2);
 }
 
 TEST_CASE("redis store: AUTH, and TLS with the server's certificate verified", "[store][redis]") {
