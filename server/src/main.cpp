@@ -12,14 +12,14 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "api_routes.hpp"
-#include "config.hpp"
-#include "metrics.hpp"
-#include "request_log.hpp"
+#include "http/api_routes.hpp"
+#include "config/config.hpp"
+#include "base/metrics.hpp"
+#include "base/request_log.hpp"
 #include "sandbox/sandbox.hpp"
-#include "redis_store.hpp"
-#include "sqlite_store.hpp"
-#include "upstream_client.hpp"
+#include "store/redis_store.hpp"
+#include "store/sqlite_store.hpp"
+#include "vendor/upstream_client.hpp"
 
 namespace {
 

@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "config.hpp"
+#include "config/config.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     nv::server::ServerConfig c;

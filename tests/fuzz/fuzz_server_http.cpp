@@ -17,12 +17,12 @@
 #include <string>
 #include <thread>
 
-#include "api_routes.hpp"
-#include "crypto.hpp"
-#include "metrics.hpp"
+#include "http/api_routes.hpp"
+#include "base/crypto.hpp"
+#include "base/metrics.hpp"
 #include "sandbox/sandbox.hpp"
-#include "sqlite_store.hpp"
-#include "upstream_client.hpp"
+#include "store/sqlite_store.hpp"
+#include "vendor/upstream_client.hpp"
 
 using namespace nv::server;
 

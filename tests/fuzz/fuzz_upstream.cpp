@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "outcome.hpp"
+#include "rules/outcome.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size < 2) return 0;

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <map>
 
-#include "config.hpp"
+#include "config/config.hpp"
 
 using namespace nv::server;
 

@@ -17,7 +17,7 @@
 #include <thread>
 #include <vector>
 
-#include "redis_client.hpp"
+#include "store/redis_client.hpp"
 
 namespace nv::test {
 

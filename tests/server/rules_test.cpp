@@ -2,11 +2,11 @@
 // mapping of every vendor code and transport failure onto the verify endpoint's answer.
 #include <catch2/catch.hpp>
 
-#include "billing.hpp"
-#include "calendar.hpp"
-#include "outcome.hpp"
-#include "quota.hpp"
-#include "risk.hpp"
+#include "rules/billing.hpp"
+#include "rules/calendar.hpp"
+#include "rules/outcome.hpp"
+#include "rules/quota.hpp"
+#include "rules/risk.hpp"
 
 using namespace nv;
 using namespace nv::server;

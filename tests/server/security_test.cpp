@@ -2,8 +2,8 @@
 // every response carries, and the constant-time comparison the admin token goes through.
 #include <catch2/catch.hpp>
 
-#include "crypto.hpp"
-#include "security.hpp"
+#include "base/crypto.hpp"
+#include "rules/security.hpp"
 
 using namespace nv::server;
 

@@ -9,11 +9,11 @@
 #include <random>
 #include <thread>
 
-#include "calendar.hpp"
-#include "crypto.hpp"
+#include "rules/calendar.hpp"
+#include "base/crypto.hpp"
 #include "redis_server.hpp"
-#include "redis_store.hpp"
-#include "sqlite_store.hpp"
+#include "store/redis_store.hpp"
+#include "store/sqlite_store.hpp"
 
 using namespace nv;
 using namespace nv::server;

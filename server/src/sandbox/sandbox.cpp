@@ -1,4 +1,4 @@
-#include "sandbox.hpp"
+#include "sandbox/sandbox.hpp"
 
 #include <httplib.h>
 
@@ -12,9 +12,9 @@
 #include <thread>
 #include <vector>
 
-#include "calendar.hpp"
-#include "crypto.hpp"
-#include "http_util.hpp"
+#include "rules/calendar.hpp"
+#include "base/crypto.hpp"
+#include "http/http_util.hpp"
 #include "nv/phone.hpp"
 
 namespace nv::server {

@@ -20,8 +20,8 @@
 #include <memory>
 #include <string>
 
-#include "quota.hpp"
-#include "sms_sender.hpp"
+#include "rules/quota.hpp"
+#include "vendor/sms_sender.hpp"
 
 namespace httplib {
 class Server;

@@ -22,8 +22,8 @@
 #include <tuple>
 #include <vector>
 
-#include "redis_client.hpp"
-#include "store.hpp"
+#include "store/redis_client.hpp"
+#include "store/store.hpp"
 
 namespace nv::server {
 

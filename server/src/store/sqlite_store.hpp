@@ -9,7 +9,7 @@
 #include <string>
 #include <thread>
 
-#include "store.hpp"
+#include "store/store.hpp"
 
 struct sqlite3;
 struct sqlite3_stmt;

@@ -1,8 +1,8 @@
-#include "sqlite_store.hpp"
+#include "store/sqlite_store.hpp"
 
 #include <sqlite3.h>
 
-#include "calendar.hpp"
+#include "rules/calendar.hpp"
 
 namespace nv::server {
 namespace {

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "config.hpp"
-#include "outcome.hpp"
+#include "config/config.hpp"
+#include "rules/outcome.hpp"
 
 namespace httplib {
 class Client;

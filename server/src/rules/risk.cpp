@@ -1,4 +1,4 @@
-#include "risk.hpp"
+#include "rules/risk.hpp"
 
 namespace nv::server {
 

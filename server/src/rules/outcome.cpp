@@ -1,6 +1,6 @@
-#include "outcome.hpp"
+#include "rules/outcome.hpp"
 
-#include "calendar.hpp"
+#include "rules/calendar.hpp"
 
 namespace nv::server {
 namespace {

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "quota.hpp"
-#include "risk.hpp"
+#include "rules/quota.hpp"
+#include "rules/risk.hpp"
 
 namespace nv::server {
 

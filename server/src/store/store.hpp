@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "quota.hpp"
+#include "rules/quota.hpp"
 
 namespace nv::server {
 

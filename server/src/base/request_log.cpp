@@ -1,4 +1,4 @@
-#include "request_log.hpp"
+#include "base/request_log.hpp"
 
 #include <cstdio>
 #include <ctime>

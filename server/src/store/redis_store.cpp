@@ -1,11 +1,11 @@
-#include "redis_store.hpp"
+#include "store/redis_store.hpp"
 
 #include <openssl/evp.h>
 
 #include <algorithm>
 
-#include "calendar.hpp"
-#include "crypto.hpp"
+#include "rules/calendar.hpp"
+#include "base/crypto.hpp"
 
 namespace nv::server {
 namespace {

@@ -1,4 +1,4 @@
-#include "api_routes.hpp"
+#include "http/api_routes.hpp"
 
 #include <httplib.h>
 #include <sys/socket.h>
@@ -9,14 +9,14 @@
 #include <optional>
 #include <nlohmann/json.hpp>
 
-#include "billing.hpp"
-#include "calendar.hpp"
-#include "crypto.hpp"
-#include "http_util.hpp"
+#include "rules/billing.hpp"
+#include "rules/calendar.hpp"
+#include "base/crypto.hpp"
+#include "http/http_util.hpp"
 #include "nv/phone.hpp"
-#include "outcome.hpp"
-#include "request_log.hpp"
-#include "security.hpp"
+#include "rules/outcome.hpp"
+#include "base/request_log.hpp"
+#include "rules/security.hpp"
 
 namespace nv::server {
 namespace {

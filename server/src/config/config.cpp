@@ -1,4 +1,4 @@
-#include "config.hpp"
+#include "config/config.hpp"
 
 #include <charconv>
 #include <fstream>
@@ -6,8 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "redis_client.hpp"
-#include "security.hpp"
+#include "store/redis_client.hpp"
+#include "rules/security.hpp"
 
 namespace nv::server {
 namespace {

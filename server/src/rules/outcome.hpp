@@ -10,7 +10,7 @@
 #include <string>
 
 #include "nv/reasons.hpp"
-#include "risk.hpp"
+#include "rules/risk.hpp"
 
 namespace nv::server {
 

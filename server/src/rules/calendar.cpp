@@ -1,4 +1,4 @@
-#include "calendar.hpp"
+#include "rules/calendar.hpp"
 
 #include <cstdio>
 

@@ -1,4 +1,4 @@
-#include "redis_client.hpp"
+#include "store/redis_client.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -16,7 +16,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "store.hpp"
+#include "store/store.hpp"
 
 namespace nv::server {
 namespace {

@@ -1,8 +1,8 @@
-#include "quota.hpp"
+#include "rules/quota.hpp"
 
 #include <algorithm>
 
-#include "calendar.hpp"
+#include "rules/calendar.hpp"
 
 namespace nv::server {
 namespace {

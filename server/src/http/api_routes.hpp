@@ -8,11 +8,11 @@
 #include <functional>
 #include <string>
 
-#include "config.hpp"
-#include "metrics.hpp"
-#include "sms_sender.hpp"
-#include "store.hpp"
-#include "upstream_client.hpp"
+#include "config/config.hpp"
+#include "base/metrics.hpp"
+#include "vendor/sms_sender.hpp"
+#include "store/store.hpp"
+#include "vendor/upstream_client.hpp"
 
 namespace httplib {
 class Server;

@@ -1,4 +1,4 @@
-#include "upstream_client.hpp"
+#include "vendor/upstream_client.hpp"
 
 #include <httplib.h>
 

@@ -1,6 +1,6 @@
-#include "http_util.hpp"
+#include "http/http_util.hpp"
 
-#include "request_log.hpp"
+#include "base/request_log.hpp"
 
 namespace nv::server {
 

@@ -1,4 +1,4 @@
-#include "security.hpp"
+#include "rules/security.hpp"
 
 #include <algorithm>
 

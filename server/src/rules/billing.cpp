@@ -1,4 +1,4 @@
-#include "billing.hpp"
+#include "rules/billing.hpp"
 
 #include <cmath>
 
