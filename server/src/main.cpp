@@ -12,10 +12,11 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "http/api_routes.hpp"
-#include "config/config.hpp"
 #include "base/metrics.hpp"
 #include "base/request_log.hpp"
+#include "config/config.hpp"
+#include "http/listener.hpp"
+#include "http/routes.hpp"
 #include "sandbox/sandbox.hpp"
 #include "store/redis_store.hpp"
 #include "store/sqlite_store.hpp"

@@ -14,7 +14,7 @@
 #include <string>
 #include <thread>
 
-#include "http/api_routes.hpp"  // bind_listener: the same socket settings as nv-server
+#include "http/listener.hpp"  // bind_listener: the same socket settings as nv-server
 
 int main(int argc, char** argv) {
     const int port = argc > 1 ? std::atoi(argv[1]) : 0;

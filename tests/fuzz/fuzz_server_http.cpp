@@ -17,7 +17,8 @@
 #include <string>
 #include <thread>
 
-#include "http/api_routes.hpp"
+#include "http/listener.hpp"
+#include "http/routes.hpp"
 #include "base/crypto.hpp"
 #include "base/metrics.hpp"
 #include "sandbox/sandbox.hpp"

@@ -1,0 +1,25 @@
+// The application the HTTP edge serves: its settings and the adapters it was given (store, vendor client,
+// metrics, SMS sender, clock). Routes only translate between HTTP and these.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+#include "base/metrics.hpp"
+#include "config/config.hpp"
+#include "store/store.hpp"
+#include "vendor/sms_sender.hpp"
+#include "vendor/upstream_client.hpp"
+
+namespace nv::server {
+
+struct App {
+    const ServerConfig& config;
+    Store& store;
+    UpstreamClient& upstream;
+    Metrics& metrics;
+    SmsSender& sms;
+    std::function<std::int64_t()> now_ms;  // Unix time in ms (injected so tests can move the clock)
+};
+
+}  // namespace nv::server

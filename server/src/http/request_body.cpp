@@ -1,0 +1,60 @@
+#include "http/request_body.hpp"
+
+#include "base/request_log.hpp"
+#include "http/http_util.hpp"
+
+namespace nv::server {
+
+using nlohmann::json;
+
+std::optional<json> read_body(const httplib::Request& req, httplib::Response& res, Locale locale,
+                              std::initializer_list<const char*> fields) {
+    if (!is_json_content_type(req)) {
+        send_error(res, 415, Reason::BAD_CONTENT_TYPE, locale);
+        return std::nullopt;
+    }
+    json body = json::parse(req.body, nullptr, false);
+    if (body.is_discarded()) {
+        send_error(res, 400, Reason::BAD_JSON, locale);
+        return std::nullopt;
+    }
+    if (!body.is_object()) {
+        send_error(res, 400, Reason::BAD_ARGUMENT, locale, std::nullopt, json{{"field", ""}});
+        return std::nullopt;
+    }
+    if (const auto k = unknown_field(body, fields)) {
+        send_error(res, 400, Reason::UNKNOWN_FIELD, locale, std::nullopt,
+                   json{{"field", k->size() > 64 ? k->substr(0, 64) : *k}});
+        return std::nullopt;
+    }
+    return body;
+}
+
+std::optional<PhoneNumber> read_phone(const json& body, httplib::Response& res, Locale locale) {
+    std::string text;
+    Reason reason = Reason::OK;
+    if (!body.contains("phone")) reason = Reason::PHONE_EMPTY;
+    else if (body["phone"].is_string()) text = body["phone"].get<std::string>();
+    else if (body["phone"].is_number_unsigned()) text = std::to_string(body["phone"].get<std::uint64_t>());
+    else reason = Reason::BAD_ARGUMENT;
+    PhoneNumber phone;
+    if (reason == Reason::OK) {
+        phone = parse_phone(text);
+        if (!phone.valid) reason = phone.reason;
+    }
+    if (reason != Reason::OK) {
+        send_error(res, 400, reason, locale, std::nullopt, json{{"field", "phone"}});
+        return std::nullopt;
+    }
+    current_request().phone_masked = mask_phone(phone.national);
+    return phone;
+}
+
+void store_failed(App& app, httplib::Response& res, Locale locale, const char* op, const StoreError& e,
+                  const json& extra) {
+    log_event("error", "store failed", "\"op\":\"" + std::string(op) + "\",\"error\":" + json(e.what()).dump());
+    app.metrics.store_error(op);
+    send_error(res, 503, Reason::STORE_UNAVAILABLE, locale, 5, extra);
+}
+
+}  // namespace nv::server

@@ -1,0 +1,25 @@
+// The companion server's HTTP surface (server/openapi.yaml), one installer per resource: /api/v1/config,
+// /api/v1/verify, /api/v1/sms/{send,check}, /api/v1/usage, /healthz and /metrics, and the static web package at
+// /sdk/ and the demo at /. Handlers only translate between HTTP and the rules (quota, outcome, risk, billing) and
+// adapters (store, upstream client) they are given.
+#pragma once
+
+#include "http/app.hpp"
+
+namespace httplib {
+class Server;
+}
+
+namespace nv::server {
+
+// The listener's settings (tune_server) and every resource below.
+void install_api(httplib::Server& server, App& app);
+
+void install_config_routes(httplib::Server& server, App& app);
+void install_verify_routes(httplib::Server& server, App& app);
+void install_sms_routes(httplib::Server& server, App& app);
+void install_usage_routes(httplib::Server& server, App& app);
+void install_health_routes(httplib::Server& server, App& app);  // /healthz, /metrics
+void install_static_routes(httplib::Server& server, App& app);  // /sdk/, /
+
+}  // namespace nv::server

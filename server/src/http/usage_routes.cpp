@@ -1,0 +1,85 @@
+#include "http/routes.hpp"
+
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+
+#include "base/crypto.hpp"
+#include "http/http_util.hpp"
+#include "http/request_body.hpp"
+#include "rules/billing.hpp"
+#include "rules/calendar.hpp"
+#include "rules/outcome.hpp"
+
+namespace nv::server {
+namespace {
+
+using nlohmann::json;
+
+void handle_usage(App& app, const httplib::Request& req, httplib::Response& res) {
+    const ServerConfig& cfg = app.config;
+    const Locale locale = request_locale(req);
+    const std::string auth = req.get_header_value("Authorization");
+    if (cfg.admin_token.empty()) {
+        return send_error(res, 403, Reason::UNAUTHORIZED, locale, std::nullopt,
+                          json{{"detail", "set NV_ADMIN_TOKEN (or adminToken in the config file) to enable this endpoint"}});
+    }
+    if (auth.rfind("Bearer ", 0) != 0 || !constant_time_equal(auth.substr(7), cfg.admin_token)) {
+        res.set_header("WWW-Authenticate", "Bearer");
+        return send_error(res, 401, Reason::UNAUTHORIZED, locale);
+    }
+    std::int64_t day = shanghai_day(app.now_ms());
+    if (req.has_param("day")) {
+        const auto d = parse_day(req.get_param_value("day"));
+        if (!d) return send_error(res, 400, Reason::BAD_ARGUMENT, locale, std::nullopt, json{{"field", "day"}});
+        day = *d;
+    }
+    UsageCounts counts;
+    try {
+        counts = app.store.usage(cfg.app_key, day);
+    } catch (const StoreError& e) {
+        return store_failed(app, res, locale, "usage", e);
+    }
+    json by_code = json::object();
+    std::int64_t billed = 0, total = 0;
+    json by_result{{"consistent", 0}, {"inconsistent", 0}};
+    for (const auto& [code, n] : counts) {
+        by_code[std::to_string(code)] = n;
+        total += n;
+        const VendorCodeInfo info = vendor_code_info(code);
+        if (info.billed) billed += n;
+        if (info.outcome == VendorOutcome::Consistent) by_result["consistent"] = n;
+        if (info.outcome == VendorOutcome::Inconsistent) by_result["inconsistent"] = n;
+    }
+    json estimate;
+    if (const auto tier = tier_for(cfg.prepaid_volume)) {
+        estimate = json{{"currency", "CNY"},
+                        {"prepaidVolume", cfg.prepaid_volume},
+                        {"unitPrice", tier->unit_price},
+                        {"amount", estimate_cost(billed, *tier)}};
+    } else {
+        estimate = json{{"currency", "CNY"}, {"prepaidVolume", cfg.prepaid_volume}, {"unitPrice", nullptr},
+                        {"amount", nullptr}, {"note", "above 500,000 calls the price is negotiated with the vendor"}};
+    }
+    send_json(res, 200,
+              json{{"day", day_string(day)},
+                   {"timezone", "Asia/Shanghai"},
+                   {"billed", billed},
+                   {"byResult", by_result},
+                   {"byCode", by_code},
+                   {"vendorAnswers", total},
+                   {"estimate", estimate}});
+}
+
+}  // namespace
+
+void install_usage_routes(httplib::Server& s, App& app) {
+    App* a = &app;
+    s.Get("/api/v1/usage", [a](const httplib::Request& req, httplib::Response& res) { handle_usage(*a, req, res); });
+    s.Post("/api/v1/usage", [](const httplib::Request& req, httplib::Response& res) {
+        res.set_header("Allow", "GET");
+        send_error(res, 405, Reason::METHOD_NOT_ALLOWED, request_locale(req));
+    });
+}
+
+}  // namespace nv::server
