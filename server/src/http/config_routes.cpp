@@ -12,7 +12,9 @@ namespace {
 
 using nlohmann::json;
 
-json text_json(const Text& t) { return json{{"zh-CN", t.zh}, {"en", t.en}}; }
+json text_json(const Text& t) {
+    return json{{"zh-CN", t.zh}, {"en", t.en}};
+}
 
 void handle_config(const App& app, httplib::Response& res) {
     const ServerConfig& c = app.config;

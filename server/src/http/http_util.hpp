@@ -5,8 +5,8 @@
 #include <httplib.h>
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <initializer_list>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 

@@ -16,9 +16,9 @@ namespace nv::server {
 
 std::string route_label(const std::string& path) {
     static const std::pair<const char*, const char*> kRoutes[] = {
-        {"/api/v1/verify", "verify"}, {"/api/v1/config", "config"}, {"/api/v1/usage", "usage"},
-        {"/api/v1/sms/send", "sms_send"}, {"/api/v1/sms/check", "sms_check"},
-        {"/healthz", "healthz"},      {"/metrics", "metrics"}};
+        {"/api/v1/verify", "verify"},     {"/api/v1/config", "config"},       {"/api/v1/usage", "usage"},
+        {"/api/v1/sms/send", "sms_send"}, {"/api/v1/sms/check", "sms_check"}, {"/healthz", "healthz"},
+        {"/metrics", "metrics"}};
     for (const auto& [p, label] : kRoutes) {
         if (path == p) return label;
     }
@@ -117,11 +117,16 @@ void tune_server(httplib::Server& s, const ServerConfig& cfg, Metrics* metrics, 
         }
         const Locale locale = request_locale(req);
         Reason reason = Reason::BAD_REQUEST;
-        if (res.status == 404) reason = Reason::NOT_FOUND;
-        else if (res.status == 413) reason = Reason::INPUT_TOO_LARGE;
-        else if (res.status == 405) reason = Reason::METHOD_NOT_ALLOWED;
-        else if (res.status == 415) reason = Reason::BAD_CONTENT_TYPE;
-        else if (res.status >= 500) reason = Reason::SERVER_ERROR;
+        if (res.status == 404)
+            reason = Reason::NOT_FOUND;
+        else if (res.status == 413)
+            reason = Reason::INPUT_TOO_LARGE;
+        else if (res.status == 405)
+            reason = Reason::METHOD_NOT_ALLOWED;
+        else if (res.status == 415)
+            reason = Reason::BAD_CONTENT_TYPE;
+        else if (res.status >= 500)
+            reason = Reason::SERVER_ERROR;
         send_error(res, res.status, reason, locale);
         return httplib::Server::HandlerResponse::Handled;
     }));

@@ -33,10 +33,14 @@ std::optional<json> read_body(const httplib::Request& req, httplib::Response& re
 std::optional<PhoneNumber> read_phone(const json& body, httplib::Response& res, Locale locale) {
     std::string text;
     Reason reason = Reason::OK;
-    if (!body.contains("phone")) reason = Reason::PHONE_EMPTY;
-    else if (body["phone"].is_string()) text = body["phone"].get<std::string>();
-    else if (body["phone"].is_number_unsigned()) text = std::to_string(body["phone"].get<std::uint64_t>());
-    else reason = Reason::BAD_ARGUMENT;
+    if (!body.contains("phone"))
+        reason = Reason::PHONE_EMPTY;
+    else if (body["phone"].is_string())
+        text = body["phone"].get<std::string>();
+    else if (body["phone"].is_number_unsigned())
+        text = std::to_string(body["phone"].get<std::uint64_t>());
+    else
+        reason = Reason::BAD_ARGUMENT;
     PhoneNumber phone;
     if (reason == Reason::OK) {
         phone = parse_phone(text);

@@ -78,8 +78,10 @@ void handle_sms_check(App& app, const httplib::Request& req, httplib::Response& 
     const json common{{"requestId", current_request().request_id}};
     const json& c = (*body).contains("code") ? (*body)["code"] : json();
     const std::string code = c.is_string() ? c.get<std::string>() : "";
-    if (code.size() < 4 || code.size() > 8 || !std::all_of(code.begin(), code.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
-        return send_error(res, 400, Reason::BAD_ARGUMENT, locale, std::nullopt, json{{"field", "code"}, {"requestId", common["requestId"]}});
+    if (code.size() < 4 || code.size() > 8 ||
+        !std::all_of(code.begin(), code.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
+        return send_error(res, 400, Reason::BAD_ARGUMENT, locale, std::nullopt,
+                          json{{"field", "code"}, {"requestId", common["requestId"]}});
     }
     SmsCheck r = SmsCheck::Expired;
     try {
@@ -101,8 +103,10 @@ void handle_sms_check(App& app, const httplib::Request& req, httplib::Response& 
 
 void install_sms_routes(httplib::Server& s, App& app) {
     App* a = &app;
-    s.Post("/api/v1/sms/send", [a](const httplib::Request& req, httplib::Response& res) { handle_sms_send(*a, req, res); });
-    s.Post("/api/v1/sms/check", [a](const httplib::Request& req, httplib::Response& res) { handle_sms_check(*a, req, res); });
+    s.Post("/api/v1/sms/send",
+           [a](const httplib::Request& req, httplib::Response& res) { handle_sms_send(*a, req, res); });
+    s.Post("/api/v1/sms/check",
+           [a](const httplib::Request& req, httplib::Response& res) { handle_sms_check(*a, req, res); });
 }
 
 }  // namespace nv::server

@@ -21,8 +21,9 @@ void handle_usage(App& app, const httplib::Request& req, httplib::Response& res)
     const Locale locale = request_locale(req);
     const std::string auth = req.get_header_value("Authorization");
     if (cfg.admin_token.empty()) {
-        return send_error(res, 403, Reason::UNAUTHORIZED, locale, std::nullopt,
-                          json{{"detail", "set NV_ADMIN_TOKEN (or adminToken in the config file) to enable this endpoint"}});
+        return send_error(
+            res, 403, Reason::UNAUTHORIZED, locale, std::nullopt,
+            json{{"detail", "set NV_ADMIN_TOKEN (or adminToken in the config file) to enable this endpoint"}});
     }
     if (auth.rfind("Bearer ", 0) != 0 || !constant_time_equal(auth.substr(7), cfg.admin_token)) {
         res.set_header("WWW-Authenticate", "Bearer");
@@ -58,8 +59,11 @@ void handle_usage(App& app, const httplib::Request& req, httplib::Response& res)
                         {"unitPrice", tier->unit_price},
                         {"amount", estimate_cost(billed, *tier)}};
     } else {
-        estimate = json{{"currency", "CNY"}, {"prepaidVolume", cfg.prepaid_volume}, {"unitPrice", nullptr},
-                        {"amount", nullptr}, {"note", "above 500,000 calls the price is negotiated with the vendor"}};
+        estimate = json{{"currency", "CNY"},
+                        {"prepaidVolume", cfg.prepaid_volume},
+                        {"unitPrice", nullptr},
+                        {"amount", nullptr},
+                        {"note", "above 500,000 calls the price is negotiated with the vendor"}};
     }
     send_json(res, 200,
               json{{"day", day_string(day)},

@@ -46,11 +46,13 @@ void handle_verify(App& app, const httplib::Request& req, httplib::Response& res
 
     if (!body.contains("token") || !body["token"].is_string()) return bad(Reason::BAD_ARGUMENT, "token");
     const std::string token = body["token"].get<std::string>();
-    if (token.empty() || token.size() > kMaxTokenBytes || !printable_ascii(token)) return bad(Reason::BAD_ARGUMENT, "token");
+    if (token.empty() || token.size() > kMaxTokenBytes || !printable_ascii(token))
+        return bad(Reason::BAD_ARGUMENT, "token");
 
     std::optional<Operator> op = phone.segment.network;
     if (body.contains("operator") && !body["operator"].is_null()) {
-        const auto given = body["operator"].is_string() ? operator_from_id(body["operator"].get<std::string>()) : std::nullopt;
+        const auto given =
+            body["operator"].is_string() ? operator_from_id(body["operator"].get<std::string>()) : std::nullopt;
         if (!given) return bad(Reason::BAD_OPERATOR, "operator");
         op = given;  // the gateway that issued the token (ported numbers: not the segment's)
     }
@@ -103,7 +105,7 @@ void handle_verify(App& app, const httplib::Request& req, httplib::Response& res
     ctx.upstream_ms = reply.elapsed_ms;
     if (out.vendor_code) ctx.upstream_code = *out.vendor_code;
     static const char* const kTransport[] = {"ok", "connect_failed", "tls_failed", "timeout", "dropped"};
-    std::string label = out.vendor_code ? std::to_string(*out.vendor_code)
+    std::string label = out.vendor_code                    ? std::to_string(*out.vendor_code)
                         : reply.transport == Transport::Ok ? "bad_reply"
                                                            : kTransport[static_cast<int>(reply.transport)];
     if (!out.vendor_code) ctx.upstream_failure = label;

@@ -1,0 +1,146 @@
+// The sandbox's internals, shared by its files (devices, gateways, vendor, faults): the emulated world's types and
+// its one state object. Only server/src/sandbox/ includes this header.
+#pragma once
+
+#include <httplib.h>
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "nv/phone.hpp"
+#include "nv/reasons.hpp"
+#include "rules/quota.hpp"
+#include "sandbox/sandbox.hpp"
+
+namespace nv::server {
+namespace sandbox_detail {
+
+using nlohmann::json;
+
+inline constexpr std::size_t kMaxDevices = 10'000;
+inline constexpr std::size_t kMaxTokens = 500'000;
+inline constexpr std::int64_t kMaxTtlMs = 600'000;  // CU's, the longest token lifetime
+inline constexpr std::int64_t kMaxLatencyMs = 60'000;
+inline constexpr std::uint64_t kFirstSerial = 117'270'465'679'982'592ULL;  // the documentation's example id
+
+enum class Network { Cellular, Wifi, CellularWifi, Offline };
+
+std::optional<Network> network_from_id(const std::string& s);
+const char* network_id(Network n);
+
+struct Device {
+    std::string id;
+    std::string phone;  // national digits
+    Carrier carrier = Carrier::Unknown;
+    Operator op = Operator::CM;  // the network of the SIM carrying data (ported numbers: not the segment's)
+    Network network = Network::Cellular;
+    bool vpn = false;
+    int risk_score = 0;
+};
+
+struct Token {
+    std::string device_id;
+    std::string phone;
+    Operator op = Operator::CM;
+    int risk_score = 0;
+    std::int64_t issued_ms = 0;
+    std::int64_t expires_ms = 0;
+    bool used = false;
+};
+
+enum class FaultTarget { Vendor, Gateway, All };
+
+struct Fault {
+    std::string id;
+    FaultTarget target = FaultTarget::Vendor;
+    std::int64_t latency_ms = 0;
+    int status = 0;  // 5xx to answer with
+    bool malformed = false;
+    bool drop = false;
+    std::optional<int> vendor_code;
+    std::int64_t remaining = -1;  // -1: until cleared
+    double probability = 0;       // > 0: applies to this share of requests (one roll per request across faults)
+};
+
+json device_json(const Device& d);
+json fault_json(const Fault& f);
+json risk_tags(int score);
+
+// A body that is not JSON at all is refused before any field is read.
+bool read_object(const httplib::Request& req, httplib::Response& res, json& out, Locale locale);
+
+}  // namespace sandbox_detail
+
+struct Sandbox::State {
+    using Device = sandbox_detail::Device;
+    using Token = sandbox_detail::Token;
+    using Fault = sandbox_detail::Fault;
+    using FaultTarget = sandbox_detail::FaultTarget;
+    using json = nlohmann::json;
+
+    SandboxOptions opt;
+    std::function<std::int64_t()> now;
+    std::mutex mu;
+    std::map<std::string, Device> devices;
+    std::map<std::string, Token> tokens;
+    // Issue order, for forgetting long-dead tokens, and each device's tokens, for the unused-token limit:
+    // both keep issuing O(log n) however many tokens exist (the benchmark mints tens of thousands).
+    std::deque<std::pair<std::int64_t, std::string>> by_age;  // (issued, token)
+    std::map<std::string, std::deque<std::pair<std::int64_t, std::string>>> by_device;
+    std::vector<Fault> faults;
+    std::map<std::string, std::deque<json>> inbox;  // by phone number, newest last, at most 20 each
+    std::uint64_t serial = sandbox_detail::kFirstSerial;
+    std::map<int, std::uint64_t> vendor_answers;  // every code the vendor API answered, for reconciliation
+    // Billed answers sent after a latency fault: a client with a shorter timeout gave up on them (the vendor
+    // still bills them), so a reconciliation has to know them apart.
+    std::uint64_t billed_after_delay = 0;
+    std::uint64_t delayed_requests = 0;
+    bool delayed_now = false;  // the request being answered (under mu) was delayed by a fault
+    std::mt19937_64 rng{std::random_device{}()};
+    // The vendor's own limits, by appKey+phone and appKey.
+    std::map<std::string, NumberCounter> vendor_numbers;
+    WindowCounter vendor_app;
+
+    // ---- faults (faults.cpp) ----------------------------------------------------------------------------------
+
+    // The first active fault for `target`, consumed once.
+    std::optional<Fault> take_fault(FaultTarget target);
+
+    // Applies a fault's latency, then answers for it when it replaces the response. True: answered.
+    static bool apply_fault(const std::optional<Fault>& f, httplib::Response& res);
+
+    void add_fault(const httplib::Request& req, httplib::Response& res);
+
+    // ---- devices (devices.cpp) --------------------------------------------------------------------------------
+
+    // Reads the device fields present in `body` onto `d`; on a problem answers 400 and returns false.
+    bool read_device(const json& body, Device& d, bool creating, httplib::Response& res, Locale locale);
+
+    void create_device(const httplib::Request& req, httplib::Response& res);
+
+    void device_op(const httplib::Request& req, httplib::Response& res);
+
+    // ---- carrier token gateways (gateways.cpp) ----------------------------------------------------------------
+
+    void carrier_error(httplib::Response& res, int status, Operator op, const std::string& code, Reason reason,
+                       const char* message);
+
+    void issue_token(const httplib::Request& req, httplib::Response& res);
+
+    // ---- the vendor API (vendor.cpp) --------------------------------------------------------------------------
+
+    void vendor_reply(httplib::Response& res, int code, const std::optional<std::string>& ex_id, bool with_id,
+                      const json& extra = json::object());
+
+    void vendor_verify(const httplib::Request& req, httplib::Response& res, bool v2);
+};
+
+}  // namespace nv::server

@@ -1,0 +1,141 @@
+// The sandbox: the vendor's REST API (/v1|v2/web[/h5]/verify).
+#include <httplib.h>
+
+#include "base/crypto.hpp"
+#include "http/http_util.hpp"
+#include "rules/calendar.hpp"
+#include "sandbox/state.hpp"
+
+namespace nv::server {
+namespace sandbox_detail {
+
+// Tags the sandbox attaches to each risk band (the real service draws them from its own catalogue).
+json risk_tags(int score) {
+    if (score >= 900) return json::array({"fraud_reported"});
+    if (score >= 600) return json::array({"virtual_number"});
+    if (score >= 300) return json::array({"frequent_verification"});
+    return json::array();
+}
+
+}  // namespace sandbox_detail
+
+using namespace sandbox_detail;
+
+void Sandbox::State::vendor_reply(httplib::Response& res, int code, const std::optional<std::string>& ex_id,
+                                  bool with_id, const json& extra) {
+    static const std::map<int, const char*> kContent = {{9000, "verify consistent"},
+                                                        {9001, "verify not consistent"},
+                                                        {9002, "unknown result"},
+                                                        {9003, "token expired or not exist"},
+                                                        {9004, "config not found"},
+                                                        {9005, "verify too frequently"},
+                                                        {9006, "exceeded the daily verification limit of this number"},
+                                                        {9007, "exceeded the daily verification limit of this appKey"},
+                                                        {9010, "missing auth info"},
+                                                        {9011, "auth failed"},
+                                                        {9012, "parameter invalid"},
+                                                        {9013, "only POST is supported"},
+                                                        {9014, "appkey is blocked"},
+                                                        {9015, "Content-Type must be application/json"},
+                                                        {9018, "balance is insufficient"},
+                                                        {9031, "service not enabled"},
+                                                        {9099, "server error"}};
+    const auto it = kContent.find(code);
+    json j;
+    if (with_id) j["id"] = serial++;
+    ++vendor_answers[code];
+    if (delayed_now && (code == 9000 || code == 9001)) ++billed_after_delay;
+    j["code"] = code;
+    j["content"] = it == kContent.end() ? "error" : it->second;
+    if (with_id) j["exID"] = ex_id.value_or("");
+    for (const auto& [k, v] : extra.items()) j[k] = v;
+    const int status = code <= 9002                                                   ? 200
+                       : code == 9010 || code == 9011                                 ? 401
+                       : code == 9013                                                 ? 405
+                       : code == 9005 || code == 9006 || code == 9007                 ? 429
+                       : code == 9004 || code == 9014 || code == 9018 || code == 9031 ? 403
+                       : code == 9099                                                 ? 500
+                                                                                      : 400;
+    send_json(res, status, j);
+}
+
+void Sandbox::State::vendor_verify(const httplib::Request& req, httplib::Response& res, bool v2) {
+    const auto fault = take_fault(FaultTarget::Vendor);
+    if (apply_fault(fault, res)) return;
+    std::lock_guard lock(mu);
+    delayed_now = fault && fault->latency_ms > 0;
+    if (delayed_now) ++delayed_requests;
+    struct Reset {
+        bool& flag;
+        ~Reset() { flag = false; }
+    } reset{delayed_now};
+    if (req.method != "POST") return vendor_reply(res, 9013, std::nullopt, false);
+
+    const std::string auth = req.get_header_value("Authorization");
+    if (auth.empty()) return vendor_reply(res, 9010, std::nullopt, false);
+    const auto decoded = auth.rfind("Basic ", 0) == 0 ? base64_decode(auth.substr(6)) : std::nullopt;
+    const std::size_t colon = decoded ? decoded->find(':') : std::string::npos;
+    if (colon == std::string::npos || !constant_time_equal(decoded->substr(0, colon), opt.app_key) ||
+        !constant_time_equal(decoded->substr(colon + 1), opt.master_secret)) {
+        return vendor_reply(res, 9011, std::nullopt, false);
+    }
+    if (!is_json_content_type(req)) return vendor_reply(res, 9015, std::nullopt, false);
+
+    const json body = json::parse(req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) return vendor_reply(res, 9012, std::nullopt, false);
+    std::optional<std::string> ex_id;
+    if (body.contains("exID")) {
+        if (!body["exID"].is_string()) return vendor_reply(res, 9012, std::nullopt, false);
+        ex_id = body["exID"].get<std::string>();
+    }
+    if (fault && fault->vendor_code) return vendor_reply(res, *fault->vendor_code, ex_id, *fault->vendor_code <= 9002);
+
+    // The documentation's example sends the phone as a number; both forms are accepted.
+    std::string phone;
+    if (body.contains("phone") && body["phone"].is_string())
+        phone = body["phone"].get<std::string>();
+    else if (body.contains("phone") && body["phone"].is_number_unsigned())
+        phone = std::to_string(body["phone"].get<std::uint64_t>());
+    const bool phone_ok = phone.size() == 11 && phone[0] == '1' &&
+                          std::all_of(phone.begin(), phone.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!body.contains("token") || !body["token"].is_string() || body["token"].get<std::string>().empty() ||
+        !phone_ok || (body.contains("ip") && !body["ip"].is_string())) {
+        return vendor_reply(res, 9012, ex_id, false);
+    }
+
+    // The vendor's own limits come before the token is spent.
+    const std::int64_t now_ms = now();
+    const std::string number_key = opt.app_key + ":" + phone;
+    QuotaState state;
+    state.number = vendor_numbers[number_key];
+    state.app = vendor_app;
+    QuotaLimits limits = opt.vendor_limits;
+    limits.ip_limit = 0;
+    const QuotaDecision d = admit(state, limits, now_ms);
+    if (!d.allowed) {
+        const int code = d.reason == Reason::TOO_SOON ? 9005 : d.reason == Reason::NUMBER_DAILY_LIMIT ? 9006 : 9007;
+        return vendor_reply(res, code, ex_id, false);
+    }
+
+    const auto t = tokens.find(body["token"].get<std::string>());
+    if (t == tokens.end() || t->second.used || t->second.expires_ms <= now_ms) {
+        return vendor_reply(res, 9003, ex_id, true);
+    }
+    t->second.used = true;
+    vendor_numbers[number_key] = d.next.number;
+    vendor_app = d.next.app;
+    const bool consistent = t->second.phone == phone;
+    json extra = json::object();
+    if (v2) {
+        int score = t->second.risk_score;
+        if (const auto dev = devices.find(t->second.device_id); dev != devices.end()) score = dev->second.risk_score;
+        json detail = json::object();
+        for (const json& tag : risk_tags(score)) detail[tag.get<std::string>()] = json{{"score", score}};
+        extra["score"] = score;
+        extra["riskCheck"] =
+            json{{"code", 0}, {"content", "success"}, {"score", score}, {"tags", risk_tags(score)}, {"detail", detail}};
+    }
+    vendor_reply(res, consistent ? 9000 : 9001, ex_id, true, extra);
+}
+
+}  // namespace nv::server
