@@ -1,7 +1,8 @@
 // nv-server: wiring only. Reads the configuration, opens the store, starts the sandbox's own listener when
-// asked, mounts the API and serves until SIGTERM or SIGINT.
+// asked (or uses another instance's, --sandbox-url), mounts the API and serves until SIGTERM or SIGINT.
 #include <httplib.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -20,6 +21,7 @@
 #include "sandbox/sandbox.hpp"
 #include "store/redis_store.hpp"
 #include "store/sqlite_store.hpp"
+#include "vendor/sandbox_sms.hpp"
 #include "vendor/upstream_client.hpp"
 
 namespace {
@@ -50,6 +52,19 @@ std::unique_ptr<Store> open_store(const ServerConfig& cfg) {
                   "\"store\":" + nlohmann::json(redacted_redis_url(cfg.store.url)).dump());
     }
     return store;
+}
+
+// Every open connection is a descriptor (and a thread): the soft limit, often 1024, would refuse connections
+// long before the thread limit. Raised to the hard limit, as servers do; returns the limit now in force.
+rlim_t raise_open_files_limit() {
+    rlimit lim{};
+    if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return 0;
+    if (lim.rlim_cur < lim.rlim_max) {
+        rlimit raised = lim;
+        raised.rlim_cur = lim.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
+    }
+    return lim.rlim_cur;
 }
 
 std::unique_ptr<httplib::Server> make_server(const ServerConfig& cfg) {
@@ -90,6 +105,7 @@ int main(int argc, char** argv) {
     sigaddset(&stop_signals, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     signal(SIGPIPE, SIG_IGN);
+    const rlim_t open_files = raise_open_files_limit();
 
     std::unique_ptr<Store> store;
     try {
@@ -106,7 +122,7 @@ int main(int argc, char** argv) {
     std::unique_ptr<Sandbox> sandbox;
     std::unique_ptr<httplib::Server> sandbox_server;
     std::thread sandbox_thread;
-    if (cfg.sandbox) {
+    if (cfg.sandbox && cfg.sandbox_url.empty()) {
         SandboxOptions so;
         so.app_key = nv::server::kSandboxAppKey;
         so.master_secret = nv::server::kSandboxMasterSecret;
@@ -135,9 +151,13 @@ int main(int argc, char** argv) {
         std::cerr << "nv-server: WARNING: --upstream-insecure-skip-verify: the upstream's TLS certificate is NOT "
                      "verified; never use this in production\n";
     }
-    UpstreamClient upstream(cfg.upstream, cfg.app_key, cfg.master_secret);
+    UpstreamClient upstream(cfg.upstream, cfg.app_key, cfg.master_secret, static_cast<std::size_t>(cfg.threads));
     NoSmsSender no_sms;
-    App app{cfg, *store, upstream, metrics, sandbox ? sandbox->sms_sender() : static_cast<SmsSender&>(no_sms), unix_ms};
+    SandboxSmsSender shared_sandbox_sms(cfg.sandbox_url);
+    SmsSender& sms = sandbox                    ? sandbox->sms_sender()
+                     : !cfg.sandbox_url.empty() ? static_cast<SmsSender&>(shared_sandbox_sms)
+                                                : static_cast<SmsSender&>(no_sms);
+    App app{cfg, *store, upstream, metrics, sms, unix_ms};
     std::unique_ptr<httplib::Server> server = make_server(cfg);
     if (!server) {
         std::cerr << "nv-server: cannot load the TLS certificate or key (" << cfg.tls_cert << ", " << cfg.tls_key << ")\n";
@@ -156,6 +176,14 @@ int main(int argc, char** argv) {
         return 1;
     }
 
+    if (!is_loopback_host(cfg.host) && !cfg.trust_proxy) {
+        log_event("warn",
+                  "listening on a non-loopback address without --behind-proxy: cpp-httplib does not bound header "
+                  "floods, slow-loris clients or silent connections; put the shipped nginx front "
+                  "(server/deploy/) before it",
+                  "\"host\":" + nlohmann::json(cfg.host).dump());
+    }
+
     std::thread signal_thread([&] {
         int sig = 0;
         sigwait(&stop_signals, &sig);
@@ -168,6 +196,10 @@ int main(int argc, char** argv) {
                           {"host", cfg.host},
                           {"tls", !cfg.tls_cert.empty()},
                           {"sandbox", cfg.sandbox},
+                          {"sandboxUrl", cfg.sandbox_url},
+                          {"behindProxy", cfg.trust_proxy},
+                          {"threads", cfg.threads},
+                          {"maxOpenFiles", open_files},
                           {"upstream", upstream_url ? upstream_url->scheme + "://" + upstream_url->host + ":" +
                                                           std::to_string(upstream_url->port) + upstream.path()
                                                     : ""},

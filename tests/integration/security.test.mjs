@@ -104,6 +104,107 @@ test('a body over 16 KB is refused with 413 before it is read', async () => {
   assert.equal(big.json.error.code, 'INPUT_TOO_LARGE');
 });
 
+// Writes `request` on a fresh connection and reads until the server closes it: the whole answer, and whether the
+// close came at once (not after an idle timeout).
+function exchange(port, request, { more } = {}) {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const s = connect(port, '127.0.0.1');
+    let text = '';
+    s.on('connect', () => {
+      s.write(request);
+      if (more) s.write(more, () => {});
+    });
+    s.on('data', (c) => { text += c; });
+    s.on('error', () => {});  // a reset after the answer, while `more` is still being written, is fine
+    s.on('close', () => {
+      transcript.push(text);
+      const body = text.slice(text.indexOf('\r\n\r\n') + 4);
+      let json = null;
+      try { json = JSON.parse(body); } catch { /* not JSON */ }
+      resolve({ text, status: Number(text.slice(9, 12)), json, ms: Date.now() - started });
+    });
+    setTimeout(() => { s.destroy(); reject(new Error(`no close within 8 s: ${text.slice(0, 200)}`)); }, 8000);
+  });
+}
+
+test('a chunked body is refused with 411 before it is read, and the connection closes at once', async () => {
+  for (const path of ['/api/v1/verify', '/api/v1/sms/send', '/sandbox/devices', '/sandbox/vendor/v2/web/h5/verify', '/nope']) {
+    const r = await exchange(plain.port,
+      `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`,
+      { more: `4000\r\n${'x'.repeat(0x4000)}\r\n`.repeat(64) });
+    assert.equal(r.status, 411, `${path}: ${r.text.slice(0, 300)}`);
+    assert.equal(r.json.error.code, 'LENGTH_REQUIRED', path);
+    assert.match(r.json.error.message, /Content-Length/);
+    assert.match(r.text, /\r\nConnection: close\r\n/i);
+    assert.ok(r.ms < 2000, `${path}: closed after ${r.ms} ms`);
+  }
+  // Any Transfer-Encoding (a smuggling classic: both framings in one request).
+  const both = await exchange(plain.port,
+    'POST /api/v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nTransfer-Encoding: gzip, chunked\r\n\r\n{}');
+  assert.equal(both.status, 411);
+  // Chinese for a page that asks for it.
+  const zh = await exchange(plain.port,
+    'POST /api/v1/verify HTTP/1.1\r\nHost: x\r\nAccept-Language: zh-CN\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n');
+  assert.match(zh.json.error.message, /分块/);
+});
+
+test('a body over the limit closes the connection at once; two different Content-Lengths are refused', async () => {
+  const big = await exchange(plain.port,
+    'POST /api/v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n');
+  assert.equal(big.status, 413);
+  assert.ok(big.ms < 2000, `closed after ${big.ms} ms`);
+  for (const cl of ['Content-Length: 2\r\nContent-Length: 3', 'Content-Length: 2x', 'Content-Length: -2', 'Content-Length: 0x10']) {
+    const r = await exchange(plain.port, `POST /api/v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${cl}\r\n\r\n{}`);
+    assert.equal(r.status, 400, cl);
+    assert.equal(r.json.error.code, 'BAD_REQUEST', cl);
+    assert.ok(r.ms < 2000, `${cl}: closed after ${r.ms} ms`);
+  }
+  // The same length twice is one length.
+  const same = await exchange(plain.port,
+    'POST /api/v1/sms/check HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}');
+  assert.equal(same.status, 400);
+  assert.equal(same.json.error.code, 'PHONE_EMPTY');
+});
+
+test('a JSON key given twice is refused with BAD_JSON naming the key, on the API and in the sandbox', async () => {
+  const cases = [
+    ['/api/v1/verify', '{"phone":"13800138000","token":"a","phone":"13900139000"}', 'phone'],
+    ['/api/v1/verify', '{"phone":"13800138000","token":"a","token":"b"}', 'token'],
+    ['/api/v1/sms/send', '{"phone":"13800138000","phone":"13900139000"}', 'phone'],
+    ['/api/v1/sms/check', '{"phone":"13800138000","code":"123456","code":"654321"}', 'code'],
+    ['/sandbox/devices', '{"phone":"13800138000","network":"wifi","network":"cellular"}', 'network'],
+    ['/sandbox/faults', '{"target":"vendor","status":503,"status":500}', 'status'],
+  ];
+  for (const [path, body, key] of cases) {
+    const r = await raw(plain.base, 'POST', path, JSON_HEADERS, body);
+    assert.equal(r.status, 400, `${path} ${body}`);
+    assert.equal(r.json.error.code, 'BAD_JSON', path);
+    assert.equal(r.json.field, key, path);
+  }
+  // The emulated vendor takes it as a bad parameter (9012), as a strict vendor would.
+  const auth = `Basic ${Buffer.from('7d431e42dfa6a6d693ac2d04:5e987ac6d2e04d95a9d8f0d1').toString('base64')}`;
+  const v = await raw(plain.base, 'POST', '/sandbox/vendor/v2/web/h5/verify', { ...JSON_HEADERS, Authorization: auth },
+    '{"token":"a","phone":"13800138000","phone":"13900139000"}');
+  assert.equal(v.json.code, 9012);
+});
+
+test('listening beyond loopback without --behind-proxy is warned about at startup', async () => {
+  const open0 = await startServer({ args: ['--sandbox', '--host', '0.0.0.0'] });
+  const proxied = await startServer({ args: ['--sandbox', '--host', '0.0.0.0', '--behind-proxy'] });
+  try {
+    const warn = open0.lines.map((l) => JSON.parse(l)).find((j) => j.level === 'warn' && /behind-proxy/.test(j.msg));
+    assert.ok(warn, open0.lines.join('\n'));
+    assert.match(warn.msg, /header floods/);
+    assert.ok(!proxied.lines.some((l) => /behind-proxy/.test(l) && /"warn"/.test(l)), proxied.lines.join('\n'));
+    assert.ok(!plain.lines.some((l) => /behind-proxy/.test(l) && /"warn"/.test(l)), 'loopback: no warning');
+    assert.equal(JSON.parse(proxied.lines.find((l) => l.includes('"listening"'))).behindProxy, true);
+  } finally {
+    await open0.stop();
+    await proxied.stop();
+  }
+});
+
 // Opens a connection, writes `first`, then waits; resolves with how long the server took to close it.
 function closedAfter(port, first) {
   return new Promise((resolve, reject) => {

@@ -127,9 +127,49 @@ TEST_CASE("config: --help and --version, help lists every flag and variable", "[
     const std::string help = config_help();
     for (const char* flag : {"--sandbox", "--port", "--host", "--config", "--db", "--threads", "--upstream",
                              "--upstream-ca", "--api-version", "--tls-cert", "--tls-key", "--web-dir", "--demo-dir",
-                             "--sandbox-port", "NV_APP_KEY", "NV_MASTER_SECRET", "NV_ADMIN_TOKEN"}) {
+                             "--sandbox-port", "--sandbox-url", "--behind-proxy", "NV_APP_KEY", "NV_MASTER_SECRET",
+                             "NV_ADMIN_TOKEN"}) {
         CHECK_THAT(help, Catch::Contains(flag));
     }
+    // What nv-server cannot bound itself is said where an operator looks first.
+    CHECK_THAT(help, Catch::Contains("header lines"));
+    CHECK_THAT(help, Catch::Contains("slow-loris"));
+    CHECK_THAT(help, Catch::Contains("silent connections"));
+}
+
+TEST_CASE("config: threads, --behind-proxy and --sandbox-url", "[config]") {
+    auto d = load({"--sandbox"});
+    REQUIRE(d.config);
+    CHECK(d.config->threads == 1024);  // sized for vendor latency (docs/server.md, "Threads")
+    CHECK_FALSE(d.config->trust_proxy);
+    CHECK(load({"--sandbox", "--threads", "4096"}).config->threads == 4096);
+    CHECK_THAT(load({"--sandbox", "--threads", "4097"}).error, Catch::Contains("--threads"));
+    CHECK(load({"--sandbox", "--behind-proxy"}).config->trust_proxy);
+    const std::string file = temp_file(R"({"trustProxy": true, "threads": 300})");
+    auto f = load({"--sandbox", "--config", file});
+    std::remove(file.c_str());
+    REQUIRE(f.config);
+    CHECK(f.config->trust_proxy);
+    CHECK(f.config->threads == 300);
+
+    // Another instance's sandbox: sandbox mode, its vendor as the upstream, no credentials needed.
+    auto s = load({"--sandbox-url", "http://127.0.0.1:9100/"});
+    REQUIRE(s.config);
+    CHECK(s.config->sandbox);
+    CHECK(s.config->sandbox_url == "http://127.0.0.1:9100");
+    CHECK(s.config->upstream.base == "http://127.0.0.1:9100/sandbox/vendor");
+    CHECK(s.config->app_key == kSandboxAppKey);
+    for (const char* bad : {"https://sandbox.example.com", "http://127.0.0.1:9100/sandbox", "127.0.0.1:9100"}) {
+        CHECK_THAT(load({"--sandbox-url", bad}).error, Catch::Contains("--sandbox-url"));
+    }
+}
+
+TEST_CASE("config: a setting given twice in the file is refused by name", "[config]") {
+    const std::string file = temp_file(R"({"port": 8080, "quotas": {"numberDaily": 10, "numberDaily": 1000}})");
+    auto r = load({"--sandbox", "--config", file});
+    std::remove(file.c_str());
+    REQUIRE_FALSE(r.config);
+    CHECK_THAT(r.error, Catch::Contains("\"numberDaily\" appears twice"));
 }
 
 TEST_CASE("config: base URLs", "[config]") {

@@ -221,6 +221,9 @@ TEST_CASE("outcome: transport failures and lying upstreams", "[outcome]") {
     CHECK(vendor(200, R"({"code":"9000"})").reason == Reason::UPSTREAM_ERROR);
     CHECK(vendor(200, R"({"code":-1})").reason == Reason::UPSTREAM_ERROR);
     CHECK(vendor(200, "").http_status == 502);
+    // A key given twice means two things to two parsers: neither reading is believed.
+    CHECK(vendor(200, R"({"id":1,"code":9001,"content":"x","code":9000})").reason == Reason::UPSTREAM_ERROR);
+    CHECK_FALSE(vendor(200, R"({"id":1,"code":9000,"content":"x","riskCheck":{"score":0,"score":900}})").verified);
     // An answer for another request (its exID differs from ours) is refused.
     auto other = vendor(200, R"({"id":1,"code":9000,"content":"x","exID":"someone-else"})", "mine");
     CHECK(other.is_error);

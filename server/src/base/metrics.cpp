@@ -34,6 +34,11 @@ void Metrics::store_fail_open() {
     ++fail_open_;
 }
 
+void Metrics::watch_pool(std::shared_ptr<const PoolGauges> pool) {
+    std::lock_guard lock(mu_);
+    pool_ = std::move(pool);
+}
+
 std::string Metrics::render() const {
     std::lock_guard lock(mu_);
     std::ostringstream o;
@@ -62,6 +67,18 @@ std::string Metrics::render() const {
     o << "# HELP nv_store_fail_open_total Verifications admitted without quota checks while the store was down.\n"
          "# TYPE nv_store_fail_open_total counter\n"
       << "nv_store_fail_open_total " << fail_open_ << '\n';
+    if (pool_) {
+        // One thread per open connection (cpp-httplib): busy near max means new connections wait.
+        o << "# HELP nv_worker_threads Threads of the API listener's pool: alive, busy (each holds one open "
+             "connection), and the maximum (--threads).\n"
+             "# TYPE nv_worker_threads gauge\n"
+          << "nv_worker_threads{state=\"alive\"} " << pool_->threads.load() << '\n'
+          << "nv_worker_threads{state=\"busy\"} " << pool_->busy.load() << '\n'
+          << "nv_worker_threads{state=\"max\"} " << pool_->max.load() << '\n'
+          << "# HELP nv_worker_queue Connections accepted and waiting for a free thread.\n"
+             "# TYPE nv_worker_queue gauge\n"
+          << "nv_worker_queue " << pool_->queued.load() << '\n';
+    }
     return o.str();
 }
 

@@ -3,13 +3,24 @@
 #pragma once
 
 #include <array>
+#include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <utility>
 
 namespace nv::server {
+
+// A thread pool's gauges, written by the pool (http/worker_pool.hpp) and read by render().
+struct PoolGauges {
+    std::atomic<std::size_t> threads{0};  // alive
+    std::atomic<std::size_t> busy{0};     // serving a connection
+    std::atomic<std::size_t> queued{0};   // connections waiting for a thread
+    std::atomic<std::size_t> max{0};
+};
 
 class Metrics {
 public:
@@ -20,6 +31,9 @@ public:
     // store because --store-fail-open is set.
     void store_error(const std::string& op);
     void store_fail_open();
+
+    // The API listener's worker pool, shown as nv_worker_threads{state} and nv_worker_queue.
+    void watch_pool(std::shared_ptr<const PoolGauges> pool);
 
     std::string render() const;
 
@@ -32,6 +46,7 @@ private:
     std::map<std::string, std::uint64_t> quota_;
     std::map<std::string, std::uint64_t> store_errors_;
     std::uint64_t fail_open_ = 0;
+    std::shared_ptr<const PoolGauges> pool_;
     std::array<std::uint64_t, kBuckets.size()> buckets_{};
     std::uint64_t upstream_count_ = 0;
     double upstream_sum_ = 0;

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "base/json_strict.hpp"
 #include "store/redis_client.hpp"
 #include "rules/security.hpp"
 
@@ -87,10 +88,18 @@ private:
 };
 
 constexpr std::int64_t kMaxMs = 24LL * 3600 * 1000;
+constexpr int kMaxThreads = 4096;
 constexpr std::int64_t kBig = std::numeric_limits<std::int32_t>::max();
 
 std::string validate(const ServerConfig& c) {
     if (!thresholds_valid(c.risk)) return "risk thresholds must rise: 0 < review < stepUp < deny";
+    if (!c.sandbox_url.empty()) {
+        const auto s = parse_base_url(c.sandbox_url);
+        if (!s || !s->path.empty() || !is_loopback_host(s->host)) {
+            return "--sandbox-url must be the loopback base URL of another nv-server's sandbox "
+                   "(http://127.0.0.1:PORT)";
+        }
+    }
     if (c.tls_cert.empty() != c.tls_key.empty()) return "TLS needs both a certificate (--tls-cert) and a key (--tls-key)";
     const auto url = parse_base_url(c.upstream.base);
     if (!url) return "the upstream base URL must look like https://host[:port][/path]";
@@ -159,15 +168,18 @@ std::optional<UrlParts> parse_base_url(const std::string& url) {
 }
 
 std::string apply_config_json(const std::string& text, ServerConfig& c) {
-    const json doc = json::parse(text, nullptr, false);
-    if (doc.is_discarded()) return "the config file is not valid JSON";
+    const StrictJson parsed = parse_json_strict(text);
+    if (!parsed.duplicate_key.empty()) return "the setting \"" + parsed.duplicate_key + "\" appears twice";
+    if (!parsed.ok) return "the config file is not valid JSON";
+    const json& doc = parsed.value;
     std::string error;
     Reader r(doc, "", error);
     r.str("host", c.host);
     r.integer("port", c.port, 0, 65535);
-    r.integer("threads", c.threads, 1, 1024);
+    r.integer("threads", c.threads, 1, kMaxThreads);
     r.boolean("sandbox", c.sandbox);
     r.integer("sandboxPort", c.sandbox_port, 0, 65535);
+    r.str("sandboxUrl", c.sandbox_url);
     r.str("appKey", c.app_key);
     r.str("masterSecret", c.master_secret);
     r.str("adminToken", c.admin_token);
@@ -268,7 +280,8 @@ ConfigResult load_config(const std::vector<std::string>& args, const EnvLookup& 
     std::string config_file;
     static const char* const kValued[] = {"--port", "--host", "--config", "--db", "--threads", "--upstream",
                                           "--upstream-ca", "--api-version", "--tls-cert", "--tls-key", "--web-dir",
-                                          "--demo-dir", "--sandbox-port", "--store", "--redis-ca", "--cors-origin"};
+                                          "--demo-dir", "--sandbox-port", "--store", "--redis-ca", "--cors-origin",
+                                          "--sandbox-url"};
     for (std::size_t i = 0; i < args.size(); ++i) {
         std::string a = args[i];
         std::string value;
@@ -286,7 +299,8 @@ ConfigResult load_config(const std::vector<std::string>& args, const EnvLookup& 
             result.version = true;
             return result;
         }
-        if (a == "--sandbox" || a == "--store-fail-open" || a == "--upstream-insecure-skip-verify") {
+        if (a == "--sandbox" || a == "--store-fail-open" || a == "--upstream-insecure-skip-verify" ||
+            a == "--behind-proxy") {
             flags.push_back({a, ""});
             continue;
         }
@@ -359,6 +373,8 @@ ConfigResult load_config(const std::vector<std::string>& args, const EnvLookup& 
         if (f.name == "--sandbox") c.sandbox = true;
         else if (f.name == "--store-fail-open") c.store.fail_open = true;
         else if (f.name == "--upstream-insecure-skip-verify") c.upstream.insecure_skip_verify = true;
+        else if (f.name == "--behind-proxy") c.trust_proxy = true;
+        else if (f.name == "--sandbox-url") c.sandbox_url = f.value;
         else if (f.name == "--cors-origin") c.cors_origins.push_back(f.value);
         else if (f.name == "--store") c.store.url = f.value;
         else if (f.name == "--redis-ca") c.store.redis_ca = f.value;
@@ -368,7 +384,7 @@ ConfigResult load_config(const std::vector<std::string>& args, const EnvLookup& 
             c.db_path = f.value;
             c.store.url.clear();  // --db after --store sqlite:... (or NV_STORE): the later setting wins
         }
-        else if (f.name == "--threads") ok = set_int("--threads", f.value, c.threads, 1, 1024);
+        else if (f.name == "--threads") ok = set_int("--threads", f.value, c.threads, 1, kMaxThreads);
         else if (f.name == "--upstream") c.upstream.base = f.value;
         else if (f.name == "--upstream-ca") c.upstream.ca_file = f.value;
         else if (f.name == "--api-version") ok = set_int("--api-version", f.value, c.upstream.api_version, 1, 2);
@@ -380,6 +396,11 @@ ConfigResult load_config(const std::vector<std::string>& args, const EnvLookup& 
         if (!ok) return result;
     }
 
+    if (!c.sandbox_url.empty()) {
+        while (!c.sandbox_url.empty() && c.sandbox_url.back() == '/') c.sandbox_url.pop_back();
+        c.sandbox = true;
+        if (c.upstream.base == kProductionUpstream) c.upstream.base = c.sandbox_url + "/sandbox/vendor";
+    }
     if (c.sandbox) {
         // The sandbox needs nothing: the documented example credentials and a known admin token.
         if (c.app_key.empty()) c.app_key = kSandboxAppKey;
@@ -419,7 +440,11 @@ Usage: nv-server [--sandbox] [options]
   --upstream-insecure-skip-verify
                           DANGEROUS, development only: do not verify the upstream's TLS certificate (logged as a
                           warning at startup and shown on /healthz; there is no config or env equivalent)
-  --threads N             worker threads (default 64; each keep-alive connection holds one while open)
+  --threads N             the most worker threads (default 1024, started on demand): each open connection
+                          holds one, so this is how many connections are served at once
+  --behind-proxy          nv-server runs behind the shipped nginx front (server/deploy/): take the client IP
+                          from X-Forwarded-For (config: trustProxy). Without it, listening on a non-loopback
+                          address logs a warning: see "Limits" below
   --upstream URL          the vendor's base URL (default https://api.verification.jpush.cn;
                           in sandbox mode the sandbox's own listener)
   --upstream-ca FILE      CA certificates (PEM) to verify the upstream with, instead of the system bundle
@@ -429,6 +454,8 @@ Usage: nv-server [--sandbox] [options]
   --web-dir DIR           served at /sdk/ (default: the repository's web/)
   --demo-dir DIR          served at / (default: the repository's demo/)
   --sandbox-port N        the sandbox's own loopback listener (default 0: a free port)
+  --sandbox-url URL       use another nv-server's sandbox (http://127.0.0.1:PORT, its sandbox listener)
+                          instead of starting one: several instances behind one front share one sandbox
   --help, --version
 
 Environment (overrides the config file; flags override both):
@@ -437,6 +464,14 @@ Environment (overrides the config file; flags override both):
   NV_STORE, NV_REDIS_PASSWORD (AUTH; never logged), NV_REDIS_CA
   NV_CORS_ORIGINS                comma-separated partner origins (like --cors-origin)
   NV_UPSTREAM_BASE, NV_UPSTREAM_CA, NV_API_VERSION, NV_DB, NV_HOST, NV_PORT
+
+Limits: nv-server refuses every request body it can see to be too large or ambiguous before reading it
+(over maxBodyBytes: 413; chunked: 411; two different Content-Lengths: 400; a JSON key given twice: 400),
+and closes a read or write that stalls for readTimeoutSec/writeTimeoutSec. It cannot bound, because
+cpp-httplib 0.11 reads them before any of its code runs: the number of header lines (each up to 8 KB, so
+one request can take hundreds of MB), a client trickling a byte just inside each read timeout (slow-loris),
+and the number of silent connections (each holds a thread until its timeout). On the open internet run it
+behind the shipped nginx front, which bounds all three: server/deploy/ and docs/deploy.md.
 
 Stops cleanly on SIGTERM or SIGINT. Logs one JSON line per request to stdout (phone numbers masked).
 )";

@@ -57,9 +57,16 @@ struct StoreSettings {
 struct ServerConfig {
     std::string host = "127.0.0.1";
     int port = 8080;  // 0: any free port (printed in the "listening" log line)
-    int threads = 64;
+    // The most worker threads; they start on demand. cpp-httplib holds one per open connection, so this is the
+    // number of connections served at once (docs/server.md, "Threads": measured against vendor latency).
+    int threads = 1024;
     bool sandbox = false;
     int sandbox_port = 0;  // the sandbox's own loopback listener (the upstream client's target); 0: any free port
+    // Use the sandbox of another nv-server (the base URL of its sandbox listener, or of its main listener)
+    // instead of starting one: its vendor is the upstream and SMS codes go to its inbox. Implies sandbox mode.
+    // For several instances behind one front (scripts/stack.sh), where the sandbox's state must live in one
+    // process.
+    std::string sandbox_url;
 
     std::string app_key;
     std::string master_secret;
@@ -71,7 +78,10 @@ struct ServerConfig {
     std::string web_dir;   // served at /sdk/
     std::string demo_dir;  // served at /
     std::string tls_cert, tls_key;  // both set: serve HTTPS
-    bool trust_proxy = false;       // take the client IP from X-Forwarded-For (behind a reverse proxy only)
+    // Behind the shipped front (server/deploy/nginx.conf.template), which bounds what cpp-httplib cannot:
+    // header floods, slow clients, idle connections. Takes the client IP from the last X-Forwarded-For hop
+    // (the front's own). Without it, listening on a non-loopback address logs a warning at startup.
+    bool trust_proxy = false;
     std::int64_t max_body_bytes = 16 * 1024;
     // Origins (scheme://host[:port]) whose pages may call the API across origins. Empty: only pages we serve
     // ourselves (the demo); other origins get 403 ORIGIN_NOT_ALLOWED.

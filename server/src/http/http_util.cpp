@@ -1,5 +1,6 @@
 #include "http/http_util.hpp"
 
+#include "base/json_strict.hpp"
 #include "base/request_log.hpp"
 
 namespace nv::server {
@@ -43,6 +44,20 @@ std::string client_ip(const httplib::Request& req, bool trust_proxy) {
         if (b != std::string::npos && e - b < 64) return last.substr(b, e - b + 1);
     }
     return req.remote_addr;
+}
+
+std::optional<nlohmann::json> parse_body_json(const std::string& body, httplib::Response& res, Locale locale) {
+    StrictJson parsed = parse_json_strict(body);
+    if (parsed.ok) return std::move(parsed.value);
+    if (!parsed.duplicate_key.empty()) {
+        const std::string& k = parsed.duplicate_key;
+        send_error(res, 400, Reason::BAD_JSON, locale, std::nullopt,
+                   nlohmann::json{{"field", k.size() > 64 ? k.substr(0, 64) : k},
+                                  {"detail", "this key appears more than once in one object; send it once"}});
+    } else {
+        send_error(res, 400, Reason::BAD_JSON, locale);
+    }
+    return std::nullopt;
 }
 
 bool is_json_content_type(const httplib::Request& req) {

@@ -31,6 +31,10 @@ std::string client_ip(const httplib::Request& req, bool trust_proxy);
 // every endpoint refuses unknown fields, so a typo never passes silently.
 std::optional<std::string> unknown_field(const nlohmann::json& obj, std::initializer_list<const char*> known);
 
+// A request body parsed as JSON (base/json_strict.hpp), or the answer given: 400 BAD_JSON when it is not JSON,
+// and 400 BAD_JSON with `field` naming the key when an object repeats a key.
+std::optional<nlohmann::json> parse_body_json(const std::string& body, httplib::Response& res, Locale locale);
+
 // application/json, with or without parameters (charset=utf-8).
 bool is_json_content_type(const httplib::Request& req);
 

@@ -3,16 +3,26 @@
 #include <httplib.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "base/crypto.hpp"
 #include "base/request_log.hpp"
 #include "http/http_util.hpp"
+#include "http/lingering_close.hpp"
+#include "http/worker_pool.hpp"
 #include "rules/security.hpp"
 
 namespace nv::server {
+namespace {
+
+constexpr std::size_t kKeptThreads = 16;
+constexpr std::chrono::milliseconds kThreadIdleExit{30'000};
+
+}  // namespace
 
 std::string route_label(const std::string& path) {
     static const std::pair<const char*, const char*> kRoutes[] = {
@@ -45,8 +55,16 @@ int bind_listener(httplib::Server& s, const std::string& host, int port) {
 }
 
 void tune_server(httplib::Server& s, const ServerConfig& cfg, Metrics* metrics, bool log_requests) {
-    const int threads = cfg.threads;
-    s.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
+    // Threads start on demand up to cfg.threads (one per open connection) and a few stay when idle.
+    const auto threads = static_cast<std::size_t>(cfg.threads);
+    std::shared_ptr<PoolGauges> gauges;
+    if (metrics) {
+        gauges = std::make_shared<PoolGauges>();
+        metrics->watch_pool(gauges);
+    }
+    s.new_task_queue = [threads, gauges] {
+        return new WorkerPool(threads, std::min<std::size_t>(threads, kKeptThreads), kThreadIdleExit, gauges);
+    };
     s.set_tcp_nodelay(true);
     s.set_keep_alive_max_count(10'000);
     // Slow or idle connections are closed: a read or a write that waits longer than its timeout, or a
@@ -54,7 +72,8 @@ void tune_server(httplib::Server& s, const ServerConfig& cfg, Metrics* metrics, 
     s.set_keep_alive_timeout(cfg.idle_timeout_sec);
     s.set_read_timeout(cfg.read_timeout_sec, 0);
     s.set_write_timeout(cfg.write_timeout_sec, 0);
-    // Bodies over the limit are refused with 413 from Content-Length, before any byte of them is read or parsed.
+    // Bodies over the limit are refused with 413 from Content-Length, before any byte of them is read or parsed
+    // (the pre-routing handler below); this is cpp-httplib's own check behind it.
     s.set_payload_max_length(static_cast<std::size_t>(cfg.max_body_bytes));
     httplib::Headers defaults;
     for (auto& [k, v] : security_headers()) defaults.emplace(k, v);
@@ -76,18 +95,33 @@ void tune_server(httplib::Server& s, const ServerConfig& cfg, Metrics* metrics, 
         current_request().request_id = random_hex(8);
         res.set_header("X-Request-Id", current_request().request_id);
 
-        // A declared body over the limit is refused before a byte of it is read (cpp-httplib would read and
-        // discard it first, holding the thread for as long as a slow client takes). The connection closes,
-        // since the unread body is still on it.
+        // The body's framing is checked before a byte of it is read (cpp-httplib reads it after this handler).
+        // Each refusal closes the connection, since the unread body is still on it.
+        //  - Transfer-Encoding (chunked): cpp-httplib 0.11 would buffer a chunked body whatever its size (its
+        //    payload limit looks only at Content-Length), so no request may carry one. Browsers never send a
+        //    chunked body to us; the shipped nginx front forwards every body with a Content-Length.
+        //  - a Content-Length that is not one plain number, or two that differ: two parsers could frame the
+        //    request differently (request smuggling).
+        //  - a declared body over the limit (cpp-httplib would read and discard it first, holding the thread
+        //    for as long as a slow client takes).
+        auto refuse = [&](int status, Reason reason) {
+            send_error(res, status, reason, request_locale(req));
+            close_after_response(req, res);
+            return httplib::Server::HandlerResponse::Handled;
+        };
+        if (req.has_header("Transfer-Encoding")) return refuse(411, Reason::LENGTH_REQUIRED);
         if (req.has_header("Content-Length")) {
             const std::string cl = req.get_header_value("Content-Length");
+            for (std::size_t i = 1; i < req.get_header_value_count("Content-Length"); ++i) {
+                if (req.get_header_value("Content-Length", i) != cl) return refuse(400, Reason::BAD_REQUEST);
+            }
             std::uint64_t declared = 0;
             const auto [end, ec] = std::from_chars(cl.data(), cl.data() + cl.size(), declared);
-            if (ec == std::errc::result_out_of_range || (ec == std::errc() && declared > max_body)) {
-                res.set_header("Connection", "close");
-                send_error(res, 413, Reason::INPUT_TOO_LARGE, request_locale(req));
-                return httplib::Server::HandlerResponse::Handled;
+            if (ec == std::errc::result_out_of_range || (ec == std::errc() && end == cl.data() + cl.size() &&
+                                                          declared > max_body)) {
+                return refuse(413, Reason::INPUT_TOO_LARGE);
             }
+            if (ec != std::errc() || end != cl.data() + cl.size()) return refuse(400, Reason::BAD_REQUEST);
         }
 
         // Cross-origin calls: only configured partner origins (and pages we serve ourselves) may use the API.

@@ -13,11 +13,9 @@ std::optional<json> read_body(const httplib::Request& req, httplib::Response& re
         send_error(res, 415, Reason::BAD_CONTENT_TYPE, locale);
         return std::nullopt;
     }
-    json body = json::parse(req.body, nullptr, false);
-    if (body.is_discarded()) {
-        send_error(res, 400, Reason::BAD_JSON, locale);
-        return std::nullopt;
-    }
+    std::optional<json> parsed = parse_body_json(req.body, res, locale);
+    if (!parsed) return std::nullopt;
+    json& body = *parsed;
     if (!body.is_object()) {
         send_error(res, 400, Reason::BAD_ARGUMENT, locale, std::nullopt, json{{"field", ""}});
         return std::nullopt;

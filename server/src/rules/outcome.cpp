@@ -1,5 +1,6 @@
 #include "rules/outcome.hpp"
 
+#include "base/json_strict.hpp"
 #include "rules/calendar.hpp"
 
 namespace nv::server {
@@ -59,7 +60,8 @@ VerifyOutcome map_upstream(const UpstreamReply& r, const OutcomeContext& ctx) {
         case Transport::Ok: break;
     }
 
-    const json doc = json::parse(r.body, nullptr, false);
+    // A vendor answer that names a key twice ("code": 9001, "code": 9000) is not believed either way.
+    const json doc = parse_json_strict(r.body).value;
     const bool has_code = !doc.is_discarded() && doc.is_object() && doc.contains("code") &&
                           doc["code"].is_number_integer() && doc["code"].get<std::int64_t>() >= 0 &&
                           doc["code"].get<std::int64_t>() <= 999'999;

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "http/http_util.hpp"
+#include "nv/phone.hpp"
 #include "sandbox/state.hpp"
 
 namespace nv::server {
@@ -16,9 +17,11 @@ bool read_object(const httplib::Request& req, httplib::Response& res, json& out,
         send_error(res, 415, Reason::BAD_CONTENT_TYPE, locale);
         return false;
     }
-    out = req.body.empty() ? json::object() : json::parse(req.body, nullptr, false);
-    if (out.is_discarded()) {
-        send_error(res, 400, Reason::BAD_JSON, locale);
+    if (req.body.empty()) {
+        out = json::object();
+    } else if (auto parsed = parse_body_json(req.body, res, locale)) {
+        out = std::move(*parsed);
+    } else {
         return false;
     }
     if (!out.is_object()) {
@@ -93,6 +96,7 @@ void Sandbox::mount(httplib::Server& s) {
                   {"POST /sandbox/devices", "GET|PATCH|PUT|DELETE /sandbox/devices/{deviceId}",
                    "POST /sandbox/carriers/{CM|CU|CT}/token (header X-Sandbox-Device)",
                    "POST|GET|DELETE /sandbox/faults",
+                   "POST /sandbox/sms (the SMS gateway of the instances sharing this sandbox)",
                    "POST /sandbox/vendor/v1/web/h5/verify (and /v1/web/verify, /v2/web/verify, /v2/web/h5/verify)"}}});
     });
     s.Post("/sandbox/devices",
@@ -126,6 +130,36 @@ void Sandbox::mount(httplib::Server& s) {
     });
     s.Post(R"(/sandbox/carriers/([A-Za-z]{1,8})/token)",
            [st](const httplib::Request& req, httplib::Response& res) { st->issue_token(req, res); });
+    // The sandbox's SMS gateway, for the instances that share this sandbox (--sandbox-url): the text lands in
+    // the inbox of the simulated devices with that number, as a code this instance sends does.
+    Inbox* inbox = inbox_.get();
+    s.Post("/sandbox/sms", [inbox](const httplib::Request& req, httplib::Response& res) {
+        const Locale locale = request_locale(req);
+        json body;
+        if (!read_object(req, res, body, locale)) return;
+        if (const auto k = unknown_field(body, {"phone", "text", "code"})) {
+            return send_error(res, 400, Reason::UNKNOWN_FIELD, locale, std::nullopt,
+                              json{{"field", k->size() > 64 ? k->substr(0, 64) : *k}});
+        }
+        auto text_of = [&](const char* key, std::size_t max) -> std::optional<std::string> {
+            if (!body.contains(key) || !body[key].is_string() || body[key].get<std::string>().size() > max) {
+                send_error(res, 400, Reason::BAD_ARGUMENT, locale, std::nullopt, json{{"field", key}});
+                return std::nullopt;
+            }
+            return body[key].get<std::string>();
+        };
+        const auto phone = text_of("phone", 11);
+        if (!phone) return;
+        const auto text = text_of("text", 500);
+        if (!text) return;
+        const auto code = text_of("code", 8);
+        if (!code) return;
+        if (!parse_phone(*phone).valid) {
+            return send_error(res, 400, Reason::BAD_ARGUMENT, locale, std::nullopt, json{{"field", "phone"}});
+        }
+        inbox->send(*phone, *text, *code);
+        send_json(res, 202, json{{"delivered", true}});
+    });
     s.Post("/sandbox/faults", [st](const httplib::Request& req, httplib::Response& res) { st->add_fault(req, res); });
     s.Get("/sandbox/faults", [st](const httplib::Request&, httplib::Response& res) {
         std::lock_guard lock(st->mu);

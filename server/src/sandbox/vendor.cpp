@@ -2,6 +2,7 @@
 #include <httplib.h>
 
 #include "base/crypto.hpp"
+#include "base/json_strict.hpp"
 #include "http/http_util.hpp"
 #include "rules/calendar.hpp"
 #include "sandbox/state.hpp"
@@ -81,7 +82,7 @@ void Sandbox::State::vendor_verify(const httplib::Request& req, httplib::Respons
     }
     if (!is_json_content_type(req)) return vendor_reply(res, 9015, std::nullopt, false);
 
-    const json body = json::parse(req.body, nullptr, false);
+    const json body = parse_json_strict(req.body).value;  // a key given twice is a bad parameter too
     if (body.is_discarded() || !body.is_object()) return vendor_reply(res, 9012, std::nullopt, false);
     std::optional<std::string> ex_id;
     if (body.contains("exID")) {

@@ -8,17 +8,18 @@
 namespace nv::server {
 namespace {
 
-// Idle connections kept for reuse; more concurrent calls open more, and the surplus is closed afterwards.
-constexpr std::size_t kMaxIdle = 64;
-
 std::int64_t ms_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
 }
 
 }  // namespace
 
-UpstreamClient::UpstreamClient(UpstreamSettings settings, std::string app_key, std::string master_secret)
-    : settings_(std::move(settings)), app_key_(std::move(app_key)), master_secret_(std::move(master_secret)) {
+UpstreamClient::UpstreamClient(UpstreamSettings settings, std::string app_key, std::string master_secret,
+                               std::size_t max_idle)
+    : settings_(std::move(settings)),
+      app_key_(std::move(app_key)),
+      master_secret_(std::move(master_secret)),
+      max_idle_(max_idle) {
     url_ = parse_base_url(settings_.base).value_or(UrlParts{"https", "invalid", 443, ""});
     path_ = url_.path + (settings_.api_version == 1 ? "/v1/web/h5/verify" : "/v2/web/h5/verify");
 }
@@ -83,7 +84,7 @@ UpstreamReply UpstreamClient::verify(const UpstreamRequest& request) {
     // A client whose connection failed starts afresh next time; a healthy one goes back to the pool.
     if (res) {
         std::lock_guard lock(mu_);
-        if (idle_.size() < kMaxIdle) idle_.push_back(std::move(client));
+        if (idle_.size() < max_idle_) idle_.push_back(std::move(client));
     }
     return reply;
 }

@@ -31,8 +31,11 @@ struct UpstreamRequest {
 
 class UpstreamClient {
 public:
-    // `settings.base` must already be valid (config validation checks it).
-    UpstreamClient(UpstreamSettings settings, std::string app_key, std::string master_secret);
+    // `settings.base` must already be valid (config validation checks it). Up to `max_idle` connections are
+    // kept open for reuse: as many as calls can run at once (the server's threads), so a burst does not end
+    // in a wave of closes and reconnects.
+    UpstreamClient(UpstreamSettings settings, std::string app_key, std::string master_secret,
+                   std::size_t max_idle = 64);
     ~UpstreamClient();
     UpstreamClient(const UpstreamClient&) = delete;
     UpstreamClient& operator=(const UpstreamClient&) = delete;
@@ -48,6 +51,7 @@ private:
     UrlParts url_;
     std::string app_key_, master_secret_;
     std::string path_;
+    std::size_t max_idle_;
     std::mutex mu_;
     std::vector<std::unique_ptr<httplib::Client>> idle_;
 };

@@ -112,6 +112,8 @@ namespace nv {
     X(ORIGIN_NOT_ALLOWED, "此网页的来源未被允许调用该服务。", "This page's origin is not allowed to call this service.") \
     X(STORE_UNAVAILABLE, "配额服务暂不可用，为保护额度已暂停校验，请稍后重试。",                                   \
       "The quota store is unavailable, so verification is paused to protect the quota; please try again shortly.") \
+    X(LENGTH_REQUIRED, "请求体须带 Content-Length 发送（不接受分块传输）。",                                       \
+      "Send the request body with a Content-Length header; chunked request bodies are not accepted.")           \
     /* SMS fallback */                                                                                            \
     X(SMS_CODE_INVALID, "验证码不正确，请重新输入。", "The code is not correct; please check it and try again.")   \
     X(SMS_CODE_EXPIRED, "验证码已失效，请重新获取。", "The code has expired or was used up; please request a new one.") \
