@@ -1,9 +1,12 @@
 // Builds what a page downloads, next to the wasm module in web/dist/:
 //   nv.js          the ES module (loader + driver + providers), minified
 //   nv.classic.js  the same for <script src>: defines window.NV
+//   *.br, *.gz     each of them precompressed (brotli quality 11, gzip -9): nv-server serves the variant the
+//                  browser accepts (docs/server.md, "Static files"), the wasm included
 // Usage: node web/build.mjs   (run by scripts/test.sh and scripts/demo.sh after the wasm build)
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,4 +19,17 @@ await build({ ...common, entryPoints: [join(web, 'src/index.js')], format: 'esm'
 await build({ ...common, entryPoints: [join(web, 'src/classic.js')], format: 'iife', outfile: join(dist, 'nv.classic.js'),
   logOverride: { 'empty-import-meta': 'silent' } });
 copyFileSync(join(web, 'src/index.d.ts'), join(dist, 'nv.d.ts'));
-console.log('web/dist: nv.js, nv.classic.js, nv.d.ts');
+const compressed = [];
+for (const name of readdirSync(dist)) {
+  if (!/\.(js|wasm|d\.ts)$/.test(name)) continue;
+  const bytes = readFileSync(join(dist, name));
+  const br = brotliCompressSync(bytes, { params: {
+    [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
+    [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
+    [constants.BROTLI_PARAM_MODE]: name.endsWith('.wasm') ? constants.BROTLI_MODE_GENERIC : constants.BROTLI_MODE_TEXT,
+  } });
+  writeFileSync(join(dist, `${name}.br`), br);
+  writeFileSync(join(dist, `${name}.gz`), gzipSync(bytes, { level: 9 }));
+  compressed.push(`${name} ${bytes.length} -> br ${br.length}`);
+}
+console.log(`web/dist: nv.js, nv.classic.js, nv.d.ts; precompressed: ${compressed.join(', ')}`);

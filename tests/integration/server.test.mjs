@@ -4,7 +4,10 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpsRequest } from 'node:https';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { spawnSync } from 'node:child_process';
 import {
   SANDBOX_KEY, SANDBOX_SECRET, call, device, freshToken, makeCertificates, scratchDir, startServer, token,
@@ -513,6 +516,94 @@ function tlsCall(port, ca, method, path, body, headers = {}) {
     req.end(data);
   });
 }
+
+// GET with exactly these headers (node:http: fetch would add Accept-Encoding and decode the body itself).
+function getRaw(base, path, headers = {}) {
+  return new Promise((resolve, reject) => {
+    httpRequest(base + path, { headers }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+    }).on('error', reject).end();
+  });
+}
+
+test('static files: the precompressed variant the browser accepts, Vary, ETag and 304, a favicon', async () => {
+  const { dir, cleanup } = scratchDir();
+  const web = join(dir, 'web');
+  mkdirSync(join(web, 'dist'), { recursive: true });
+  const wasm = Buffer.concat([Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]), Buffer.alloc(20000, 7)]);
+  writeFileSync(join(web, 'dist/m.wasm'), wasm);
+  writeFileSync(join(web, 'dist/m.wasm.br'), brotliCompressSync(wasm));
+  writeFileSync(join(web, 'dist/m.wasm.gz'), gzipSync(wasm));
+  const js = 'export const x = 1;\n'.repeat(500);
+  writeFileSync(join(web, 'dist/a.js'), js);
+  writeFileSync(join(web, 'dist/a.js.br'), brotliCompressSync(js));
+  const srv = await startServer({ args: ['--sandbox', '--web-dir', web] });
+  try {
+    const plainWasm = await getRaw(srv.base, '/sdk/dist/m.wasm');
+    assert.equal(plainWasm.status, 200);
+    assert.equal(plainWasm.headers['content-encoding'], undefined);
+    assert.deepEqual(plainWasm.body, wasm);
+    assert.match(plainWasm.headers.vary, /Accept-Encoding/);
+    assert.equal(plainWasm.headers['cache-control'], 'no-cache');
+    const etag = plainWasm.headers.etag;
+    assert.match(etag, /^W\/"[0-9a-f]+-[0-9a-f]+"$/);
+
+    for (const [ae, want] of [['gzip, deflate, br', 'br'], ['gzip', 'gzip'], ['br;q=0, gzip', 'gzip'], ['*', 'br'],
+      ['identity', undefined], ['br;q=0, gzip;q=0', undefined]]) {
+      const r = await getRaw(srv.base, '/sdk/dist/m.wasm', { 'Accept-Encoding': ae });
+      assert.equal(r.headers['content-encoding'], want, ae);
+      assert.equal(r.headers['content-type'], 'application/wasm', ae);
+      assert.equal(r.headers.etag, etag, ae);
+      assert.equal(Number(r.headers['content-length']), r.body.length);
+      const decoded = want === 'br' ? brotliDecompressSync(r.body) : want === 'gzip' ? gunzipSync(r.body) : r.body;
+      assert.deepEqual(decoded, wasm, ae);
+      if (want) assert.ok(r.body.length < wasm.length / 10, `${ae}: ${r.body.length} bytes on the wire`);
+    }
+    // A JavaScript variant is sent as it is, never compressed a second time by cpp-httplib.
+    const br = await getRaw(srv.base, '/sdk/dist/a.js', { 'Accept-Encoding': 'br, gzip' });
+    assert.equal(br.headers['content-encoding'], 'br');
+    assert.equal(brotliDecompressSync(br.body).toString(), js);
+    // Without a .gz, a gzip-only client gets cpp-httplib's own compression of the text file.
+    const gz = await getRaw(srv.base, '/sdk/dist/a.js', { 'Accept-Encoding': 'gzip' });
+    assert.equal(gz.headers['content-encoding'], 'gzip');
+    assert.equal(gunzipSync(gz.body).toString(), js);
+
+    // Revalidation: 304 with no body, whatever the encoding; a changed file gets a new validator.
+    for (const inm of [etag, `"x", ${etag}`, etag.slice(2), '*']) {
+      const r = await getRaw(srv.base, '/sdk/dist/m.wasm', { 'If-None-Match': inm, 'Accept-Encoding': 'br' });
+      assert.equal(r.status, 304, inm);
+      assert.equal(r.body.length, 0);
+      assert.equal(r.headers.etag, etag);
+    }
+    assert.equal((await getRaw(srv.base, '/sdk/dist/m.wasm', { 'If-None-Match': 'W/"0-0"' })).status, 200);
+    // A variant older than its source (a rebuild without web/build.mjs) is never served.
+    await new Promise((r) => setTimeout(r, 20));
+    writeFileSync(join(web, 'dist/m.wasm'), Buffer.concat([wasm, Buffer.from([1])]));
+    const fresh = await getRaw(srv.base, '/sdk/dist/m.wasm', { 'Accept-Encoding': 'br', 'If-None-Match': etag });
+    assert.equal(fresh.status, 200);
+    assert.notEqual(fresh.headers.etag, etag);
+    assert.equal(fresh.headers['content-encoding'], undefined);
+    assert.equal(fresh.body.length, wasm.length + 1);
+
+    // The demo's files get validators too, and there is a favicon (no 404 in every browser's console).
+    const index = await getRaw(srv.base, '/');
+    assert.match(index.headers.etag, /^W\//);
+    assert.equal((await getRaw(srv.base, '/', { 'If-None-Match': index.headers.etag })).status, 304);
+    const icon = await getRaw(srv.base, '/favicon.ico');
+    assert.equal(icon.status, 200);
+    assert.equal(icon.headers['content-type'], 'image/x-icon');
+    assert.deepEqual([...icon.body.subarray(0, 4)], [0, 0, 1, 0]);  // an ICO header
+    assert.match(index.body.toString(), /<link rel="icon" href="\/favicon.ico">/);
+    // Traversal stays refused.
+    assert.equal((await getRaw(srv.base, '/sdk/../../etc/passwd')).status, 404);
+    assert.equal((await getRaw(srv.base, '/sdk/dist/..%2f..%2fweb/dist/m.wasm')).status, 404);
+  } finally {
+    await srv.stop();
+    cleanup();
+  }
+});
 
 test('TLS: production mode verifies through a vendor behind a test CA, and refuses a wrong CA', async () => {
   const { dir, cleanup } = scratchDir();
