@@ -17,6 +17,9 @@ packages=(
   clang libclang-rt-14-dev  # libFuzzer (the fuzz preset)
   chromium fonts-wqy-microhei  # browser tests (driven by playwright-core from npm; never its own browser)
   curl
+  nginx-light libnginx-mod-http-brotli-filter  # the production front (scripts/stack.sh, server/deploy/)
+  prometheus            # promtool: the shipped alert rules are checked and unit-tested
+  systemd               # systemd-analyze verify: the shipped unit is checked
 )
 
 missing=()

@@ -81,8 +81,10 @@ void tune_server(httplib::Server& s, const ServerConfig& cfg, Metrics* metrics, 
 
     const std::vector<std::string> cors = cfg.cors_origins;
     const bool tls = !cfg.tls_cert.empty();
+    const bool behind_proxy = cfg.trust_proxy;
     const auto max_body = static_cast<std::uint64_t>(cfg.max_body_bytes);
-    s.set_pre_routing_handler([cors, tls, max_body](const httplib::Request& req, httplib::Response& res) {
+    s.set_pre_routing_handler([cors, tls, behind_proxy, max_body](const httplib::Request& req,
+                                                                   httplib::Response& res) {
         // RFC 9112 6.3: a request with neither Content-Length nor Transfer-Encoding has an empty body, but
         // cpp-httplib 0.11 refuses such a POST with 400 (curl -X POST without -d sends one). The body is read
         // after this handler, so declaring the empty body here restores the standard behaviour. The request
@@ -127,7 +129,9 @@ void tune_server(httplib::Server& s, const ServerConfig& cfg, Metrics* metrics, 
         // Cross-origin calls: only configured partner origins (and pages we serve ourselves) may use the API.
         // Static files stay public (a partner page may load the SDK from us); they only gain the CORS headers.
         const std::string origin = req.get_header_value("Origin");
-        const OriginCheck check = check_origin(origin, req.get_header_value("Host"), tls, cors);
+        // Behind the front, the page's scheme is the one the front was reached with (it terminates TLS).
+        const bool secure = tls || (behind_proxy && req.get_header_value("X-Forwarded-Proto") == "https");
+        const OriginCheck check = check_origin(origin, req.get_header_value("Host"), secure, cors);
         const bool api = req.path.rfind("/api/", 0) == 0;
         if (check == OriginCheck::Listed) {
             for (auto& [k, v] : cors_headers(origin, req.method == "OPTIONS")) res.set_header(k, v);

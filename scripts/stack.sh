@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# The production shape on this machine (DESIGN 11, docs/deploy.md), for trying it and for tests:
+#
+#   nginx  http://127.0.0.1:${PORT:-8080}  https://127.0.0.1:${TLS_PORT:-8443} (HTTP/2; a CA made under build/stack/)
+#     ├─ /api/, /, /sdk/  → two nv-server instances (least connections, keep-alive), --behind-proxy
+#     └─ /sandbox/        → instance a, which holds the sandbox (its state lives in one process)
+#   both instances share one redis-server (quotas, used tokens, the ledger); instance b uses a's sandbox as its
+#   vendor and SMS gateway (--sandbox-url), so the demo and the curl journey work through the front unchanged.
+#
+# Prints "stack ready: http://127.0.0.1:PORT/" once every part answers; SIGTERM or Ctrl-C stops everything it
+# started (by PID) and exits 0. It installs nothing beyond scripts/setup.sh, and builds what is missing.
+#
+# Environment: PORT, TLS_PORT; NV_SERVER (an nv-server binary to run instead of build/native's, which is then
+# not built: the tests pass theirs); NV_STACK_DIR (default build/stack); NV_STACK_SETUP=0 skips scripts/setup.sh.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+port=${PORT:-8080}
+tls_port=${TLS_PORT:-8443}
+dir=${NV_STACK_DIR:-$root/build/stack}
+
+if [[ ${NV_STACK_SETUP:-1} != 0 ]]; then scripts/setup.sh; fi
+server=${NV_SERVER:-}
+if [[ -z $server ]]; then
+  server=$root/build/native/server/nv-server
+  if [[ ! -x $server ]]; then
+    echo "== native build (nv-server)"
+    cmake --preset native >/dev/null
+    cmake --build --preset native --target nv-server
+  fi
+fi
+if [[ ! -f web/dist/nv-core.wasm || ! -f web/dist/nv.js.br ]]; then
+  echo "== wasm build and the web package (web/dist/)"
+  cmake --preset wasm >/dev/null
+  cmake --build --preset wasm
+  node web/build.mjs
+fi
+
+mkdir -p "$dir/logs" "$dir/redis" "$dir/nginx" "$dir/tls"
+pids=()
+stopping=0
+stop_all() {
+  stopping=1
+  local pid
+  # nginx first (no new requests), then the instances (they finish what is in flight), then Redis.
+  [[ -f $dir/nginx/nginx.pid ]] && kill -QUIT "$(cat "$dir/nginx/nginx.pid")" 2>/dev/null || true
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+on_signal() {
+  echo "stack: stopping"
+  stop_all
+  echo "stack: stopped"
+  exit 0
+}
+trap on_signal TERM INT
+trap 'if ((stopping == 0)); then stop_all; fi' EXIT
+
+die() {
+  echo "stack: $*" >&2
+  exit 1
+}
+free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+# Waits until `check` succeeds, or fails naming `what` (and its log) after 15 s.
+await() {
+  local what=$1 log=$2; shift 2
+  for _ in $(seq 150); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.1
+  done
+  die "$what did not come up; see $log"
+}
+
+# TLS: a CA and a certificate for 127.0.0.1 and localhost, made once (again when they near expiry).
+tls=$dir/tls
+if ! openssl x509 -checkend 86400 -noout -in "$tls/stack.pem" >/dev/null 2>&1; then
+  echo "stack: making a test CA and a certificate for 127.0.0.1 under ${tls#"$root"/}"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=nv stack test CA" \
+    -keyout "$tls/ca.key" -out "$tls/ca.pem" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$tls/stack.key" -out "$tls/stack.csr" 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >"$tls/ext.cnf"
+  openssl x509 -req -in "$tls/stack.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" -CAcreateserial -days 30 \
+    -extfile "$tls/ext.cnf" -out "$tls/stack.pem" 2>/dev/null
+  chmod 600 "$tls"/*.key
+fi
+
+redis_port=$(free_port)
+a_port=$(free_port)
+b_port=$(free_port)
+sandbox_port=$(free_port)
+
+redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$dir/redis" --save '' --appendonly yes \
+  --appendfsync everysec --daemonize no --loglevel warning --logfile "$dir/logs/redis.log" &
+pids+=($!)
+await "redis-server on port $redis_port" "$dir/logs/redis.log" redis-cli -p "$redis_port" ping
+store=redis://127.0.0.1:$redis_port/0
+
+"$server" --sandbox --behind-proxy --port "$a_port" --sandbox-port "$sandbox_port" --store "$store" \
+  >"$dir/logs/nv-a.log" 2>&1 &
+pids+=($!)
+await "nv-server a on port $a_port" "$dir/logs/nv-a.log" curl -sf "http://127.0.0.1:$a_port/healthz"
+"$server" --sandbox-url "http://127.0.0.1:$sandbox_port" --behind-proxy --port "$b_port" --store "$store" \
+  >"$dir/logs/nv-b.log" 2>&1 &
+pids+=($!)
+await "nv-server b on port $b_port" "$dir/logs/nv-b.log" curl -sf "http://127.0.0.1:$b_port/healthz"
+
+NV_NGINX_RUN_DIR=$dir/nginx NV_UPSTREAMS="127.0.0.1:$a_port 127.0.0.1:$b_port" NV_SANDBOX_UPSTREAM=127.0.0.1:$a_port \
+  NV_TLS_CERT=$tls/stack.pem NV_TLS_KEY=$tls/stack.key NV_HTTP_LISTEN=127.0.0.1:$port \
+  NV_HTTPS_LISTEN=127.0.0.1:$tls_port server/deploy/render-nginx.sh "$dir/nginx.conf"
+rm -f "$dir/nginx/nginx.pid"
+nginx -c "$dir/nginx.conf" -p "$dir/nginx" -g 'daemon off;' 2>"$dir/logs/nginx.log" &
+pids+=($!)
+await "nginx on ports $port and $tls_port" "$dir/logs/nginx.log $dir/nginx/error.log" \
+  curl -sf --cacert "$tls/ca.pem" "https://127.0.0.1:$tls_port/healthz"
+await "nginx on port $port" "$dir/nginx/error.log" curl -sf "http://127.0.0.1:$port/healthz"
+
+cat <<MSG
+stack: redis-server :$redis_port, nv-server a :$a_port (sandbox), nv-server b :$b_port, nginx :$port and :$tls_port
+       logs in ${dir#"$root"/}/logs/ and ${dir#"$root"/}/nginx/; HTTPS with: curl --cacert ${tls#"$root"/}/ca.pem
+       metrics of each instance: http://127.0.0.1:$a_port/metrics http://127.0.0.1:$b_port/metrics
+stack ready: http://127.0.0.1:$port/
+stack ready (TLS, HTTP/2): https://127.0.0.1:$tls_port/
+Stop with Ctrl-C.
+MSG
+
+# Serve until a signal, or until a part dies (then stop the rest and say which).
+while :; do
+  for i in "${!pids[@]}"; do
+    if ! kill -0 "${pids[$i]}" 2>/dev/null; then
+      names=(redis-server "nv-server a" "nv-server b" nginx)
+      echo "stack: ${names[$i]} exited; stopping the rest (logs in ${dir#"$root"/}/logs/)" >&2
+      stop_all
+      exit 1
+    fi
+  done
+  sleep 1 &
+  wait $! || true
+done
