@@ -12,6 +12,7 @@
 #
 # Environment: PORT, TLS_PORT; NV_SERVER (an nv-server binary to run instead of build/native's, which is then
 # not built: the tests pass theirs); NV_STACK_DIR (default build/stack); NV_STACK_SETUP=0 skips scripts/setup.sh.
+# When ready, $NV_STACK_DIR/pids lists "name pid" for redis, nv-a, nv-b and nginx (the master).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -38,19 +39,29 @@ if [[ ! -f web/dist/nv-core.wasm || ! -f web/dist/nv.js.br ]]; then
 fi
 
 mkdir -p "$dir/logs" "$dir/redis" "$dir/nginx" "$dir/tls"
+chmod 755 "$dir" "$dir/nginx"  # nginx's workers (nobody, when started as root) keep request bodies in here
 pids=()
+names=(redis-server "nv-server a" "nv-server b" nginx)
 stopping=0
+failed=()
 stop_all() {
   stopping=1
-  local pid
+  local i rc
   # nginx first (no new requests), then the instances (they finish what is in flight), then Redis.
-  [[ -f $dir/nginx/nginx.pid ]] && kill -QUIT "$(cat "$dir/nginx/nginx.pid")" 2>/dev/null || true
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    if ((i == 3)); then kill -QUIT "${pids[$i]}" 2>/dev/null || true; else kill -TERM "${pids[$i]}" 2>/dev/null || true; fi
+    rc=0
+    wait "${pids[$i]}" 2>/dev/null || rc=$?
+    ((rc == 0)) || failed+=("${names[$i]} (exit $rc)")
+  done
 }
 on_signal() {
   echo "stack: stopping"
   stop_all
+  if ((${#failed[@]})); then
+    echo "stack: stopped, but not cleanly: ${failed[*]}" >&2
+    exit 1
+  fi
   echo "stack: stopped"
   exit 0
 }
@@ -105,7 +116,9 @@ await "nv-server a on port $a_port" "$dir/logs/nv-a.log" curl -sf "http://127.0.
 pids+=($!)
 await "nv-server b on port $b_port" "$dir/logs/nv-b.log" curl -sf "http://127.0.0.1:$b_port/healthz"
 
-NV_NGINX_RUN_DIR=$dir/nginx NV_UPSTREAMS="127.0.0.1:$a_port 127.0.0.1:$b_port" NV_SANDBOX_UPSTREAM=127.0.0.1:$a_port \
+max_files=$(ulimit -Hn)
+[[ $max_files == unlimited || $max_files -gt 65536 ]] && max_files=65536
+NV_MAX_FILES=$max_files NV_NGINX_RUN_DIR=$dir/nginx NV_UPSTREAMS="127.0.0.1:$a_port 127.0.0.1:$b_port" NV_SANDBOX_UPSTREAM=127.0.0.1:$a_port \
   NV_TLS_CERT=$tls/stack.pem NV_TLS_KEY=$tls/stack.key NV_HTTP_LISTEN=127.0.0.1:$port \
   NV_HTTPS_LISTEN=127.0.0.1:$tls_port server/deploy/render-nginx.sh "$dir/nginx.conf"
 rm -f "$dir/nginx/nginx.pid"
@@ -115,6 +128,7 @@ await "nginx on ports $port and $tls_port" "$dir/logs/nginx.log $dir/nginx/error
   curl -sf --cacert "$tls/ca.pem" "https://127.0.0.1:$tls_port/healthz"
 await "nginx on port $port" "$dir/nginx/error.log" curl -sf "http://127.0.0.1:$port/healthz"
 
+printf 'redis %s\nnv-a %s\nnv-b %s\nnginx %s\n' "${pids[@]}" >"$dir/pids"  # for tests and operators
 cat <<MSG
 stack: redis-server :$redis_port, nv-server a :$a_port (sandbox), nv-server b :$b_port, nginx :$port and :$tls_port
        logs in ${dir#"$root"/}/logs/ and ${dir#"$root"/}/nginx/; HTTPS with: curl --cacert ${tls#"$root"/}/ca.pem
@@ -128,7 +142,6 @@ MSG
 while :; do
   for i in "${!pids[@]}"; do
     if ! kill -0 "${pids[$i]}" 2>/dev/null; then
-      names=(redis-server "nv-server a" "nv-server b" nginx)
       echo "stack: ${names[$i]} exited; stopping the rest (logs in ${dir#"$root"/}/logs/)" >&2
       stop_all
       exit 1

@@ -13,6 +13,7 @@
 #   NV_MAX_BODY        default 16k (nv-server's maxBodyBytes)
 #   NV_API_RATE        default 20r/s per client IP on /api/, NV_API_BURST default 40
 #   NV_CONN_PER_IP     default 50 connections with a request in progress
+#   NV_MAX_FILES       default 65536: each worker's descriptor limit (at most the hard limit it may raise to)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=${1:?usage: render-nginx.sh OUT_FILE}
@@ -49,7 +50,7 @@ NV_USER_LINE=$user_line node -e '
     HTTP_LISTEN: e.NV_HTTP_LISTEN || "127.0.0.1:8080", HTTPS_LISTEN: e.NV_HTTPS_LISTEN || "127.0.0.1:8443",
     SERVER_NAME: e.NV_SERVER_NAME || "_", TLS_CERT: e.NV_TLS_CERT, TLS_KEY: e.NV_TLS_KEY,
     MAX_BODY: e.NV_MAX_BODY || "16k", API_RATE: e.NV_API_RATE || "20r/s", API_BURST: e.NV_API_BURST || "40",
-    CONN_PER_IP: e.NV_CONN_PER_IP || "50",
+    CONN_PER_IP: e.NV_CONN_PER_IP || "50", MAX_FILES: e.NV_MAX_FILES || "65536",
   };
   let text = fs.readFileSync(process.argv[1], "utf8").replace(/@([A-Z_]+)@/g, (m, k) => {
     if (!(k in fields)) throw new Error(`the template names an unknown field ${m}`);

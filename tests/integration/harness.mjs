@@ -1,7 +1,7 @@
 // Starts nv-server processes on free loopback ports for the integration tests, keeps everything they print
 // (for the secret scan), and stops them by PID with SIGTERM, checking that they exit cleanly.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -183,4 +183,53 @@ export async function startRedis({ appendonly = true, args = [] } = {}) {
   };
   await r.start();
   return r;
+}
+
+// The production shape (scripts/stack.sh: nginx, two nv-server, Redis) on free loopback ports, with this
+// build's nv-server; stop() sends SIGTERM to the script and checks that it and everything it started are gone.
+export async function startStack({ env = {} } = {}) {
+  const { dir, cleanup } = scratchDir();
+  const [port, tlsPort] = [await freePort(), await freePort()];
+  const root = new URL('../../', import.meta.url).pathname;
+  const child = spawn('bash', [join(root, 'scripts/stack.sh')], {
+    cwd: root,
+    env: { ...process.env, PORT: String(port), TLS_PORT: String(tlsPort), NV_SERVER: SERVER, NV_STACK_DIR: dir,
+      NV_STACK_SETUP: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const exited = once(child, 'exit');
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the stack did not start in 60 s:\n${out}`)), 60_000);
+    const seen = (c) => {
+      out += c;
+      transcript.push(String(c));
+      if (out.includes('stack ready (TLS')) { clearTimeout(timer); resolve(); }
+    };
+    child.stdout.on('data', seen);
+    child.stderr.on('data', seen);
+    exited.then(([code]) => { clearTimeout(timer); reject(new Error(`stack.sh exited (${code}):\n${out}`)); });
+  });
+  const pids = Object.fromEntries(readFileSync(join(dir, 'pids'), 'utf8').trim().split('\n').map((l) => l.split(' '))
+    .map(([name, pid]) => [name, Number(pid)]));
+  const alive = (pid) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+  return {
+    port, tlsPort, dir, pids, output: () => out,
+    base: `http://127.0.0.1:${port}`,
+    tlsBase: `https://127.0.0.1:${tlsPort}`,
+    ca: readFileSync(join(dir, 'tls/ca.pem')),
+    logs: (name) => readFileSync(join(dir, 'logs', name), 'utf8'),
+    alive,
+    async stop() {
+      let code = child.exitCode;
+      if (code === null) {
+        child.kill('SIGTERM');
+        [code] = await exited;
+      }
+      const left = Object.entries(pids).filter(([, pid]) => alive(pid));
+      cleanup();
+      if (code !== 0) throw new Error(`stack.sh exited with ${code}:\n${out.slice(-2000)}`);
+      if (left.length) throw new Error(`still running after the stack stopped: ${JSON.stringify(left)}`);
+    },
+  };
 }
