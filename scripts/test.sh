@@ -25,11 +25,13 @@ cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz
 
 echo "== tests"
-ctest --preset native -LE "bench|soak"
+ctest --preset native -LE "bench|soak|hostile"
 echo "== the whole suite again under ASan + UBSan (the server, the native core and its replay tool)"
-ctest --preset sanitize -LE "bench|soak"
+ctest --preset sanitize -LE "bench|soak|hostile"
 echo "== fuzz smoke: every harness for ${NV_FUZZ_SECONDS:-20} s on its corpus and regression inputs"
 bash tests/fuzz/run.sh "${NV_FUZZ_SECONDS:-20}"
+echo "== hostile clients against nv-server alone and the production stack (nginx, two instances, Redis)"
+ctest --preset native -L hostile --verbose | sed -n "s/^[0-9]*: //p" | grep -vE "^(Test command|Working Directory|Environment variables| NV_|Test timeout|HOSTILE_REPORT)"
 echo "== soak under vendor faults"
 ctest --preset native -L soak --verbose | sed -n "s/^[0-9]*: //p" | grep -vE "^(Test command|Working Directory|Environment variables| NV_|Test timeout)"
 echo "== benchmarks and reports"
