@@ -7,7 +7,11 @@
 #   4. the same with the Redis store (a redis-server started here on a free loopback port), one instance;
 #   5. two instances sharing one store (Redis, then one SQLite file), each driven by its own wrk with half the
 #      connections, both calling the first instance's sandbox vendor (issue 5).
-# Prints requests/s, p50/p99 latency and the ratios (target: verify >= 40% of bare). Never fails on a number.
+#   6. latency-bound (issue 11): nv-server with its default settings (threads, SQLite store) against a vendor
+#      stand-in (tests/bench/vendor_standin.mjs, Node's event loop, so unbounded concurrency) answering at once
+#      and after 50 ms, driven by 256 connections; and the 50 ms run with the old default of 64 threads.
+# Prints requests/s, p50/p99 latency and the ratios (target: verify >= 40% of bare; 50 ms >= 0.9x the 0 ms rate).
+# Never fails on a number.
 # Usage: tests/bench/verify_bench.sh [BUILD_DIR]   (default build/native)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -117,10 +121,39 @@ redis-cli -p "$redis_port" flushall >/dev/null
 redis2_json=$(run_pair redis "$redis_url")
 sqlite2_json=$(run_pair sqlite "sqlite:$scratch/shared.db")
 
-node - "$bare_json" "$chained_json" "$verify_json" "$mint" "$connections" "$duration" "$redis_json" "$redis2_json" "$sqlite2_json" <<'JS'
+# Latency-bound runs: production mode (credentials are any), the stand-in as the upstream, quotas off.
+cat >"$scratch/latency.json" <<JSON
+{"quotas": {"numberIntervalSec": 0, "numberDaily": 0, "appDaily": 0, "ipLimit": 0}}
+JSON
+latency_run() {  # vendor-latency-ms [extra nv-server args...] -> prints wrk's JSON line
+  local latency=$1; shift
+  LATENCY_MS=$latency node "$root/tests/bench/vendor_standin.mjs" >"$scratch/standin.log" 2>&1 &
+  local standin=$!
+  pids+=("$standin")
+  local vport=
+  for _ in $(seq 100); do
+    vport=$(grep -o '"port":[0-9]*' "$scratch/standin.log" 2>/dev/null | cut -d: -f2 || true)
+    [[ -n $vport ]] && break
+    sleep 0.05
+  done
+  rm -f "$scratch"/latency.db*
+  NV_APP_KEY=bench NV_MASTER_SECRET=bench start "$scratch/nv-latency.log" "$server" --port 0 \
+    --config "$scratch/latency.json" --upstream "http://127.0.0.1:$vport" --store "sqlite:$scratch/latency.db" "$@"
+  local nv=${pids[-1]}
+  WRK_THREADS=$threads BENCH_PATH=/api/v1/verify wrk -t$threads -c${LATENCY_CONNECTIONS:-256} -d${duration}s \
+    -s "$root/tests/bench/verify.lua" "http://127.0.0.1:$port" | tail -1
+  kill "$nv" "$standin"
+  wait "$nv" "$standin" 2>/dev/null || true
+}
+lat0_json=$(latency_run 0)
+lat50_json=$(latency_run 50)
+lat50_64_json=$(latency_run 50 --threads 64)
+
+node - "$bare_json" "$chained_json" "$verify_json" "$mint" "$connections" "$duration" "$redis_json" "$redis2_json" "$sqlite2_json" "$lat0_json" "$lat50_json" "$lat50_64_json" <<'JS'
 const [bare, chained, verify, mint] = process.argv.slice(2, 6).map((x) => JSON.parse(x));
 const [c, d] = process.argv.slice(6, 8);
 const [redis, redis2, sqlite2] = process.argv.slice(8, 11).map((x) => JSON.parse(x));
+const [lat0, lat50, lat50old] = process.argv.slice(11, 14).map((x) => JSON.parse(x));
 const row = (name, r) => `${name.padEnd(50)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50_ms.toFixed(2).padStart(6)} ms   p99 ${r.p99_ms.toFixed(2).padStart(7)} ms   non-200 ${r.non200}`;
 const pct = (a, b) => `${(100 * a.rps / b.rps).toFixed(1)}%`;
 console.log(`verify benchmark: wrk -t2 -c${c} -d${d}s on loopback (2 cores shared by wrk, Redis and the servers)`);
@@ -133,7 +166,13 @@ console.log(row('nv-server verify, one SQLite file, 2 instances', sqlite2) + `  
 console.log(`verify / bare = ${pct(verify, bare)} (target >= 40%); chained / bare = ${pct(chained, bare)} (the ceiling of any design with one upstream call); verify / chained = ${pct(verify, chained)}`);
 console.log(`Redis / SQLite (1 instance) = ${pct(redis, verify)}; Redis / bare = ${pct(redis, bare)}; 2 instances / 1 on Redis = ${pct(redis2, redis)}`);
 console.log(`tokens minted: ${mint.minted} in ${mint.seconds} s`);
-for (const [name, r] of [['SQLite', verify], ['Redis', redis], ['Redis x2', redis2], ['SQLite x2', sqlite2]]) {
+console.log('latency-bound: nv-server with default settings (SQLite, threads on demand up to 1024) against a vendor stand-in, wrk -c256');
+console.log(row('vendor answers at once', lat0));
+console.log(row('vendor answers after 50 ms', lat50));
+console.log(row('vendor after 50 ms, --threads 64 (the old default)', lat50old));
+console.log(`50 ms / 0 ms = ${(lat50.rps / lat0.rps).toFixed(2)}x (target >= 0.9x); with 64 threads ${(lat50old.rps / lat0.rps).toFixed(2)}x`);
+for (const [name, r] of [['SQLite', verify], ['Redis', redis], ['Redis x2', redis2], ['SQLite x2', sqlite2],
+  ['latency 0 ms', lat0], ['latency 50 ms', lat50], ['latency 50 ms, 64 threads', lat50old]]) {
   if (r.non200 > 0) console.log(`note: ${r.non200} ${name} verify answers were not 200 (tokens ran out?): raise BENCH_TOKENS`);
 }
 JS
