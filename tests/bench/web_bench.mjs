@@ -1,11 +1,16 @@
 // The web package's benchmark (issue 4): the bundle a page downloads (raw and gzip -9) and, in headless
 // Chromium at 4x CPU throttling (a mid-range phone), the median time from createVerifier() to the first
 // environment verdict, with the browser cache off (every load fetches and compiles the wasm) and on.
+// It also loads the demo page and reports what Chromium actually transferred for the SDK (CDP
+// Network.loadingFinished.encodedDataLength, headers included) next to the raw and gzip -9 sizes: from nv-server
+// alone over HTTP, and through the production stack (scripts/stack.sh: nginx) over HTTP and over HTTPS/HTTP/2.
 // Prints figures; never fails on them. Usage: node tests/bench/web_bench.mjs  (NV_SERVER = the nv-server binary)
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer } from '../integration/harness.mjs';
-import { openPhone } from '../e2e/browser.mjs';
+import { gzipSync, brotliCompressSync } from 'node:zlib';
+import { startServer, startStack } from '../integration/harness.mjs';
+import { openPhone, spkiHash } from '../e2e/browser.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const RUNS = Number(process.env.BENCH_RUNS || 21);
@@ -39,3 +44,59 @@ try {
   await b.close();
   await server.stop();
 }
+
+// ---- the SDK on the wire ----------------------------------------------------------------------------------------
+const SDK = ['nv.js', 'nv-core.wasm'];
+// Loads the demo with the cache off and returns, per SDK file, the bytes Chromium received and how they came.
+async function wire(b, base) {
+  const byId = new Map();
+  const onResponse = (e) => {
+    const file = SDK.find((f) => e.response.url.endsWith(`/sdk/dist/${f}`));
+    if (file) byId.set(e.requestId, { file, encoding: e.response.headers['content-encoding'] || e.response.headers['Content-Encoding'] || 'none', protocol: e.response.protocol });
+  };
+  const onFinished = (e) => { if (byId.has(e.requestId)) byId.get(e.requestId).bytes = e.encodedDataLength; };
+  b.cdp.on('Network.responseReceived', onResponse);
+  b.cdp.on('Network.loadingFinished', onFinished);
+  try {
+    await b.cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+    await b.page.goto(`${base}/?lang=en`);
+    await b.page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+    await new Promise((r) => setTimeout(r, 300));
+  } finally {
+    b.cdp.off('Network.responseReceived', onResponse);
+    b.cdp.off('Network.loadingFinished', onFinished);
+  }
+  return Object.fromEntries([...byId.values()].map((v) => [v.file, v]));
+}
+
+const dist = join(root, 'web/dist');
+const sizes = Object.fromEntries(SDK.map((f) => {
+  const bytes = readFileSync(join(dist, f));
+  return [f, { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length, br: brotliCompressSync(bytes).length }];
+}));
+const rows = [];
+const demo = await startServer({ args: ['--sandbox'] });
+const stack = await startStack();
+const phone = await openPhone({ trustSpki: [spkiHash(join(stack.dir, 'tls/stack.pem'))] });
+try {
+  await phone.connection('cellular4g');
+  for (const [name, base] of [['nv-server alone, HTTP/1.1', demo.base], ['stack (nginx), HTTP/1.1', stack.base],
+    ['stack (nginx), HTTPS + HTTP/2', stack.tlsBase]]) {
+    rows.push({ name, files: await wire(phone, base) });
+  }
+} finally {
+  await phone.close();
+  await stack.stop();
+  await demo.stop();
+}
+console.log('the SDK on the wire (Chromium, cache off; transferred = encodedDataLength, headers included):');
+const total = (f) => SDK.reduce((sum, k) => sum + f(k), 0);
+console.log(`  ${'file'.padEnd(16)} ${'raw'.padStart(8)} ${'gzip -9'.padStart(8)} ${'brotli'.padStart(8)}   ` +
+  rows.map((r) => r.name.padStart(32)).join(''));
+for (const f of SDK) {
+  console.log(`  ${f.padEnd(16)} ${String(sizes[f].raw).padStart(8)} ${String(sizes[f].gzip).padStart(8)} ${String(sizes[f].br).padStart(8)}   ` +
+    rows.map((r) => `${r.files[f]?.bytes ?? '?'} B (${r.files[f]?.encoding ?? '?'}, ${r.files[f]?.protocol ?? '?'})`.padStart(32)).join(''));
+}
+console.log(`  ${'SDK total'.padEnd(16)} ${String(total((f) => sizes[f].raw)).padStart(8)} ${String(total((f) => sizes[f].gzip)).padStart(8)} ` +
+  `${String(total((f) => sizes[f].br)).padStart(8)}   ` + rows.map((r) => `${total((f) => r.files[f]?.bytes ?? 0)} B`.padStart(32)).join(''));
+console.log(`WIRE_REPORT ${JSON.stringify({ sizes, rows })}`);
