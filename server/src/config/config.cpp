@@ -468,8 +468,8 @@ Environment (overrides the config file; flags override both):
 Limits: nv-server refuses every request body it can see to be too large or ambiguous before reading it
 (over maxBodyBytes: 413; chunked: 411; two different Content-Lengths: 400; a JSON key given twice: 400),
 and closes a read or write that stalls for readTimeoutSec/writeTimeoutSec. It cannot bound, because
-cpp-httplib 0.11 reads them before any of its code runs: the number of header lines (each up to 8 KB, so
-one request can take hundreds of MB), a client trickling a byte just inside each read timeout (slow-loris),
+cpp-httplib 0.11 reads them before any of its code runs: the number and length of header lines (one request
+of 20,000 lines of 8 KB took 470 MB), a client trickling a byte just inside each read timeout (slow-loris),
 and the number of silent connections (each holds a thread until its timeout). On the open internet run it
 behind the shipped nginx front, which bounds all three: server/deploy/ and docs/deploy.md.
 
