@@ -9,11 +9,12 @@ import { connect as netConnect } from 'node:net';
 import { connect as http2Connect } from 'node:http2';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliDecompressSync } from 'node:zlib';
-import { scratchDir, startStack, transcript } from './harness.mjs';
+import { freePort, scratchDir, startStack, transcript } from './harness.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
 let stack;
@@ -225,6 +226,43 @@ test('the SMS fallback through either instance lands in the sandbox inbox the de
   const where = [];
   for (const { id } of phones) where.push((await logged(id)).name);
   assert.ok(where.includes('a') && where.includes('b'), `sends were answered by ${where.join(', ')}`);
+});
+
+test('the front with an instance down: requests go to the live one; with all down, a JSON 503', async () => {
+  // A second nginx from the same template, in front of one live instance (the stack's a) and one dead port.
+  const live = Number(stack.output().match(/nv-server a :(\d+)/)[1]);
+  const { dir, cleanup } = scratchDir();
+  const dead = await freePort();
+  const render = (upstreams, port) => {
+    const out = join(dir, `nginx-${port}.conf`);
+    execFileSync('bash', [join(root, 'server/deploy/render-nginx.sh'), out], { env: { ...process.env,
+      NV_NGINX_RUN_DIR: join(dir, `run-${port}`), NV_UPSTREAMS: upstreams, NV_TLS_CERT: join(stack.dir, 'tls/stack.pem'),
+      NV_TLS_KEY: join(stack.dir, 'tls/stack.key'), NV_HTTP_LISTEN: `127.0.0.1:${port}`,
+      NV_HTTPS_LISTEN: `127.0.0.1:${port + 1}` } });
+    const child = spawn('nginx', ['-c', out, '-p', join(dir, `run-${port}`), '-g', 'daemon off;'], { stdio: 'ignore' });
+    return child;
+  };
+  const portOf = async () => { for (;;) { const p = await freePort(); if (p < 65000) return p; } };
+  const [p1, p2] = [await portOf(), await portOf()];
+  const half = render(`127.0.0.1:${dead} 127.0.0.1:${live}`, p1);
+  const none = render(`127.0.0.1:${dead}`, p2);
+  try {
+    const up = async (port) => { for (let i = 0; i < 100; i++) { try { return await send(`http://127.0.0.1:${port}`, 'GET', '/healthz'); } catch { await new Promise((r) => setTimeout(r, 50)); } } throw new Error('nginx did not start'); };
+    await up(p1);
+    for (let i = 0; i < 6; i++) {
+      const r = await send(`http://127.0.0.1:${p1}`, 'GET', '/api/v1/config');
+      assert.equal(r.status, 200, `request ${i}: ${r.body}`);
+    }
+    const down = await up(p2);
+    assert.equal(down.status, 503);
+    assert.equal(down.json.error.code, 'SERVER_ERROR');
+    assert.equal(down.json.error.retryAfterSec, 5);
+  } finally {
+    half.kill('SIGQUIT');
+    none.kill('SIGQUIT');
+    await Promise.all([once(half, 'exit'), once(none, 'exit')]);
+    cleanup();
+  }
 });
 
 test('the shipped unit, alert rules and scrape config pass their own tools', () => {
