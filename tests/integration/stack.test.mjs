@@ -205,6 +205,24 @@ test('per-IP request limit on /api/: a burst past it gets 429 IP_LIMIT; other cl
   assert.equal(limited[0].json.error.retryAfterSec, 1);
   assert.equal(limited[0].headers['retry-after'], '1');
   assert.equal((await send(stack.base, 'GET', '/api/v1/config', { localAddress: '127.0.0.10' })).status, 200);
+
+  // Connections: 60 requests in progress from one address (headers sent, bodies pending); past 50, 429.
+  const socks = [];
+  const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => new Promise((resolve) => {
+    setTimeout(() => {
+      const s = netConnect({ port: stack.port, host: '127.0.0.1', localAddress: '127.0.0.11' }, () =>
+        s.write('POST /api/v1/sms/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n'));
+      socks.push(s);
+      let text = '';
+      s.on('data', (c) => { text += c; });
+      s.on('error', () => {});
+      setTimeout(() => resolve(text), 1500);
+    }, i * 10);
+  })));
+  socks.forEach((s) => s.destroy());
+  const refused = answers.filter((t) => /^HTTP\/1\.1 429/.test(t));
+  assert.ok(refused.length >= 5 && refused.length <= 10, `${refused.length} of 60 refused`);
+  assert.match(refused[0], /"code":"IP_LIMIT"/);
 });
 
 test('the SMS fallback through either instance lands in the sandbox inbox the demo reads', async () => {
