@@ -100,8 +100,8 @@ TEST_CASE("info lists the carriers and the defaults", "[api]") {
 
 TEST_CASE("describe lists whole tables", "[api]") {
     nv::Engine engine;
-    CHECK(call(engine, 2, 0, R"({"list":"vendor"})")["vendor"].size() == 17);
-    CHECK(call(engine, 2, 0, R"({"list":"sdk"})")["sdk"].size() == 12);
+    CHECK(call(engine, 2, 0, R"({"list":"vendor"})")["vendor"].size() == 20);
+    CHECK(call(engine, 2, 0, R"({"list":"sdk"})")["sdk"].size() == 13);
     CHECK(call(engine, 2, 0, R"({"list":"reasons"})")["reasons"].size() == nv::reason_count());
     CHECK(call(engine, 2, 0, R"({"list":"advice"})")["advice"].size() == 5);
     CHECK(call(engine, 2, 0, R"({"list":"nope"})")["error"]["field"] == "list");

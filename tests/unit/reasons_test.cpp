@@ -60,6 +60,10 @@ TEST_CASE("every vendor code of DESIGN 7 maps to its meaning", "[reasons][vendor
         {9018, Reason::BALANCE_LOW, VendorOutcome::Refused, false},
         {9031, Reason::SERVICE_DISABLED, VendorOutcome::Refused, false},
         {9099, Reason::UPSTREAM_ERROR, VendorOutcome::ServerError, false},
+        // loginTokenVerify (DESIGN 8): billed only when the number is obtained; 9020 is a key-pair mismatch.
+        {8000, Reason::LOGGED_IN, VendorOutcome::Consistent, true},
+        {8001, Reason::LOGIN_FAILED, VendorOutcome::Inconsistent, false},
+        {9020, Reason::LOGIN_KEY_MISMATCH, VendorOutcome::Refused, false},
     };
     std::size_t n = 0;
     vendor_codes(&n);
@@ -98,6 +102,7 @@ TEST_CASE("every Web SDK code of DESIGN 7 maps to its meaning", "[reasons][sdk]"
         {2003, Reason::TOKEN_IN_PROGRESS, A::Stop},
         {2004, Reason::ENV_UNSUPPORTED, A::Stop},
         {2005, Reason::BAD_OPERATOR, A::NextCarrier},
+        {6002, Reason::LOGIN_CLOSED, A::Stop},  // loginAuth: the user closed the carrier's page
     };
     std::size_t n = 0;
     sdk_codes(&n);

@@ -295,6 +295,11 @@ void write_config(Writer& w, const FlowConfig& c) {
     w.object("tokenTtlMs");
     for (const Operator op : kOperators) w.field(operator_id(op).data(), c.token_ttl_ms[static_cast<std::size_t>(op)]);
     w.end_object();
+    w.object("loginTokenTtlMs");
+    for (const Operator op : kOperators) {
+        w.field(operator_id(op).data(), c.login_token_ttl_ms[static_cast<std::size_t>(op)]);
+    }
+    w.end_object();
     w.array("operators");
     for (const Operator op : c.operators) w.string(operator_id(op));
     w.end_array();
@@ -321,6 +326,7 @@ VerifyReply read_reply(std::int64_t status, std::string_view body) {
     };
     auto text = [&](std::size_t v) { return v == kNone ? std::string_view() : doc.text(v); };
     if (const std::size_t v = member(0, "verified", Type::Bool); v != kNone) r.verified = doc.node(v).truth;
+    if (const std::size_t v = member(0, "loggedIn", Type::Bool); v != kNone) r.logged_in = doc.node(v).truth;
     r.result = reply_result_from_id(text(member(0, "result", Type::String)));
     if (const std::size_t up = member(0, "upstream", Type::Object); up != kNone) {
         if (const auto code = as_int(member(up, "code", Type::Number), 999999)) r.upstream_code = static_cast<int>(*code);
@@ -348,6 +354,8 @@ bool read_event(const Document& doc, Problem& problem, Event& e, std::string& sc
         {"token_error", EventType::TokenError}, {"verify_result", EventType::VerifyResult},
         {"verify_failed", EventType::VerifyFailed}, {"tick", EventType::Tick},
         {"cancel", EventType::Cancel},         {"cooldown", EventType::Cooldown},
+        {"login", EventType::Login},           {"login_result", EventType::VerifyResult},
+        {"login_failed", EventType::VerifyFailed},
     };
     bool known = false;
     for (const auto& [id, t] : kTypes) {
@@ -376,11 +384,22 @@ bool read_event(const Document& doc, Problem& problem, Event& e, std::string& sc
             f.only("type,now,phone");
             f.string("phone", e.phone, true, 1024);
             break;
+        case EventType::Login: {
+            f.only("type,now,consent,signals,operator");
+            f.boolean("consent", e.consent);
+            std::string_view op;
+            if (f.string("operator", op, false, 8) && !op.empty()) {
+                e.op = operator_from_id(op);
+                if (!e.op) f.fail(Reason::BAD_OPERATOR, "operator");
+            }
+            break;
+        }
     }
     if (!f.ok()) return false;
     f.time("now", e.now);
 
-    if (e.type == EventType::Start || e.type == EventType::Prefetch || e.type == EventType::Env) {
+    if (e.type == EventType::Start || e.type == EventType::Prefetch || e.type == EventType::Env ||
+        e.type == EventType::Login) {
         if (const std::size_t sig = f.object("signals"); sig != kNone) {
             EnvSignals s;
             if (read_signals(doc, sig, "signals.", problem, s, false, nullptr)) e.signals = std::move(s);
@@ -428,8 +447,13 @@ void write_command(Writer& w, const Command& c) {
         case CommandType::CancelToken:
         case CommandType::CancelVerify: w.field("id", static_cast<std::int64_t>(c.id)); break;
         case CommandType::GetToken:
+        case CommandType::GetLoginToken:
             w.field("id", static_cast<std::int64_t>(c.id)).field("operator", operator_id(c.op));
             w.field("timeoutMs", c.timeout_ms);
+            break;
+        case CommandType::Login:
+            w.field("id", static_cast<std::int64_t>(c.id)).field("operator", operator_id(c.op));
+            w.field("token", c.token).field("timeoutMs", c.timeout_ms);
             break;
         case CommandType::Verify:
             w.field("id", static_cast<std::int64_t>(c.id)).field("operator", operator_id(c.op));
@@ -442,6 +466,7 @@ void write_command(Writer& w, const Command& c) {
 void write_ending(Writer& w, const Ending& e, Locale locale) {
     w.begin_object();
     w.field("outcome", outcome_id(e.outcome)).field("verified", e.outcome == Outcome::Verified);
+    if (e.outcome == Outcome::LoggedIn) w.field("loggedIn", true);
     w.field("reason", reason_id(e.reason)).field("message", reason_message(e.reason, locale));
     w.field("advice", advice_id(e.advice)).field("adviceMessage", advice_message(e.advice, locale));
     // Pages switch to SMS on these endings (DESIGN 7); a cancel is the page's own decision.
@@ -648,7 +673,8 @@ std::string Engine::info(std::string_view input) {
         w.object("agreement");
         write_text(w, "name", o.agreement);
         w.field("url", o.agreement_url).end_object();
-        w.field("tokenTtlMs", o.token_ttl_ms).field("networks", o.networks);
+        w.field("tokenTtlMs", o.token_ttl_ms).field("loginTokenTtlMs", o.login_token_ttl_ms);
+        w.field("networks", o.networks);
         w.end_object();
     }
     w.end_array();
@@ -662,7 +688,7 @@ std::string Engine::flow_create(std::string_view input) {
     Request req;
     if (!req.open(input, "tokenTimeoutMs,budgetMs,unknownBudgetMs,minAttemptMs,verifyTimeoutMs,envTimeoutMs,"
                          "sameNumberIntervalMs,tokenTtlMs,operators,unusedTokenLimit,unusedTokenWindowMs,"
-                         "maxRefetches,locale")) {
+                         "maxRefetches,loginTimeoutMs,loginBudgetMs,loginTokenTtlMs,locale")) {
         return req.error();
     }
     const Document& doc = req.doc;
@@ -679,6 +705,13 @@ std::string Engine::flow_create(std::string_view input) {
         t.only("CM,CU,CT");
         for (const Operator op : kOperators) {
             t.integer(operator_id(op).data(), c.token_ttl_ms[static_cast<std::size_t>(op)], 0, kDay);
+        }
+    }
+    if (const std::size_t ttl = f.object("loginTokenTtlMs"); ttl != kNone) {
+        Fields t(doc, ttl, "loginTokenTtlMs.", req.problem);
+        t.only("CM,CU,CT");
+        for (const Operator op : kOperators) {
+            t.integer(operator_id(op).data(), c.login_token_ttl_ms[static_cast<std::size_t>(op)], 0, kDay);
         }
     }
     if (const std::size_t ops = f.typed("operators", Type::Array); ops != kNone) {

@@ -7,8 +7,6 @@ namespace {
 
 bool in_range(std::int64_t v, std::int64_t lo, std::int64_t hi) { return v >= lo && v <= hi; }
 
-std::int64_t ttl_for(const FlowConfig& cfg, Operator op) { return cfg.token_ttl_ms[static_cast<std::size_t>(op)]; }
-
 // Tokens are remembered as 64-bit FNV-1a hashes: a fixed ring, no copies of secrets-in-transit.
 std::uint64_t token_hash(std::string_view token) {
     std::uint64_t h = 14695981039346656037ull;
@@ -37,7 +35,7 @@ bool same_number(const std::array<char, 11>& stored, std::string_view national) 
 
 }  // namespace
 
-const ConfigField kConfigFields[11] = {
+const ConfigField kConfigFields[13] = {
     {"tokenTimeoutMs", &FlowConfig::token_timeout_ms, 100, 60'000},
     {"budgetMs", &FlowConfig::budget_ms, 100, 120'000},
     {"unknownBudgetMs", &FlowConfig::unknown_budget_ms, 100, 120'000},
@@ -48,7 +46,9 @@ const ConfigField kConfigFields[11] = {
     {"unusedTokenLimit", &FlowConfig::unused_token_limit, 1, static_cast<std::int64_t>(kUnusedTokenMemory)},
     {"unusedTokenWindowMs", &FlowConfig::unused_token_window_ms, 1'000, 86'400'000},
     {"maxRefetches", &FlowConfig::max_refetches, 0, 5},
-    {nullptr, nullptr, 0, 0},  // tokenTtlMs and operators are checked below
+    {"loginTimeoutMs", &FlowConfig::login_timeout_ms, 1'000, 600'000},
+    {"loginBudgetMs", &FlowConfig::login_budget_ms, 1'000, 1'200'000},
+    {nullptr, nullptr, 0, 0},  // tokenTtlMs, loginTokenTtlMs and operators are checked below
 };
 
 std::string_view validate(const FlowConfig& c) {
@@ -57,6 +57,9 @@ std::string_view validate(const FlowConfig& c) {
     }
     for (const auto ttl : c.token_ttl_ms) {
         if (!in_range(ttl, 1'000, 3'600'000)) return "tokenTtlMs";
+    }
+    for (const auto ttl : c.login_token_ttl_ms) {
+        if (!in_range(ttl, 1'000, 3'600'000)) return "loginTokenTtlMs";
     }
     if (c.operators.empty()) return "operators";
     for (std::size_t i = 0; i < c.operators.size(); ++i) {
@@ -69,17 +72,19 @@ std::string_view validate(const FlowConfig& c) {
 
 std::string_view flow_state_id(FlowState s) {
     static constexpr const char* kIds[] = {"idle",      "prefetching",  "token_ready", "checking_env", "fetching_token",
-                                           "verifying", "verified",     "not_verified", "fallback",   "cancelled"};
+                                           "verifying", "verified",     "not_verified", "fallback",   "cancelled",
+                                           "logged_in"};
     return kIds[static_cast<std::size_t>(s)];
 }
 
 std::string_view command_id(CommandType c) {
-    static constexpr const char* kIds[] = {"collect_env", "get_token", "cancel_token", "verify", "cancel_verify", "wake"};
+    static constexpr const char* kIds[] = {"collect_env", "get_token",   "cancel_token",    "verify",
+                                           "cancel_verify", "wake",      "get_login_token", "login"};
     return kIds[static_cast<std::size_t>(c)];
 }
 
 std::string_view outcome_id(Outcome o) {
-    static constexpr const char* kIds[] = {"verified", "not_verified", "fallback", "cancelled"};
+    static constexpr const char* kIds[] = {"verified", "not_verified", "fallback", "cancelled", "logged_in"};
     return kIds[static_cast<std::size_t>(o)];
 }
 
@@ -104,6 +109,11 @@ RiskDecision risk_decision_from_id(std::string_view id) {
 }
 
 Flow::Flow(FlowConfig config) : cfg_(config) {}
+
+std::int64_t Flow::ttl_for(Operator op) const {
+    const auto& ttl = login_ ? cfg_.login_token_ttl_ms : cfg_.token_ttl_ms;
+    return ttl[static_cast<std::size_t>(op)];
+}
 
 bool Flow::active() const {
     return state_ == FlowState::CheckingEnv || state_ == FlowState::FetchingToken || state_ == FlowState::Verifying;
@@ -136,10 +146,12 @@ void Flow::end(FlowOutput& out, std::int64_t now, Outcome outcome, Reason reason
     verify_req_ = {};
     ending_.outcome = outcome;
     ending_.reason = reason;
-    if (outcome == Outcome::Verified || outcome == Outcome::Cancelled) ending_.advice = Advice::Proceed;
+    if (outcome == Outcome::Verified || outcome == Outcome::LoggedIn || outcome == Outcome::Cancelled) {
+        ending_.advice = Advice::Proceed;
+    }
     ending_.elapsed_ms = now - attempt_start_;
     static constexpr FlowState kStates[] = {FlowState::Verified, FlowState::NotVerified, FlowState::Fallback,
-                                            FlowState::Cancelled};
+                                            FlowState::Cancelled, FlowState::LoggedIn};
     enter(out, kStates[static_cast<std::size_t>(outcome)]);
     out.ending = ending_;
 }
@@ -176,6 +188,7 @@ FlowOutput Flow::handle(const Event& e) {
         case EventType::Tick: on_tick(e.now, out); break;
         case EventType::Cancel: on_cancel(e.now, out); break;
         case EventType::Cooldown: out.cooldown_ms = cooldown_remaining(parse_phone(e.phone).national, e.now); break;
+        case EventType::Login: on_login(e, out); break;
     }
     out.state = state_;
     return out;
@@ -189,6 +202,7 @@ std::int64_t Flow::cooldown_remaining(std::string_view national, std::int64_t no
 }
 
 void Flow::start_cooldown(std::int64_t until) {
+    if (login_) return;  // a login has no number (yet): nothing to space out
     // The number's own slot, else a free or finished one, else the one that finishes first.
     Cooldown* slot = &cooldowns_[0];
     for (auto& c : cooldowns_) {
@@ -260,8 +274,39 @@ void Flow::on_start(const Event& e, FlowOutput& out) {
         token_req_ = {};
     }
 
+    login_ = false;
     phone_ = phone.national;
     order_ = operator_order(phone.segment, cfg_.operators);
+    begin_attempt(e, out);
+}
+
+void Flow::on_login(const Event& e, FlowOutput& out) {
+    if (active()) {
+        out.error = Reason::FLOW_BUSY;
+        return;
+    }
+    if (!e.consent) {
+        out.rejected = Rejection{Reason::CONSENT_REQUIRED, std::nullopt};
+        return;
+    }
+    if (state_ == FlowState::Prefetching) {
+        command(out, CommandType::CancelToken, token_req_.id);
+        token_req_ = {};
+    }
+    login_ = true;
+    phone_.clear();
+    // The network's carrier first when the provider knows it (the SIM carrying data), then the others.
+    order_.clear();
+    if (e.op && std::find(cfg_.operators.begin(), cfg_.operators.end(), *e.op) != cfg_.operators.end()) {
+        order_.push_back(*e.op);
+    }
+    for (const Operator op : cfg_.operators) {
+        if (order_.empty() || order_.front() != op) order_.push_back(op);
+    }
+    begin_attempt(e, out);
+}
+
+void Flow::begin_attempt(const Event& e, FlowOutput& out) {
     next_op_ = 0;
     attempt_start_ = e.now;
     budget_end_ = e.now;
@@ -291,6 +336,7 @@ void Flow::on_prefetch(const Event& e, FlowOutput& out) {
     }
     PhoneNumber phone;
     if (!admit(e, out, phone)) return;
+    login_ = false;  // prefetching is for verification only
     if (e.signals) {
         const Environment env = evaluate_environment(*e.signals);
         out.environment = env;
@@ -316,7 +362,7 @@ void Flow::on_prefetch(const Event& e, FlowOutput& out) {
 void Flow::request_token(Operator op, std::int64_t now, std::int64_t timeout, FlowOutput& out) {
     token_req_ = Pending{next_id_++, op, now, now + timeout};
     Command c;
-    c.type = CommandType::GetToken;
+    c.type = login_ ? CommandType::GetLoginToken : CommandType::GetToken;
     c.id = token_req_.id;
     c.op = op;
     c.timeout_ms = timeout;
@@ -343,6 +389,13 @@ void Flow::environment_ready(const Environment& env, std::int64_t now, FlowOutpu
     if (env.verdict == Verdict::Unsupported) {
         ending_.advice = env.advice;
         end(out, now, Outcome::Fallback, env.reasons.front());
+        return;
+    }
+    if (login_) {
+        // The user reads and confirms the carrier's page inside this budget, so an `unknown` verdict does not
+        // shorten it.
+        budget_end_ = now + cfg_.login_budget_ms;
+        fetch_next(now, out);
         return;
     }
     budget_end_ = now + (env.verdict == Verdict::Unknown ? std::min(cfg_.budget_ms, cfg_.unknown_budget_ms)
@@ -386,7 +439,8 @@ void Flow::fetch_next(std::int64_t now, FlowOutput& out) {
         return;
     }
     if (state_ != FlowState::FetchingToken) enter(out, FlowState::FetchingToken);
-    request_token(order_[next_op_], now, std::min(cfg_.token_timeout_ms, remaining), out);
+    request_token(order_[next_op_], now, std::min(login_ ? cfg_.login_timeout_ms : cfg_.token_timeout_ms, remaining),
+                  out);
 }
 
 void Flow::carrier_failed(Reason reason, std::string_view code, std::int64_t now, FlowOutput& out) {
@@ -407,11 +461,11 @@ void Flow::submit(std::string token, Operator op, std::int64_t now, FlowOutput& 
     submitted_ = std::move(token);
     verify_req_ = Pending{next_id_++, op, now, now + cfg_.verify_timeout_ms};
     Command c;
-    c.type = CommandType::Verify;
+    c.type = login_ ? CommandType::Login : CommandType::Verify;
     c.id = verify_req_.id;
     c.op = op;
     c.timeout_ms = cfg_.verify_timeout_ms;
-    c.phone = phone_;
+    c.phone = phone_;  // empty for a login
     c.token = submitted_;
     out.commands.push_back(c);
     wake(out, verify_req_.deadline);
@@ -429,7 +483,7 @@ void Flow::on_token(const Event& e, FlowOutput& out) {
     }
     const Pending req = token_req_;
     token_req_ = {};
-    const std::int64_t expires = req.started + ttl_for(cfg_, req.op);
+    const std::int64_t expires = req.started + ttl_for(req.op);
     if (state_ == FlowState::Prefetching) {
         if (e.token.empty() || token_was_used(e.token) || e.now >= expires) {
             enter(out, FlowState::Idle);
@@ -459,7 +513,8 @@ void Flow::on_token(const Event& e, FlowOutput& out) {
 void Flow::refetch_or_end(Reason reason, Operator op, std::int64_t now, FlowOutput& out) {
     verify_req_ = {};
     // Ask the same carrier again (once, by default) with a fresh per-carrier timeout; it served this SIM before.
-    if (refetches_ < cfg_.max_refetches) {
+    // Not for a login: that would put the carrier's page before the user again without their asking.
+    if (!login_ && refetches_ < cfg_.max_refetches) {
         ++refetches_;
         for (std::size_t i = 0; i < order_.size(); ++i) {
             if (order_[i] == op) next_op_ = i;
@@ -497,6 +552,10 @@ void Flow::on_token_error(const Event& e, FlowOutput& out) {
     }
     if (code == "TIMEOUT") {
         reason = Reason::TOKEN_TIMEOUT;
+    } else if (code == "CLOSED") {
+        // The user closed the carrier's authorization page: their answer, not a failure to retry elsewhere.
+        reason = Reason::LOGIN_CLOSED;
+        action = TokenErrorAction::Stop;
     } else if (const auto carrier = carrier_code_info(token_req_.op, code)) {
         reason = carrier->reason;
         action = carrier->action;
@@ -508,6 +567,7 @@ void Flow::on_token_error(const Event& e, FlowOutput& out) {
     if (action == TokenErrorAction::Stop) {
         ending_.code = e.code;
         if (reason == Reason::OFFLINE) ending_.advice = Advice::TurnOnMobileData;
+        if (reason == Reason::LOGIN_CLOSED) ending_.op = token_req_.op;
         token_req_ = {};
         end(out, e.now, Outcome::Fallback, reason);
         return;
@@ -528,6 +588,10 @@ void Flow::on_verify_result(const Event& e, FlowOutput& out) {
     ending_.risk_decision = r.risk_decision;
     ending_.code = r.upstream_code >= 0 ? decimal(r.upstream_code) : std::string();
 
+    if (login_ && r.status >= 200 && r.status < 300 && r.body_ok) {
+        on_login_result(r, e.now, out);
+        return;
+    }
     if (r.status >= 200 && r.status < 300 && r.body_ok) {
         const bool yes = r.verified.value_or(false);
         const bool consistent = r.result == ReplyResult::Consistent;
@@ -588,6 +652,24 @@ void Flow::on_verify_result(const Event& e, FlowOutput& out) {
         start_cooldown(e.now + wait);
     }
     end(out, e.now, Outcome::Fallback, reason);
+}
+
+void Flow::on_login_result(const VerifyReply& r, std::int64_t now, FlowOutput& out) {
+    Outcome outcome = Outcome::Fallback;
+    Reason reason = Reason::SERVER_ERROR;  // a reply that says neither yes nor no is not believed
+    const bool yes = r.logged_in.value_or(false);
+    if (r.risk_decision == RiskDecision::Deny) {
+        outcome = Outcome::NotVerified;
+        reason = Reason::RISK_DENY;
+    } else if (r.risk_decision == RiskDecision::StepUp) {
+        reason = Reason::RISK_STEP_UP;
+    } else if (yes && r.logged_in) {
+        outcome = Outcome::LoggedIn;
+        reason = Reason::LOGGED_IN;
+    } else if (r.logged_in && !yes) {
+        reason = Reason::LOGIN_FAILED;
+    }
+    end(out, now, outcome, reason);
 }
 
 void Flow::on_verify_failed(std::int64_t now, bool timeout, FlowOutput& out) {

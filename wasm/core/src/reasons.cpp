@@ -37,7 +37,11 @@ constexpr VendorCodeInfo kVendorCodes[] = {
     {9015, Reason::BAD_CONTENT_TYPE, V::Refused, false},
     {9018, Reason::BALANCE_LOW, V::Refused, false},
     {9031, Reason::SERVICE_DISABLED, V::Refused, false},
+    {9020, Reason::LOGIN_KEY_MISMATCH, V::Refused, false},
     {9099, Reason::UPSTREAM_ERROR, V::ServerError, false},
+    // loginTokenVerify (DESIGN 8): the number was obtained (billed) or not.
+    {8000, Reason::LOGGED_IN, V::Consistent, true},
+    {8001, Reason::LOGIN_FAILED, V::Inconsistent, false},
 };
 
 constexpr SdkCodeInfo kSdkCodes[] = {
@@ -53,6 +57,9 @@ constexpr SdkCodeInfo kSdkCodes[] = {
     {2003, Reason::TOKEN_IN_PROGRESS, A::Stop},
     {2004, Reason::ENV_UNSUPPORTED, A::Stop},
     {2005, Reason::BAD_OPERATOR, A::NextCarrier},
+    // loginAuth: the user closed the carrier's authorization page (6002 in the vendor's SDKs; providers also
+    // report it as "CLOSED"). Nothing else is asked: the user said no.
+    {6002, Reason::LOGIN_CLOSED, A::Stop},
 };
 
 // CM 103111 and CT 800008 are the gateways' answers to a source address they do not own (DESIGN 5/7). CU's

@@ -58,6 +58,7 @@ struct OperatorInfo {
     std::string_view agreement_url;
     std::int64_t token_ttl_ms;  // the number-verification token's lifetime
     std::string_view networks;  // generations the carrier supports for verification
+    std::int64_t login_token_ttl_ms;  // the one-click loginToken's lifetime (DESIGN 8)
 };
 
 const OperatorInfo& operator_info(Operator op);

@@ -6,6 +6,10 @@
 //
 //   idle -> checking_env -> fetching_token -> token_ready -> verifying -> verified | not_verified | fallback
 //
+// A one-click login attempt (DESIGN 8; event `login`) runs the same machine with a loginToken instead of a
+// verify token and no number: the carrier's authorization page is part of fetching the token, the submission is
+// a `login` command, and it ends logged_in | not_verified (risk deny) | fallback (SMS login).
+//
 // Rules it owns (each one tested with a fake clock):
 //   - carrier order from the number segment, then the other gateways (ported numbers);
 //   - a per-carrier token timeout (default 4,000 ms) inside an overall budget (default 8,000 ms; shorter when
@@ -18,6 +22,12 @@
 //   - the 30 s same-number interval, with the remaining time so the page can show a countdown;
 //   - consent to the carrier's terms before any request leaves the page;
 //   - every ending, with the vendor/SDK/carrier codes mapped to reasons.
+// Login differs where the number is unknown or the user is involved: the carrier order is the network's
+// carrier (a hint from the provider), else the configured order (CM -> CU -> CT); the per-carrier timeout
+// (default 60 s) covers the user reading and confirming the carrier's page; loginTokens live CM 120 s, CU and
+// CT 30 min; a user who closes the page ends the attempt (LOGIN_CLOSED) and nothing is asked again; there is no
+// same-number interval, and no token is refetched after the server refused one (that would show the carrier's
+// page again without the user asking).
 //
 // Timers: the flow asks for at most one wake-up at a time (`wake` with an absolute time); the driver (re)arms a
 // single timer and sends `tick` when it fires. Replies carry the id of the command they answer; a reply to a
@@ -50,6 +60,9 @@ struct FlowConfig {
     std::int64_t unused_token_limit = 30;      // at most kUnusedTokenMemory
     std::int64_t unused_token_window_ms = 600'000;
     std::int64_t max_refetches = 1;            // after the server reports an expired or used token
+    std::int64_t login_timeout_ms = 60'000;    // one-click login, per carrier: includes the user confirming
+    std::int64_t login_budget_ms = 90'000;     // one-click login, all carriers together
+    std::array<std::int64_t, 3> login_token_ttl_ms{120'000, 1'800'000, 1'800'000};  // CM, CU, CT
 };
 
 inline constexpr std::size_t kUsedTokenMemory = 64;    // submitted tokens remembered (as hashes) to refuse replays
@@ -64,7 +77,7 @@ struct ConfigField {
     std::int64_t min;
     std::int64_t max;
 };
-extern const ConfigField kConfigFields[11];
+extern const ConfigField kConfigFields[13];
 
 // The name of the first invalid setting, or an empty view when the configuration is usable.
 std::string_view validate(const FlowConfig& config);
@@ -80,6 +93,7 @@ enum class FlowState : std::uint8_t {
     NotVerified,
     Fallback,
     Cancelled,
+    LoggedIn,
 };
 
 std::string_view flow_state_id(FlowState s);
@@ -103,6 +117,7 @@ struct VerifyReply {
     std::optional<std::int64_t> retry_after_sec;
     std::optional<int> risk_score;
     RiskDecision risk_decision = RiskDecision::None;
+    std::optional<bool> logged_in;   // the reply to POST /api/v1/login
 };
 
 enum class EventType : std::uint8_t {
@@ -116,6 +131,7 @@ enum class EventType : std::uint8_t {
     Tick,          // the timer fired
     Cancel,        // the user or page gave up
     Cooldown,      // phone: how long until this number may be verified again (no state change)
+    Login,         // consent, [signals], [operator]: begin a one-click login attempt
 };
 
 // An event's text fields are views: the caller keeps them alive for the duration of handle(); the flow copies
@@ -130,9 +146,12 @@ struct Event {
     std::string_view token;
     std::string_view code;
     VerifyReply reply;
+    std::optional<Operator> op;  // Login: the network's carrier, when the provider knows it
 };
 
-enum class CommandType : std::uint8_t { CollectEnv, GetToken, CancelToken, Verify, CancelVerify, Wake };
+// GetLoginToken and Login are the one-click login's GetToken and Verify; CancelToken and CancelVerify cancel
+// either kind.
+enum class CommandType : std::uint8_t { CollectEnv, GetToken, CancelToken, Verify, CancelVerify, Wake, GetLoginToken, Login };
 
 std::string_view command_id(CommandType c);
 
@@ -146,7 +165,7 @@ struct Command {
     std::string_view token;        // Verify; likewise
 };
 
-enum class Outcome : std::uint8_t { Verified, NotVerified, Fallback, Cancelled };
+enum class Outcome : std::uint8_t { Verified, NotVerified, Fallback, Cancelled, LoggedIn };
 
 std::string_view outcome_id(Outcome o);
 
@@ -219,6 +238,10 @@ private:
     void on_verify_failed(std::int64_t now, bool timeout, FlowOutput& out);
     void on_tick(std::int64_t now, FlowOutput& out);
     void on_cancel(std::int64_t now, FlowOutput& out);
+    void on_login(const Event& e, FlowOutput& out);
+    void on_login_result(const VerifyReply& r, std::int64_t now, FlowOutput& out);
+    void begin_attempt(const Event& e, FlowOutput& out);
+    [[nodiscard]] std::int64_t ttl_for(Operator op) const;
 
     // Checks shared by start and prefetch; false (with out.rejected) when refused.
     bool admit(const Event& e, FlowOutput& out, PhoneNumber& phone);
@@ -241,6 +264,7 @@ private:
     std::uint32_t next_id_ = 1;
 
     // The current attempt.
+    bool login_ = false;          // a one-click login attempt (no number)
     std::string phone_;           // national digits
     OperatorList order_;
     std::size_t next_op_ = 0;

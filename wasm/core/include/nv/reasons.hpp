@@ -63,6 +63,18 @@ namespace nv {
       "Too many carrier tokens were requested recently; please wait or use an SMS code.")                         \
     X(NETWORK_CHANGED, "网络环境已变化，请重试。", "The network changed; please try again.")                      \
     X(CANCELLED, "已取消。", "Cancelled.")                                                                        \
+    /* one-click login */                                                                                       \
+    X(LOGGED_IN, "登录成功：已取得本机号码。", "Logged in: the carrier confirmed this phone's number.")            \
+    X(LOGIN_CLOSED, "已关闭运营商授权页，可改用短信验证码登录。",                                                 \
+      "The carrier's authorization page was closed; you can log in with an SMS code instead.")                   \
+    X(LOGIN_FAILED, "运营商未能确认本机号码，请使用短信验证码登录。",                                              \
+      "The carrier could not confirm this phone's number; please log in with an SMS code.")                      \
+    X(LOGIN_UNAVAILABLE, "当前页面无法使用一键登录，请使用短信验证码登录。",                                       \
+      "One-click login is not available on this page; please log in with an SMS code.")                          \
+    X(LOGIN_NOT_CONFIGURED, "服务端未配置一键登录私钥，请联系网站管理员。",                                        \
+      "One-click login is not configured on the server (no private key); contact the site's administrator.")    \
+    X(LOGIN_KEY_MISMATCH, "一键登录的密钥与应用不匹配（9020），请联系网站管理员。",                                \
+      "The one-click login key pair does not match the app (9020: decrypt failed); contact the site's administrator.") \
     /* vendor Web SDK (getToken) */                                                                               \
     X(SDK_UNKNOWN, "认证组件发生未知错误，请使用短信验证。", "The verification SDK failed unexpectedly; please use an SMS code.") \
     X(SDK_INIT_IN_PROGRESS, "认证组件正在初始化，请稍后重试。", "The verification SDK is still starting; please try again shortly.") \
@@ -118,6 +130,11 @@ namespace nv {
     X(SMS_CODE_INVALID, "验证码不正确，请重新输入。", "The code is not correct; please check it and try again.")   \
     X(SMS_CODE_EXPIRED, "验证码已失效，请重新获取。", "The code has expired or was used up; please request a new one.") \
     X(SMS_UNAVAILABLE, "短信服务暂不可用，请稍后再试。", "SMS is not available right now; please try again later.") \
+    X(SMS_RISK_DENIED, "该号码存在风险，无法发送验证码。", "This number was flagged as high risk; no code can be sent to it.") \
+    /* partner backend */                                                                                         \
+    X(BACKEND_AUTH_REQUIRED, "后端令牌缺失或不正确。", "The backend bearer token is missing or wrong.")             \
+    X(BACKEND_NOT_CONFIGURED, "服务端未配置后端令牌，风险查询不可用。",                                            \
+      "No backend token is configured on the server, so the risk query is off.")                                 \
     /* API misuse (developer errors at the boundary) */                                                           \
     X(BAD_JSON, "输入不是合法的 JSON。", "The input is not valid JSON.")                                          \
     X(BAD_UTF8, "输入不是合法的 UTF-8 文本。", "The input is not valid UTF-8 text.")                              \
@@ -154,7 +171,7 @@ enum class TokenErrorAction : std::uint8_t {
     Stop,         // nothing else will work in this environment: end the attempt with a fallback
 };
 
-// How a vendor verify code ends the flow.
+// How a vendor verify or loginTokenVerify code ends the flow.
 enum class VendorOutcome : std::uint8_t {
     Consistent,    // 9000
     Inconsistent,  // 9001
