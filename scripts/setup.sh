@@ -20,6 +20,8 @@ packages=(
   nginx-light libnginx-mod-http-brotli-filter  # the production front (scripts/stack.sh, server/deploy/)
   prometheus            # promtool: the shipped alert rules are checked and unit-tested
   systemd               # systemd-analyze verify: the shipped unit is checked
+  python3-jwt python3-cryptography  # the Python backend example (docs/backend.md), for /usr/bin/python3
+  openjdk-17-jdk-headless  # the Java backend example (docs/backend.md): java VerifyAssertion.java
 )
 
 missing=()
