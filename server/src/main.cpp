@@ -16,6 +16,7 @@
 #include "base/metrics.hpp"
 #include "base/request_log.hpp"
 #include "config/config.hpp"
+#include "http/assertions.hpp"
 #include "http/listener.hpp"
 #include "http/routes.hpp"
 #include "sandbox/sandbox.hpp"
@@ -115,6 +116,23 @@ int main(int argc, char** argv) {
         return 1;
     }
     Metrics metrics;
+    std::string key_error;
+    const auto keys = load_keys(cfg, key_error);
+    if (!keys) {
+        std::cerr << "nv-server: " << key_error << "\n";
+        return 2;
+    }
+    if (keys->generated_signing) {
+        log_event("info", "sandbox: assertions are signed with a key made at start (set NV_ASSERTION_KEY_FILE to keep "
+                          "one across restarts)", "\"kid\":" + nlohmann::json(keys->kid).dump());
+    }
+    if (!keys->login) {
+        log_event(cfg.sandbox ? "warn" : "info",
+                  cfg.sandbox ? "one-click login is off: an instance using another's sandbox (--sandbox-url) needs that "
+                                "instance's login key in NV_LOGIN_PRIVATE_KEY_FILE"
+                              : "one-click login is off: set NV_LOGIN_PRIVATE_KEY_FILE to the RSA key registered with "
+                                "the vendor");
+    }
 
     // The sandbox answers on its own loopback listener, which the upstream client calls exactly like the real
     // vendor (its own threads: a verify waiting on the sandbox never waits for a thread of its own pool). The
@@ -128,6 +146,10 @@ int main(int argc, char** argv) {
         so.master_secret = nv::server::kSandboxMasterSecret;
         so.vendor_limits = cfg.sandbox_vendor_limits;
         so.unused_token_limit = cfg.sandbox_unused_tokens;
+        if (keys->login) {
+            std::string e;
+            so.login_public_key = Key::public_from_pem(keys->login->public_pem(), e).value_or(Key{});
+        }
         sandbox = std::make_unique<Sandbox>(so, unix_ms);
         sandbox_server = std::make_unique<httplib::Server>();
         tune_server(*sandbox_server, cfg, nullptr, /*log_requests=*/false);
@@ -157,7 +179,7 @@ int main(int argc, char** argv) {
     SmsSender& sms = sandbox                    ? sandbox->sms_sender()
                      : !cfg.sandbox_url.empty() ? static_cast<SmsSender&>(shared_sandbox_sms)
                                                 : static_cast<SmsSender&>(no_sms);
-    App app{cfg, *store, upstream, metrics, sms, unix_ms};
+    App app{cfg, *store, upstream, metrics, sms, *keys, unix_ms};
     std::unique_ptr<httplib::Server> server = make_server(cfg);
     if (!server) {
         std::cerr << "nv-server: cannot load the TLS certificate or key (" << cfg.tls_cert << ", " << cfg.tls_key << ")\n";
@@ -205,6 +227,8 @@ int main(int argc, char** argv) {
                                                     : ""},
                           {"store", cfg.store.is_redis() ? redacted_redis_url(cfg.store.url) : cfg.store.url},
                           {"storeFailOpen", cfg.store.fail_open},
+                          {"assertionKid", keys->kid},
+                          {"login", keys->login.has_value()},
                           {"db", cfg.store.is_redis() ? "" : cfg.db_path}};
     std::string f = fields.dump();
     log_event("info", "listening", f.substr(1, f.size() - 2));

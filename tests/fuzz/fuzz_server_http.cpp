@@ -36,6 +36,7 @@ struct World {
     std::unique_ptr<UpstreamClient> upstream;
     Metrics metrics;
     NoSmsSender no_sms;
+    KeyRing keys;
     std::unique_ptr<App> app;
     httplib::Server server;
     std::thread thread;
@@ -71,6 +72,10 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
     so.master_secret = kSandboxMasterSecret;
     so.vendor_limits = w.cfg.sandbox_vendor_limits;
     so.unused_token_limit = 0;
+    w.cfg.sandbox = true;
+    std::string key_error;
+    w.keys = *load_keys(w.cfg, key_error);  // sandbox mode: both keys made now
+    so.login_public_key = *Key::public_from_pem(w.keys.login->public_pem(), key_error);
     w.sandbox = std::make_unique<Sandbox>(so, now_ms);
     tune_server(w.server, w.cfg, nullptr);  // before binding: TCP_NODELAY is set on the listening socket
     const int port = bind_listener(w.server, "127.0.0.1", 0);
@@ -78,7 +83,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
     // The upstream is this very server's sandbox vendor.
     w.cfg.upstream.base = "http://127.0.0.1:" + std::to_string(port) + "/sandbox/vendor";
     w.upstream = std::make_unique<UpstreamClient>(w.cfg.upstream, w.cfg.app_key, w.cfg.master_secret);
-    w.app = std::make_unique<App>(App{w.cfg, *w.store, *w.upstream, w.metrics, w.sandbox->sms_sender(), now_ms});
+    w.app = std::make_unique<App>(App{w.cfg, *w.store, *w.upstream, w.metrics, w.sandbox->sms_sender(), w.keys, now_ms});
     install_api(w.server, *w.app);
     w.sandbox->mount(w.server);
     w.thread = std::thread([&w] { w.server.listen_after_bind(); });

@@ -43,6 +43,11 @@ TEST_CASE("config: --sandbox needs nothing else", "[config]") {
     CHECK(r.config->port == 8080);
     CHECK(r.config->app_key == kSandboxAppKey);
     CHECK(r.config->master_secret == kSandboxMasterSecret);
+    CHECK(r.config->backend_token == kSandboxBackendToken);
+    CHECK(r.config->sms_risk_check == true);
+    CHECK(r.config->assertion.key_file.empty());  // made at start
+    CHECK(r.config->assertion.audience == "partner-backend");
+    CHECK(r.config->assertion.ttl_sec == 300);
     CHECK(r.config->upstream.api_version == 2);
     CHECK(r.config->quotas.number_interval_ms == 30'000);
     CHECK(r.config->quotas.number_daily == 10);
@@ -54,8 +59,17 @@ TEST_CASE("config: production needs credentials, from the environment", "[config
     REQUIRE_FALSE(none.config);
     CHECK_THAT(none.error, Catch::Contains("NV_APP_KEY"));
     Env env{{{"NV_APP_KEY", "key"}, {"NV_MASTER_SECRET", "s3cret"}, {"NV_API_VERSION", "1"}, {"NV_PORT", "9000"}}};
+    // ... and the key that signs assertions (DESIGN 10): a partner's backend must be able to check them after a
+    // restart, so production never makes one up.
+    auto keyless = load({"--port=9001"}, env);
+    REQUIRE_FALSE(keyless.config);
+    CHECK_THAT(keyless.error, Catch::Contains("NV_ASSERTION_KEY_FILE"));
+    env.vars["NV_ASSERTION_KEY_FILE"] = "/etc/nv/assertion.pem";
     auto r = load({"--port=9001"}, env);
     REQUIRE(r.config);
+    CHECK(r.config->assertion.key_file == "/etc/nv/assertion.pem");
+    CHECK(r.config->backend_token.empty());          // the risk route is off unless configured
+    CHECK_FALSE(r.config->sms_risk_check.value_or(false));  // billed: off unless asked for
     CHECK(r.config->app_key == "key");
     CHECK(r.config->master_secret == "s3cret");
     CHECK(r.config->upstream.api_version == 1);
@@ -68,7 +82,7 @@ TEST_CASE("config: the file, then env, then flags", "[config]") {
         "upstream": {"base": "https://vendor.example:8443/api", "apiVersion": 1, "timeoutMs": 3000},
         "quotas": {"numberIntervalSec": 0, "numberDaily": 20, "ipLimit": 5, "ipWindowSec": 10},
         "risk": {"review": 100, "stepUp": 500, "deny": 800}, "prepaidVolume": 60000})");
-    Env env{{{"NV_APP_KEY", "env-key"}}};
+    Env env{{{"NV_APP_KEY", "env-key"}, {"NV_ASSERTION_KEY_FILE", "/k.pem"}}};
     auto r = load({"--config", path, "--api-version", "2"}, env);
     std::remove(path.c_str());
     REQUIRE(r.config);

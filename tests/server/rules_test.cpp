@@ -252,3 +252,79 @@ TEST_CASE("outcome: v2 risk decides, and deny and step-up are never verified", "
     CHECK_FALSE(vendor(200, reply(9000)).risk.has_value());
     CHECK(vendor(200, reply(9000, R"(,"score":900)")).risk->at("decision") == "deny");
 }
+
+namespace {
+VerifyOutcome login_vendor(int http, const std::string& body) {
+    OutcomeContext ctx{RiskThresholds{}, std::nullopt, kMidnight, VendorApi::Login};
+    return map_upstream(UpstreamReply{Transport::Ok, http, body, 12}, ctx);
+}
+RiskOutcome risk_vendor(int http, const std::string& body) {
+    OutcomeContext ctx{RiskThresholds{}, std::nullopt, kMidnight, VendorApi::Verify};
+    return map_risk_reply(UpstreamReply{Transport::Ok, http, body, 12}, ctx);
+}
+}  // namespace
+
+TEST_CASE("outcome: loginTokenVerify 8000/8001/9020, and each endpoint's results are its own", "[outcome][login]") {
+    const auto ok = login_vendor(200, reply(8000, R"(,"phone":"Q0lQSEVS")"));
+    CHECK_FALSE(ok.is_error);
+    CHECK(ok.verified);
+    CHECK(ok.result == "success");
+    CHECK(ok.reason == Reason::LOGGED_IN);
+    CHECK(ok.encrypted_phone == "Q0lQSEVS");
+    CHECK(ok.billed);  // billed only when the number is obtained
+    CHECK_FALSE(ok.refund);
+
+    const auto fail = login_vendor(200, reply(8001));
+    CHECK_FALSE(fail.is_error);
+    CHECK_FALSE(fail.verified);
+    CHECK(fail.result == "failed");
+    CHECK(fail.reason == Reason::LOGIN_FAILED);
+    CHECK_FALSE(fail.billed);
+    CHECK(fail.refund);
+
+    const auto key = login_vendor(400, reply(9020));
+    CHECK(key.is_error);
+    CHECK(key.http_status == 503);
+    CHECK(key.reason == Reason::LOGIN_KEY_MISMATCH);
+
+    CHECK(login_vendor(400, reply(9003)).reason == Reason::TOKEN_EXPIRED);
+    CHECK(login_vendor(400, reply(9003)).http_status == 400);
+    // A success without the number is not one; neither is one on a 5xx.
+    CHECK(login_vendor(200, reply(8000)).http_status == 502);
+    CHECK(login_vendor(500, reply(8000, R"(,"phone":"Q0lQSEVS")")).http_status == 502);
+    // Verify's results mean nothing from loginTokenVerify, and login's mean nothing from verify.
+    const auto crossed = login_vendor(200, reply(9000));
+    CHECK(crossed.is_error);
+    CHECK(crossed.reason == Reason::UPSTREAM_UNKNOWN_CODE);
+    CHECK(crossed.http_status == 502);
+    const auto crossed_back = vendor(200, reply(8000, R"(,"phone":"Q0lQSEVS")"));
+    CHECK(crossed_back.is_error);
+    CHECK_FALSE(crossed_back.verified);
+    CHECK(crossed_back.reason == Reason::UPSTREAM_UNKNOWN_CODE);
+    // v2 risk applies to a login as to a verification.
+    const auto denied = login_vendor(200, reply(8000, R"(,"phone":"Q0lQSEVS","score":900)"));
+    CHECK_FALSE(denied.verified);
+    CHECK(denied.reason == Reason::RISK_DENY);
+}
+
+TEST_CASE("outcome: queryBusinessRisk under the risk policy", "[outcome][risk]") {
+    const auto r = risk_vendor(200, reply(0, R"(,"score":900,"tags":["F24004"],"detail":{"F24004":{"score":900}})"));
+    REQUIRE_FALSE(r.is_error);
+    CHECK(r.http_status == 200);
+    CHECK(r.risk["score"] == 900);
+    CHECK(r.risk["level"] == "high");
+    CHECK(r.risk["decision"] == "deny");
+    CHECK(r.risk["tags"] == nlohmann::json::array({"F24004"}));
+    CHECK(r.risk["detail"]["F24004"]["score"] == 900);
+    CHECK(risk_vendor(200, reply(0, R"(,"score":0)")).risk["decision"] == "allow");
+    CHECK(risk_vendor(200, reply(0, R"(,"score":600)")).risk["decision"] == "step_up");
+    // Failures: credentials, a success without a score, another endpoint's result, transport.
+    CHECK(risk_vendor(401, reply(9011)).http_status == 503);
+    CHECK(risk_vendor(401, reply(9011)).reason == Reason::AUTH_FAILED);
+    CHECK(risk_vendor(200, reply(0)).reason == Reason::UPSTREAM_ERROR);
+    CHECK(risk_vendor(200, reply(9000, R"(,"score":0)")).reason == Reason::UPSTREAM_UNKNOWN_CODE);
+    CHECK(risk_vendor(500, reply(0, R"(,"score":0)")).is_error);
+    const auto down = map_risk_reply(UpstreamReply{Transport::ConnectFailed, 0, "", 0}, OutcomeContext{});
+    CHECK(down.reason == Reason::UPSTREAM_UNAVAILABLE);
+    CHECK(down.http_status == 502);
+}

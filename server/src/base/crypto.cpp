@@ -21,13 +21,18 @@ std::string hex(const unsigned char* p, std::size_t n) {
 
 }  // namespace
 
-std::string sha256_hex(std::string_view data) {
+std::string sha256_bytes(std::string_view data) {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     if (EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr) != 1) {
         throw std::runtime_error("SHA-256 failed");
     }
-    return hex(md, len);
+    return std::string(reinterpret_cast<const char*>(md), len);
+}
+
+std::string sha256_hex(std::string_view data) {
+    const std::string md = sha256_bytes(data);
+    return hex(reinterpret_cast<const unsigned char*>(md.data()), md.size());
 }
 
 std::string random_hex(std::size_t bytes) {

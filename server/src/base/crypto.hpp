@@ -10,6 +10,7 @@
 namespace nv::server {
 
 std::string sha256_hex(std::string_view data);
+std::string sha256_bytes(std::string_view data);  // the 32-byte digest
 std::string random_hex(std::size_t bytes);  // from OpenSSL's CSPRNG
 std::string base64_encode(std::string_view data);
 std::optional<std::string> base64_decode(std::string_view text);

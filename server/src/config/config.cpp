@@ -117,9 +117,18 @@ std::string validate(const ServerConfig& c) {
     } else if (c.store.url.size() == 7) {
         return "the store needs a path: sqlite:PATH";
     }
+    if (c.assertion.issuer.empty() || c.assertion.audience.empty()) return "assertion issuer and audience must not be empty";
+    if (!c.backend_token.empty() && c.backend_token.size() < 16 && !c.sandbox) {
+        return "NV_BACKEND_TOKEN must be at least 16 characters";
+    }
     if (!c.sandbox && (c.app_key.empty() || c.master_secret.empty())) {
         return "production mode needs the vendor credentials: set NV_APP_KEY and NV_MASTER_SECRET (or appKey and "
                "masterSecret in the --config file), or start with --sandbox";
+    }
+    if (!c.sandbox && c.assertion.key_file.empty()) {
+        return "production mode needs the assertion signing key (an EC P-256 private key, PEM): set "
+               "NV_ASSERTION_KEY_FILE (or assertion.keyFile in the --config file); docs/backend.md shows how to make "
+               "one";
     }
     return "";
 }
@@ -183,6 +192,30 @@ std::string apply_config_json(const std::string& text, ServerConfig& c) {
     r.str("appKey", c.app_key);
     r.str("masterSecret", c.master_secret);
     r.str("adminToken", c.admin_token);
+    r.str("backendToken", c.backend_token);
+    if (const json* l = r.object("login")) {
+        Reader u(*l, "login", error);
+        u.str("privateKeyFile", c.login_private_key_file);
+        u.finish();
+    }
+    if (const json* a = r.object("assertion")) {
+        Reader u(*a, "assertion", error);
+        u.str("keyFile", c.assertion.key_file);
+        u.str("previousKeyFile", c.assertion.previous_key_file);
+        u.str("issuer", c.assertion.issuer);
+        u.str("audience", c.assertion.audience);
+        u.integer("ttlSec", c.assertion.ttl_sec, 10, 3'600);
+        u.finish();
+    }
+    if (const json* m = r.object("sms")) {
+        Reader u(*m, "sms", error);
+        bool on = false;
+        if (m->contains("riskCheck")) {
+            u.boolean("riskCheck", on);
+            c.sms_risk_check = on;
+        }
+        u.finish();
+    }
     r.str("db", c.db_path);
     r.str("store", c.store.url);
     r.boolean("storeFailOpen", c.store.fail_open);
@@ -352,7 +385,13 @@ ConfigResult load_config(const std::vector<std::string>& args, const EnvLookup& 
                               {"NV_ADMIN_TOKEN", &c.admin_token},  {"NV_UPSTREAM_BASE", &c.upstream.base},
                               {"NV_UPSTREAM_CA", &c.upstream.ca_file}, {"NV_DB", &c.db_path},
                               {"NV_HOST", &c.host},                {"NV_STORE", &c.store.url},
-                              {"NV_REDIS_CA", &c.store.redis_ca},  {"NV_REDIS_PASSWORD", &c.store.redis_password}};
+                              {"NV_REDIS_CA", &c.store.redis_ca},  {"NV_REDIS_PASSWORD", &c.store.redis_password},
+                              {"NV_BACKEND_TOKEN", &c.backend_token},
+                              {"NV_LOGIN_PRIVATE_KEY_FILE", &c.login_private_key_file},
+                              {"NV_ASSERTION_KEY_FILE", &c.assertion.key_file},
+                              {"NV_ASSERTION_PREVIOUS_KEY_FILE", &c.assertion.previous_key_file},
+                              {"NV_ASSERTION_ISSUER", &c.assertion.issuer},
+                              {"NV_ASSERTION_AUDIENCE", &c.assertion.audience}};
     for (const EnvVar& e : strings) {
         if (auto v = env(e.name)) *e.target = *v;
     }
@@ -406,6 +445,8 @@ ConfigResult load_config(const std::vector<std::string>& args, const EnvLookup& 
         if (c.app_key.empty()) c.app_key = kSandboxAppKey;
         if (c.master_secret.empty()) c.master_secret = kSandboxMasterSecret;
         if (c.admin_token.empty()) c.admin_token = kSandboxAdminToken;
+        if (c.backend_token.empty()) c.backend_token = kSandboxBackendToken;
+        if (!c.sms_risk_check) c.sms_risk_check = true;
     }
     // --db PATH and --store sqlite:PATH are the same setting.
     if (c.store.url.empty()) c.store.url = "sqlite:" + c.db_path;
@@ -461,6 +502,14 @@ Usage: nv-server [--sandbox] [options]
 Environment (overrides the config file; flags override both):
   NV_APP_KEY, NV_MASTER_SECRET   vendor credentials (required unless --sandbox; never logged)
   NV_ADMIN_TOKEN                 bearer token for GET /api/v1/usage (sandbox default: sandbox-admin)
+  NV_BACKEND_TOKEN               bearer token for POST /api/v1/risk, the partner backend's business-risk query
+                                 (sandbox default: sandbox-backend; empty: the route answers 503)
+  NV_ASSERTION_KEY_FILE          the EC P-256 private key (PEM) that signs every success's assertion (required
+                                 unless --sandbox, which makes one at start); NV_ASSERTION_PREVIOUS_KEY_FILE: the
+                                 key it replaced, still published at /.well-known/jwks.json; NV_ASSERTION_ISSUER,
+                                 NV_ASSERTION_AUDIENCE: the iss and aud claims (default nv-server, partner-backend)
+  NV_LOGIN_PRIVATE_KEY_FILE      one-click login: the RSA private key (PEM, PKCS#1 or PKCS#8) whose public half is
+                                 registered with the vendor (--sandbox makes a pair at start)
   NV_STORE, NV_REDIS_PASSWORD (AUTH; never logged), NV_REDIS_CA
   NV_CORS_ORIGINS                comma-separated partner origins (like --cors-origin)
   NV_UPSTREAM_BASE, NV_UPSTREAM_CA, NV_API_VERSION, NV_DB, NV_HOST, NV_PORT

@@ -19,6 +19,7 @@ namespace nv::server {
 inline constexpr const char* kSandboxAppKey = "7d431e42dfa6a6d693ac2d04";
 inline constexpr const char* kSandboxMasterSecret = "5e987ac6d2e04d95a9d8f0d1";
 inline constexpr const char* kSandboxAdminToken = "sandbox-admin";
+inline constexpr const char* kSandboxBackendToken = "sandbox-backend";
 inline constexpr const char* kProductionUpstream = "https://api.verification.jpush.cn";
 
 struct UpstreamSettings {
@@ -54,6 +55,16 @@ struct StoreSettings {
     bool is_redis() const { return url.rfind("redis://", 0) == 0 || url.rfind("rediss://", 0) == 0; }
 };
 
+// Signed results (DESIGN 10): every success carries a compact JWS (ES256) a partner's backend verifies against
+// /.well-known/jwks.json.
+struct AssertionSettings {
+    std::string key_file;           // the current signing key: an EC P-256 private key, PEM (PKCS#8 or SEC1)
+    std::string previous_key_file;  // the key it replaced: published in the JWKS (not used to sign) until removed
+    std::string issuer = "nv-server";
+    std::string audience = "partner-backend";
+    std::int64_t ttl_sec = 300;
+};
+
 struct ServerConfig {
     std::string host = "127.0.0.1";
     int port = 8080;  // 0: any free port (printed in the "listening" log line)
@@ -71,6 +82,15 @@ struct ServerConfig {
     std::string app_key;
     std::string master_secret;
     std::string admin_token;  // bearer token for /api/v1/usage; empty: the endpoint is disabled
+    std::string backend_token;  // bearer token for POST /api/v1/risk (the partner's backend); empty: disabled
+    // One-click login: the private half of the RSA key pair whose public half is registered with the vendor
+    // (PEM, PKCS#1 or PKCS#8). Empty: POST /api/v1/login answers 503 LOGIN_NOT_CONFIGURED (in sandbox mode
+    // the server makes a key pair at start and gives the sandbox vendor its public half).
+    std::string login_private_key_file;
+    AssertionSettings assertion;
+    // The SMS fallback asks the vendor's business-risk API first and sends no code to a number whose decision
+    // is deny (SMS pumping). Default: on in sandbox mode, off otherwise (it is billed); config sms.riskCheck.
+    std::optional<bool> sms_risk_check;
     UpstreamSettings upstream;
 
     std::string db_path = "nv-server.db";  // the SQLite store's file (--db, or --store sqlite:PATH)

@@ -1,5 +1,5 @@
 // The application the HTTP edge serves: its settings and the adapters it was given (store, vendor client,
-// metrics, SMS sender, clock). Routes only translate between HTTP and these.
+// metrics, SMS sender, keys, clock). Routes only translate between HTTP and these.
 #pragma once
 
 #include <cstdint>
@@ -7,6 +7,7 @@
 
 #include "base/metrics.hpp"
 #include "config/config.hpp"
+#include "http/assertions.hpp"
 #include "store/store.hpp"
 #include "vendor/sms_sender.hpp"
 #include "vendor/upstream_client.hpp"
@@ -19,6 +20,7 @@ struct App {
     UpstreamClient& upstream;
     Metrics& metrics;
     SmsSender& sms;
+    const KeyRing& keys;
     std::function<std::int64_t()> now_ms;  // Unix time in ms (injected so tests can move the clock)
 };
 

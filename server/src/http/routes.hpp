@@ -1,5 +1,6 @@
 // The companion server's HTTP surface (server/openapi.yaml), one installer per resource: /api/v1/config,
-// /api/v1/verify, /api/v1/sms/{send,check}, /api/v1/usage, /healthz and /metrics, and the static web package at
+// /api/v1/verify, /api/v1/login, /api/v1/risk, /api/v1/sms/{send,check}, /api/v1/usage,
+// /.well-known/jwks.json, /healthz and /metrics, and the static web package at
 // /sdk/ and the demo at /. Handlers only translate between HTTP and the rules (quota, outcome, risk, billing) and
 // adapters (store, upstream client) they are given.
 #pragma once
@@ -17,6 +18,9 @@ void install_api(httplib::Server& server, App& app);
 
 void install_config_routes(httplib::Server& server, App& app);
 void install_verify_routes(httplib::Server& server, App& app);
+void install_login_routes(httplib::Server& server, App& app);   // /api/v1/login (one-click login)
+void install_risk_routes(httplib::Server& server, App& app);    // /api/v1/risk (the partner's backend)
+void install_keys_routes(httplib::Server& server, App& app);    // /.well-known/jwks.json
 void install_sms_routes(httplib::Server& server, App& app);
 void install_usage_routes(httplib::Server& server, App& app);
 void install_health_routes(httplib::Server& server, App& app);  // /healthz, /metrics

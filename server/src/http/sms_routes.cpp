@@ -9,6 +9,7 @@
 #include "base/request_log.hpp"
 #include "http/http_util.hpp"
 #include "http/request_body.hpp"
+#include "rules/outcome.hpp"
 
 namespace nv::server {
 namespace {
@@ -16,12 +17,36 @@ namespace {
 using nlohmann::json;
 
 // The SMS fallback (DESIGN 6): the same quotas as a verification (30 s per number, 10 per number per day, the
-// appKey's daily limit, the client IP's window), counted apart from verifications.
+// appKey's daily limit, the client IP's window), counted apart from verifications. With sms.riskCheck on, the
+// vendor's business-risk score is asked first and a number whose decision is deny gets no code: SMS pumping
+// (codes sent to premium numbers an attacker is paid for) is the costliest fraud against an SMS fallback.
 constexpr std::int64_t kSmsCodeTtlMs = 300'000;
 constexpr int kSmsMaxAttempts = 5;
 
 std::string sms_code_hash(const std::string& app_key, const std::string& national, const std::string& code) {
     return sha256_hex(app_key + ":" + national + ":" + code);
+}
+
+// True when the number's risk decision is deny (answered 403 SMS_RISK_DENIED). A risk query that fails does not
+// block the fallback: it is logged and counted, and the code is sent.
+bool risk_denies(App& app, const std::string& national, const std::string& ip, std::int64_t now, httplib::Response& res,
+                 Locale locale, const json& common) {
+    const UpstreamReply reply = app.upstream.business_risk(national, ip, std::nullopt);
+    const RiskOutcome r =
+        map_risk_reply(reply, OutcomeContext{app.config.risk, std::nullopt, now, VendorApi::Verify});
+    app.metrics.upstream(static_cast<double>(reply.elapsed_ms) / 1000.0,
+                         r.vendor_code ? std::to_string(*r.vendor_code) : "risk_failed");
+    if (r.is_error) {
+        log_event("warn", "SMS risk check failed; sending the code anyway",
+                  "\"reason\":\"" + std::string(reason_id(r.reason)) + "\"");
+        return false;
+    }
+    if (r.risk.value("decision", "") != "deny") return false;
+    app.metrics.quota_rejection("SMS_RISK_DENIED");
+    json extra = common;
+    extra["risk"] = json{{"score", r.risk["score"]}, {"level", r.risk["level"]}, {"decision", "deny"}};
+    send_error(res, 403, Reason::SMS_RISK_DENIED, locale, std::nullopt, extra);
+    return true;
 }
 
 void handle_sms_send(App& app, const httplib::Request& req, httplib::Response& res) {
@@ -45,6 +70,9 @@ void handle_sms_send(App& app, const httplib::Request& req, httplib::Response& r
         if (admitted.status != AdmitStatus::Admitted) {
             app.metrics.quota_rejection(std::string(reason_id(admitted.reason)));
             return send_error(res, 429, admitted.reason, locale, admitted.retry_after_sec, common);
+        }
+        if (cfg.sms_risk_check.value_or(false) && risk_denies(app, phone->national, adm.ip, now, res, locale, common)) {
+            return;
         }
         // Six digits from the CSPRNG: the last 6 decimal digits of a random 64-bit value.
         const std::string hex = random_hex(8);
@@ -96,6 +124,10 @@ void handle_sms_check(App& app, const httplib::Request& req, httplib::Response& 
     j["verified"] = true;
     j["method"] = "sms";
     j["phone"] = mask_phone(phone->national);
+    j["assertion"] = issue_assertion(app.keys, cfg.assertion,
+                                     {{}, {}, phone->national, ProofMethod::Sms, std::nullopt,
+                                      current_request().request_id, app.now_ms()});
+    j["assertionExpiresInSec"] = cfg.assertion.ttl_sec;
     send_json(res, 200, j);
 }
 

@@ -9,6 +9,7 @@
 #include "base/request_log.hpp"
 #include "http/http_util.hpp"
 #include "http/request_body.hpp"
+#include "http/spend.hpp"
 #include "rules/calendar.hpp"
 #include "rules/outcome.hpp"
 
@@ -76,55 +77,14 @@ void handle_verify(App& app, const httplib::Request& req, httplib::Response& res
     adm.now_ms = now;
 
     json common{{"requestId", ctx.request_id}, {"operator", op ? json(operator_id(*op)) : json(nullptr)}};
-    AdmitResult admitted;
-    bool unguarded = false;  // admitted without the store (fail-open): nothing to refund
-    try {
-        admitted = app.store.admit(adm, cfg.quotas);
-    } catch (const StoreError& e) {
-        if (!cfg.store.fail_open) return store_failed(app, res, locale, "admit", e, common);
-        log_event("warn", "store failed; verifying without quota checks (fail-open)",
-                  "\"error\":" + json(e.what()).dump());
-        app.metrics.store_error("admit");
-        app.metrics.store_fail_open();
-        admitted.status = AdmitStatus::Admitted;
-        unguarded = true;
-    }
-    if (admitted.status == AdmitStatus::TokenUsed) {
-        app.metrics.quota_rejection("TOKEN_USED");
-        return send_error(res, 409, Reason::TOKEN_USED, locale, std::nullopt, common);
-    }
-    if (admitted.status == AdmitStatus::Limited) {
-        app.metrics.quota_rejection(std::string(reason_id(admitted.reason)));
-        return send_error(res, 429, admitted.reason, locale, admitted.retry_after_sec, common);
-    }
+    const auto spending = admit_spending(app, adm, cfg.quotas, res, locale, common);
+    if (!spending) return;
 
     UpstreamRequest up{token, phone.national, ex_id, ip};
     const UpstreamReply reply = app.upstream.verify(up);
     OutcomeContext octx{cfg.risk, ex_id, now};
     const VerifyOutcome out = map_upstream(reply, octx);
-    ctx.upstream_ms = reply.elapsed_ms;
-    if (out.vendor_code) ctx.upstream_code = *out.vendor_code;
-    static const char* const kTransport[] = {"ok", "connect_failed", "tls_failed", "timeout", "dropped"};
-    std::string label = out.vendor_code                    ? std::to_string(*out.vendor_code)
-                        : reply.transport == Transport::Ok ? "bad_reply"
-                                                           : kTransport[static_cast<int>(reply.transport)];
-    if (!out.vendor_code) ctx.upstream_failure = label;
-    app.metrics.upstream(static_cast<double>(reply.elapsed_ms) / 1000.0, label);
-
-    try {
-        if (out.refund && !unguarded) app.store.refund(adm, admitted.previous_last_ms);
-    } catch (const StoreError& e) {
-        log_event("error", "store failed to refund", "\"error\":" + json(e.what()).dump());
-        app.metrics.store_error("refund");
-    }
-    try {
-        if (out.vendor_code) app.store.record_result(cfg.app_key, shanghai_day(now), *out.vendor_code);
-    } catch (const StoreError& e) {
-        // The answer is still true; only the books are behind (the Redis store keeps the count and writes it
-        // when Redis is back). Say so loudly in the log.
-        log_event("error", "store failed after the upstream answered", "\"error\":" + json(e.what()).dump());
-        app.metrics.store_error("ledger");
-    }
+    settle_spending(app, *spending, reply, out);
 
     if (out.is_error) {
         json extra = common;
@@ -138,6 +98,11 @@ void handle_verify(App& app, const httplib::Request& req, httplib::Response& res
     j["message"] = reason_message(out.reason, locale);
     j["upstream"] = out.upstream;
     if (out.risk) j["risk"] = *out.risk;
+    if (out.verified) {
+        j["assertion"] = issue_assertion(app.keys, cfg.assertion,
+                                         {{}, {}, phone.national, ProofMethod::CarrierVerify, op, ctx.request_id, now});
+        j["assertionExpiresInSec"] = cfg.assertion.ttl_sec;
+    }
     send_json(res, out.http_status, j);
 }
 

@@ -29,6 +29,10 @@ struct UpstreamReply {
     std::int64_t elapsed_ms = 0;
 };
 
+// Which vendor endpoint answered: each has its own result codes (verify 9000/9001/9002, loginTokenVerify
+// 8000/8001), and a result code from the other one is an unknown code, never a success.
+enum class VendorApi { Verify, Login };
+
 struct VerifyOutcome {
     int http_status = 502;
     Reason reason = Reason::UPSTREAM_ERROR;  // CONSISTENT, INCONSISTENT, RESULT_UNKNOWN, or the error
@@ -41,15 +45,30 @@ struct VerifyOutcome {
     std::optional<std::int64_t> retry_after_sec;
     bool billed = false;                     // consistent and inconsistent results are billed
     bool refund = false;                     // the vendor did not process it: give the quota back
+    std::string encrypted_phone;             // Login, 8000: `phone` as sent (base64 RSA ciphertext)
 };
 
 struct OutcomeContext {
     RiskThresholds risk;
     std::optional<std::string> ex_id;  // what we sent; an answer echoing another exID is not believed
     std::int64_t now_ms = 0;           // for retryAfterSec of daily limits
+    VendorApi api = VendorApi::Verify;
 };
 
 VerifyOutcome map_upstream(const UpstreamReply& reply, const OutcomeContext& ctx);
+
+// The business-risk query (POST /v2/web/queryBusinessRisk, DESIGN 9): code 0 and a score, or a vendor
+// error mapped as for verify.
+struct RiskOutcome {
+    int http_status = 502;
+    Reason reason = Reason::UPSTREAM_ERROR;
+    bool is_error = true;
+    std::optional<int> vendor_code;
+    nlohmann::json upstream;  // {id, code, content}
+    nlohmann::json risk;      // {score, level, decision, tags, detail}
+};
+
+RiskOutcome map_risk_reply(const UpstreamReply& reply, const OutcomeContext& ctx);
 
 // The HTTP status the verify endpoint uses for a vendor code's refusal (the same table map_upstream uses).
 int status_for_vendor_code(int code);

@@ -1,4 +1,4 @@
-// The sandbox: the carriers' token gateways (CM, CU, CT).
+// The sandbox: the carriers' token gateways (CM, CU, CT), for verify tokens and one-click loginTokens.
 #include <httplib.h>
 
 #include "base/crypto.hpp"
@@ -14,7 +14,7 @@ void Sandbox::State::carrier_error(httplib::Response& res, int status, Operator 
               json{{"operator", operator_id(op)}, {"code", code}, {"reason", reason_id(reason)}, {"message", message}});
 }
 
-void Sandbox::State::issue_token(const httplib::Request& req, httplib::Response& res) {
+void Sandbox::State::issue_token(const httplib::Request& req, httplib::Response& res, bool login) {
     const Locale locale = request_locale(req);
     const auto op = operator_from_id(std::string(req.matches[1]));
     if (!op) {
@@ -64,7 +64,7 @@ void Sandbox::State::issue_token(const httplib::Request& req, httplib::Response&
         by_age.pop_front();
     }
     std::int64_t unused = 0;
-    auto& mine = by_device[d.id];
+    auto& mine = by_device[login ? d.id + ":login" : d.id];  // each kind has its own 30-per-10-minutes
     while (!mine.empty() && mine.front().first + opt.token_window_ms <= now_ms) mine.pop_front();
     if (opt.unused_token_limit > 0) {
         for (const auto& [issued, tok] : mine) {
@@ -77,15 +77,25 @@ void Sandbox::State::issue_token(const httplib::Request& req, httplib::Response&
         return;
     }
     const OperatorInfo& info = operator_info(*op);
-    Token t{d.id, d.phone, *op, d.risk_score, now_ms, now_ms + info.token_ttl_ms, false};
-    const std::string token = "STsid" + std::string(operator_id(*op)) + random_hex(20);
+    const std::int64_t ttl = login ? info.login_token_ttl_ms : info.token_ttl_ms;
+    Token t{d.id, d.phone, *op, d.risk_score, now_ms, now_ms + ttl, false, login};
+    const std::string token = (login ? "LTsid" : "STsid") + std::string(operator_id(*op)) + random_hex(20);
     tokens[token] = t;
     by_age.emplace_back(now_ms, token);
     if (opt.unused_token_limit > 0) mine.emplace_back(now_ms, token);
+    if (login) {
+        send_json(res, 200,
+                  json{{"operator", operator_id(*op)},
+                       {"loginToken", token},
+                       {"masked", mask_phone(d.phone)},
+                       {"expiresInSec", ttl / 1000},
+                       {"expiresAt", t.expires_ms}});
+        return;
+    }
     send_json(res, 200,
               json{{"operator", operator_id(*op)},
                    {"token", token},
-                   {"expiresInSec", info.token_ttl_ms / 1000},
+                   {"expiresInSec", ttl / 1000},
                    {"expiresAt", t.expires_ms}});
 }
 

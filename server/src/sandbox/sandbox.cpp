@@ -62,16 +62,32 @@ SmsSender& Sandbox::sms_sender() {
 
 namespace {
 
-const char* const kVendorPaths[][2] = {
-    {"/v1/web/verify", "1"}, {"/v1/web/h5/verify", "1"}, {"/v2/web/verify", "2"}, {"/v2/web/h5/verify", "2"}};
+enum class VendorRoute { Verify, Login, Risk };
 
-void mount_vendor(httplib::Server& s, Sandbox* self, const std::string& prefix,
-                  const std::function<void(const httplib::Request&, httplib::Response&, bool)>& handler) {
-    (void)self;
+struct VendorPath {
+    const char* path;
+    bool v2;
+    VendorRoute route;
+};
+
+constexpr VendorPath kVendorPaths[] = {
+    {"/v1/web/verify", false, VendorRoute::Verify},         {"/v1/web/h5/verify", false, VendorRoute::Verify},
+    {"/v2/web/verify", true, VendorRoute::Verify},          {"/v2/web/h5/verify", true, VendorRoute::Verify},
+    {"/v1/web/h5/loginTokenVerify", false, VendorRoute::Login}, {"/v2/web/h5/loginTokenVerify", true, VendorRoute::Login},
+    {"/v2/web/queryBusinessRisk", true, VendorRoute::Risk},
+};
+
+// Every method reaches the handler, so a GET gets the vendor's own 9013.
+void mount_vendor(httplib::Server& s, Sandbox::State* st, const std::string& prefix) {
     for (const auto& p : kVendorPaths) {
-        const std::string path = prefix + p[0];
-        const bool v2 = p[1][0] == '2';
-        auto h = [handler, v2](const httplib::Request& req, httplib::Response& res) { handler(req, res, v2); };
+        const std::string path = prefix + p.path;
+        auto h = [st, p](const httplib::Request& req, httplib::Response& res) {
+            switch (p.route) {
+                case VendorRoute::Verify: return st->vendor_verify(req, res, p.v2);
+                case VendorRoute::Login: return st->vendor_login(req, res, p.v2);
+                case VendorRoute::Risk: return st->vendor_risk(req, res);
+            }
+        };
         s.Post(path, h);
         s.Get(path, h);
         s.Put(path, h);
@@ -95,9 +111,13 @@ void Sandbox::mount(httplib::Server& s) {
                  {"endpoints",
                   {"POST /sandbox/devices", "GET|PATCH|PUT|DELETE /sandbox/devices/{deviceId}",
                    "POST /sandbox/carriers/{CM|CU|CT}/token (header X-Sandbox-Device)",
+                   "POST /sandbox/carriers/{CM|CU|CT}/login-token (header X-Sandbox-Device: the carrier's one-click "
+                   "login page, confirmed)",
                    "POST|GET|DELETE /sandbox/faults",
                    "POST /sandbox/sms (the SMS gateway of the instances sharing this sandbox)",
-                   "POST /sandbox/vendor/v1/web/h5/verify (and /v1/web/verify, /v2/web/verify, /v2/web/h5/verify)"}}});
+                   "POST /sandbox/vendor/v1/web/h5/verify (and /v1/web/verify, /v2/web/verify, /v2/web/h5/verify)",
+                   "POST /sandbox/vendor/v1/web/h5/loginTokenVerify (and /v2/web/h5/loginTokenVerify)",
+                   "POST /sandbox/vendor/v2/web/queryBusinessRisk"}}});
     });
     s.Post("/sandbox/devices",
            [st](const httplib::Request& req, httplib::Response& res) { st->create_device(req, res); });
@@ -130,6 +150,8 @@ void Sandbox::mount(httplib::Server& s) {
     });
     s.Post(R"(/sandbox/carriers/([A-Za-z]{1,8})/token)",
            [st](const httplib::Request& req, httplib::Response& res) { st->issue_token(req, res); });
+    s.Post(R"(/sandbox/carriers/([A-Za-z]{1,8})/login-token)",
+           [st](const httplib::Request& req, httplib::Response& res) { st->issue_token(req, res, true); });
     // The sandbox's SMS gateway, for the instances that share this sandbox (--sandbox-url): the text lands in
     // the inbox of the simulated devices with that number, as a code this instance sends does.
     Inbox* inbox = inbox_.get();
@@ -180,7 +202,7 @@ void Sandbox::mount(httplib::Server& s) {
         std::uint64_t billed = 0;
         for (const auto& [code, n] : st->vendor_answers) {
             by_code[std::to_string(code)] = n;
-            if (code == 9000 || code == 9001) billed += n;
+            if (vendor_code_info(code).billed) billed += n;
         }
         send_json(res, 200,
                   json{{"billed", billed},
@@ -188,16 +210,12 @@ void Sandbox::mount(httplib::Server& s) {
                        {"delayedRequests", st->delayed_requests},
                        {"billedAfterDelay", st->billed_after_delay}});
     });
-    mount_vendor(s, this, "/sandbox/vendor", [st](const httplib::Request& req, httplib::Response& res, bool v2) {
-        st->vendor_verify(req, res, v2);
-    });
+    mount_vendor(s, st, "/sandbox/vendor");
 }
 
 void Sandbox::mount_vendor_root(httplib::Server& s) {
     State* st = state_.get();
-    mount_vendor(s, this, "", [st](const httplib::Request& req, httplib::Response& res, bool v2) {
-        st->vendor_verify(req, res, v2);
-    });
+    mount_vendor(s, st, "");
 }
 
 }  // namespace nv::server

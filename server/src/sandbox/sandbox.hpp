@@ -7,6 +7,12 @@
 //   carrier: cellular data on, Wi-Fi off, no VPN, the carrier of the SIM carrying data. Otherwise it gives the
 //   carrier's own error (VPN or another carrier's address: CM 103111, CT 800008, CU SOURCE_IP_ERROR).
 //   Tokens live for the carrier's TTL, are single use, and a device gets at most 30 unused ones per 10 minutes.
+// - POST /sandbox/carriers/{CM|CU|CT}/login-token: the carrier's one-click login authorization page after the
+//   user confirmed (DESIGN 8): a loginToken under the same rules, with the loginToken lifetimes (CM 2 min, CU and
+//   CT 30 min), and the SIM's masked number as the page showed it.
+// - The vendor's loginTokenVerify (v1, v2) answers 8000 with the device's number encrypted under the partner's
+//   RSA public key (PKCS#1 v1.5, base64), and queryBusinessRisk (v2) answers the simulated device's risk score
+//   for its number (0 for a number no device has).
 // - The vendor's verify endpoints (/v1/web/verify, /v1/web/h5/verify, /v2/...) under /sandbox/vendor, with Basic
 //   auth against the documentation's example credentials and the documented shapes and codes.
 // - Faults on request (latency, 5xx, malformed JSON, a dropped connection, a forced vendor code) for tests.
@@ -20,6 +26,7 @@
 #include <memory>
 #include <string>
 
+#include "base/keys.hpp"
 #include "rules/quota.hpp"
 #include "vendor/sms_sender.hpp"
 
@@ -35,6 +42,7 @@ struct SandboxOptions {
     QuotaLimits vendor_limits;          // the vendor's own 9005/9006/9007 limits (ip_limit unused)
     std::int64_t unused_token_limit = 30;  // per device within token_window_ms
     std::int64_t token_window_ms = 600'000;
+    Key login_public_key;  // the partner's registered RSA public key: loginTokenVerify encrypts numbers with it
 };
 
 class Sandbox {
@@ -52,8 +60,9 @@ public:
     // Delivers SMS codes to the inbox of the simulated devices with that number (GET .../devices/{id}/inbox).
     SmsSender& sms_sender();
 
+    struct State;  // defined in state.hpp, which only the sandbox's own files include
+
 private:
-    struct State;
     struct Inbox;
     std::unique_ptr<State> state_;
     std::unique_ptr<Inbox> inbox_;

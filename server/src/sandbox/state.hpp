@@ -27,7 +27,7 @@ using nlohmann::json;
 
 inline constexpr std::size_t kMaxDevices = 10'000;
 inline constexpr std::size_t kMaxTokens = 500'000;
-inline constexpr std::int64_t kMaxTtlMs = 600'000;  // CU's, the longest token lifetime
+inline constexpr std::int64_t kMaxTtlMs = 1'800'000;  // the longest token lifetime (CU and CT loginTokens)
 inline constexpr std::int64_t kMaxLatencyMs = 60'000;
 inline constexpr std::uint64_t kFirstSerial = 117'270'465'679'982'592ULL;  // the documentation's example id
 
@@ -54,6 +54,7 @@ struct Token {
     std::int64_t issued_ms = 0;
     std::int64_t expires_ms = 0;
     bool used = false;
+    bool login = false;  // a one-click loginToken (only loginTokenVerify takes it), else a verify token
 };
 
 enum class FaultTarget { Vendor, Gateway, All };
@@ -133,14 +134,25 @@ struct Sandbox::State {
     void carrier_error(httplib::Response& res, int status, Operator op, const std::string& code, Reason reason,
                        const char* message);
 
-    void issue_token(const httplib::Request& req, httplib::Response& res);
+    // A verify token, or (login) a loginToken after the emulated authorization page was confirmed.
+    void issue_token(const httplib::Request& req, httplib::Response& res, bool login = false);
 
     // ---- the vendor API (vendor.cpp) --------------------------------------------------------------------------
 
     void vendor_reply(httplib::Response& res, int code, const std::optional<std::string>& ex_id, bool with_id,
                       const json& extra = json::object());
 
+    // What every vendor endpoint checks first (method, Basic auth, Content-Type, a JSON object, exID). False:
+    // answered.
+    bool vendor_admit(const httplib::Request& req, httplib::Response& res, json& body,
+                      std::optional<std::string>& ex_id);
+
+    // v2's {score, riskCheck: {code, content, score, tags, detail}} for a device's risk score.
+    json risk_extra(int score) const;
+
     void vendor_verify(const httplib::Request& req, httplib::Response& res, bool v2);
+    void vendor_login(const httplib::Request& req, httplib::Response& res, bool v2);
+    void vendor_risk(const httplib::Request& req, httplib::Response& res);
 };
 
 }  // namespace nv::server

@@ -21,7 +21,10 @@ UpstreamClient::UpstreamClient(UpstreamSettings settings, std::string app_key, s
       master_secret_(std::move(master_secret)),
       max_idle_(max_idle) {
     url_ = parse_base_url(settings_.base).value_or(UrlParts{"https", "invalid", 443, ""});
-    path_ = url_.path + (settings_.api_version == 1 ? "/v1/web/h5/verify" : "/v2/web/h5/verify");
+    const std::string v = settings_.api_version == 1 ? "/v1" : "/v2";
+    path_ = url_.path + v + "/web/h5/verify";
+    login_path_ = url_.path + v + "/web/h5/loginTokenVerify";
+    risk_path_ = url_.path + "/v2/web/queryBusinessRisk";  // there is no v1
 }
 
 UpstreamClient::~UpstreamClient() = default;
@@ -46,7 +49,27 @@ UpstreamReply UpstreamClient::verify(const UpstreamRequest& request) {
     nlohmann::json body{{"token", request.token}, {"phone", request.phone}};
     if (request.ex_id) body["exID"] = *request.ex_id;
     if (settings_.api_version == 2 && request.ip && !request.ip->empty()) body["ip"] = *request.ip;
+    return post(path_, body.dump());
+}
 
+UpstreamReply UpstreamClient::login_token_verify(const std::string& login_token,
+                                                 const std::optional<std::string>& ex_id,
+                                                 const std::optional<std::string>& ip) {
+    nlohmann::json body{{"loginToken", login_token}};
+    if (ex_id) body["exID"] = *ex_id;
+    if (settings_.api_version == 2 && ip && !ip->empty()) body["ip"] = *ip;
+    return post(login_path_, body.dump());
+}
+
+UpstreamReply UpstreamClient::business_risk(const std::string& phone, const std::optional<std::string>& ip,
+                                            const std::optional<std::string>& ex_id) {
+    nlohmann::json body{{"phone", phone}};
+    if (ip && !ip->empty()) body["ip"] = *ip;
+    if (ex_id) body["exID"] = *ex_id;
+    return post(risk_path_, body.dump());
+}
+
+UpstreamReply UpstreamClient::post(const std::string& path, const std::string& body) {
     std::unique_ptr<httplib::Client> client;
     {
         std::lock_guard lock(mu_);
@@ -58,7 +81,7 @@ UpstreamReply UpstreamClient::verify(const UpstreamRequest& request) {
     if (!client) client = make_client();
 
     const auto t0 = std::chrono::steady_clock::now();
-    httplib::Result res = client->Post(path_, body.dump(), "application/json");
+    httplib::Result res = client->Post(path, body, "application/json");
     UpstreamReply reply;
     reply.elapsed_ms = ms_since(t0);
     if (res) {

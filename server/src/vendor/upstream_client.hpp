@@ -1,5 +1,7 @@
-// The vendor's verify endpoint, over HTTP(S): POST {base}/v{1,2}/web/h5/verify with Basic auth
-// (appKey:masterSecret) and a JSON body {token, phone, exID?, ip?}.
+// The vendor's REST API, over HTTP(S), with Basic auth (appKey:masterSecret) and JSON bodies:
+//   POST {base}/v{1,2}/web/h5/verify            {token, phone, exID?, ip? (v2)}     number verification
+//   POST {base}/v{1,2}/web/h5/loginTokenVerify  {loginToken, exID?, ip? (v2)}       one-click login (DESIGN 8)
+//   POST {base}/v2/web/queryBusinessRisk        {phone, ip?, exID?}                 business risk (DESIGN 9)
 //
 // Certificate verification is always on (the system CA bundle, or a configured CA file); the vendor's own curl
 // examples use --insecure, we never do. Connections are kept alive and reused from a small pool (one
@@ -41,16 +43,21 @@ public:
     UpstreamClient& operator=(const UpstreamClient&) = delete;
 
     UpstreamReply verify(const UpstreamRequest& request);
+    UpstreamReply login_token_verify(const std::string& login_token, const std::optional<std::string>& ex_id,
+                                     const std::optional<std::string>& ip);
+    UpstreamReply business_risk(const std::string& phone, const std::optional<std::string>& ip,
+                                const std::optional<std::string>& ex_id);
 
     const std::string& path() const { return path_; }  // e.g. "/v2/web/h5/verify" under the base's prefix
 
 private:
     std::unique_ptr<httplib::Client> make_client() const;
+    UpstreamReply post(const std::string& path, const std::string& body);
 
     UpstreamSettings settings_;
     UrlParts url_;
     std::string app_key_, master_secret_;
-    std::string path_;
+    std::string path_, login_path_, risk_path_;
     std::size_t max_idle_;
     std::mutex mu_;
     std::vector<std::unique_ptr<httplib::Client>> idle_;

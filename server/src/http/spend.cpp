@@ -1,0 +1,72 @@
+#include "http/spend.hpp"
+
+#include "base/request_log.hpp"
+#include "http/http_util.hpp"
+#include "http/request_body.hpp"
+#include "rules/calendar.hpp"
+
+namespace nv::server {
+
+using nlohmann::json;
+
+std::optional<Spending> admit_spending(App& app, const Admission& a, const QuotaLimits& limits, httplib::Response& res,
+                                       Locale locale, const json& common) {
+    Spending s;
+    s.admission = a;
+    try {
+        s.admitted = app.store.admit(a, limits);
+    } catch (const StoreError& e) {
+        if (!app.config.store.fail_open) {
+            store_failed(app, res, locale, "admit", e, common);
+            return std::nullopt;
+        }
+        log_event("warn", "store failed; going ahead without quota checks (fail-open)",
+                  "\"error\":" + json(e.what()).dump());
+        app.metrics.store_error("admit");
+        app.metrics.store_fail_open();
+        s.admitted.status = AdmitStatus::Admitted;
+        s.unguarded = true;
+    }
+    if (s.admitted.status == AdmitStatus::TokenUsed) {
+        app.metrics.quota_rejection("TOKEN_USED");
+        send_error(res, 409, Reason::TOKEN_USED, locale, std::nullopt, common);
+        return std::nullopt;
+    }
+    if (s.admitted.status == AdmitStatus::Limited) {
+        app.metrics.quota_rejection(std::string(reason_id(s.admitted.reason)));
+        send_error(res, 429, s.admitted.reason, locale, s.admitted.retry_after_sec, common);
+        return std::nullopt;
+    }
+    return s;
+}
+
+void settle_spending(App& app, const Spending& s, const UpstreamReply& reply, const VerifyOutcome& out) {
+    RequestContext& ctx = current_request();
+    ctx.upstream_ms = reply.elapsed_ms;
+    if (out.vendor_code) ctx.upstream_code = *out.vendor_code;
+    static const char* const kTransport[] = {"ok", "connect_failed", "tls_failed", "timeout", "dropped"};
+    const std::string label = out.vendor_code                    ? std::to_string(*out.vendor_code)
+                              : reply.transport == Transport::Ok ? "bad_reply"
+                                                                 : kTransport[static_cast<int>(reply.transport)];
+    if (!out.vendor_code) ctx.upstream_failure = label;
+    app.metrics.upstream(static_cast<double>(reply.elapsed_ms) / 1000.0, label);
+
+    try {
+        if (out.refund && !s.unguarded) app.store.refund(s.admission, s.admitted.previous_last_ms);
+    } catch (const StoreError& e) {
+        log_event("error", "store failed to refund", "\"error\":" + json(e.what()).dump());
+        app.metrics.store_error("refund");
+    }
+    try {
+        if (out.vendor_code) {
+            app.store.record_result(app.config.app_key, shanghai_day(s.admission.now_ms), *out.vendor_code);
+        }
+    } catch (const StoreError& e) {
+        // The answer is still true; only the books are behind (the Redis store keeps the count and writes it
+        // when Redis is back). Say so loudly in the log.
+        log_event("error", "store failed after the upstream answered", "\"error\":" + json(e.what()).dump());
+        app.metrics.store_error("ledger");
+    }
+}
+
+}  // namespace nv::server
