@@ -1,7 +1,9 @@
 // The partner demo: the web package (/sdk/dist/nv.js) against nv-server --sandbox. Everything a partner page
 // would do is here: the environment verdict, the carrier guess while typing, the carrier's terms before
-// consent, the token flow as a timeline, the result, and the SMS fallback. The simulation panel stands in for
-// the phone (its SIM and network) and shows the SMS inbox.
+// consent, the token flow as a timeline, the result, and the SMS fallback; and one-click login, with a
+// SIMULATION dialog standing for the carrier's authorization page (the masked number, the carrier's branding
+// line and agreement, confirm and close), its timeline, the signed result, and SMS login as the fallback. The
+// simulation panel stands in for the phone (its SIM and network) and shows the SMS inbox.
 //
 // Query parameters preset a scenario: ?sim=13800138000&network=cellular|wifi|cellular+wifi|offline&vpn=1
 // &risk=0|300|600|900&operator=CM|CU|CT&lang=zh-CN|en&env=browser (judge the environment from this browser's
@@ -29,6 +31,12 @@ const TEXT = {
     tokenError: (op, code) => `${op} 网关拒绝：${code}`, networkChange: '网络变化', took: '耗时',
     total: (ms) => `总耗时 ${ms} ms`, sent: (m) => `验证码已发送至 ${m}`, smsOk: '短信验证通过',
     resendIn: (s) => `${s} 秒后可重发`,
+    loginTitle: '一键登录', loginHint: '无需输入手机号：运营商授权页显示本机号码（已隐藏中间四位），确认后即可登录。',
+    loginBtn: '本机号码一键登录', claims: '签名结果（assertion，供业务后端校验）',
+    authSim: '模拟运营商授权页（真实页面由运营商显示）', authClose: '关闭', authConfirm: '本机号码一键登录',
+    authTerms: '登录即同意', authOther: '其他方式登录',
+    loginStates: { fetching_token: '运营商授权页', verifying: '服务端取号', logged_in: '登录成功', fallback: '转为短信登录' },
+    smsLoginHint: '一键登录无法完成：请在上方输入手机号，使用短信验证码登录。', loginSim: '模拟设备的运营商',
   },
   en: {
     title: 'Number verification', simBadge: 'SIMULATION', simTitle: 'Simulated device',
@@ -50,6 +58,12 @@ const TEXT = {
     tokenError: (op, code) => `${op} gateway refused: ${code}`, networkChange: 'Network changed', took: 'took',
     total: (ms) => `${ms} ms in total`, sent: (m) => `Code sent to ${m}`, smsOk: 'Verified by SMS',
     resendIn: (s) => `resend in ${s} s`,
+    loginTitle: 'One-click login', loginHint: 'No number to type: the carrier\'s authorization page shows this phone\'s number (partly hidden); confirm to log in.',
+    loginBtn: 'Log in with this phone\'s number', claims: 'Signed result (assertion, for the business backend to verify)',
+    authSim: 'Simulated carrier authorization page (the carrier shows the real one)', authClose: 'Close', authConfirm: 'Log in with this number',
+    authTerms: 'By logging in you accept ', authOther: 'Log in another way',
+    loginStates: { fetching_token: 'Carrier authorization page', verifying: 'Server exchanges the loginToken', logged_in: 'Logged in', fallback: 'Falling back to SMS login' },
+    smsLoginHint: 'One-click login could not finish: enter your number above and log in with an SMS code.', loginSim: 'the simulated device\'s carrier',
   },
 };
 
@@ -93,6 +107,8 @@ function syncDevice() {
     deviceId = r.json.deviceId;
     $('sim-status').dataset.ok = 'true';
     $('sim-status').dataset.phone = r.json.phone;
+    $('sim-status').dataset.operator = r.json.operator;
+    renderLoginConsent();
     $('sim-status').textContent = t().simReady(deviceId, `${r.json.operator} · ${r.json.network}${r.json.vpn ? ' · VPN' : ''}`);
     provider.changed();
     return undefined;
@@ -123,7 +139,38 @@ const provider = sandboxProvider({
   // A browser cannot see a VPN: only the carrier gateways notice it (their codes explain it). So the simulated
   // device's network stands in for the browser's, but its VPN switch reaches the gateways alone.
   network: () => ($('sim-env').checked ? null : { network: $('sim-network').value }),
+  operator: () => $('sim-status').dataset.operator,
+  authorize: ({ operator, signal }) => openAuth(operator, signal),
 });
+
+// ---- the carrier's authorization page (simulated) --------------------------------------------------------------
+
+// Resolves true when the user confirms, false when they close the page (or choose another way to log in).
+function openAuth(operator, signal) {
+  const dialog = $('auth');
+  const c = verifier.carriers().find((x) => x.id === operator);
+  const phone = $('sim-status').dataset.phone || '';
+  $('auth-title').textContent = c ? c.name[lang] : operator;
+  $('auth-title').dataset.operator = operator;
+  $('auth-number').textContent = phone.length === 11 ? `${phone.slice(0, 3)}****${phone.slice(7)}` : '';
+  $('auth-branding').textContent = c ? c.branding[lang] : '';
+  $('auth-agreement').textContent = c ? c.agreement.name[lang] : '';
+  if (c) $('auth-agreement').href = c.agreement.url;
+  return new Promise((resolve) => {
+    const done = (yes) => {
+      for (const [el, f] of handlers) el.removeEventListener(el === dialog ? 'cancel' : 'click', f);
+      if (signal) signal.removeEventListener('abort', onAbort);
+      if (dialog.open) dialog.close();
+      resolve(yes);
+    };
+    const onAbort = () => done(false);
+    const handlers = [[$('auth-confirm'), () => done(true)], [$('auth-close'), () => done(false)],
+      [$('auth-other'), () => done(false)], [dialog, (e) => { e.preventDefault(); done(false); }]];
+    for (const [el, f] of handlers) el.addEventListener(el === dialog ? 'cancel' : 'click', f);
+    if (signal) signal.addEventListener('abort', onAbort, { once: true });
+    dialog.showModal();
+  });
+}
 
 // ---- environment, phone, consent -----------------------------------------------------------------------------
 
@@ -175,7 +222,7 @@ function renderPhone() {
 
 // ---- the journey ---------------------------------------------------------------------------------------------
 
-function addStep(text, kind, ms, at0, at) {
+function addStep(text, kind, ms, at0, at, list = 'timeline') {
   const li = document.createElement('li');
   li.dataset.kind = kind;
   li.textContent = text;
@@ -183,7 +230,7 @@ function addStep(text, kind, ms, at0, at) {
   const rel = Math.max(0, Math.round(at - at0));
   time.textContent = `+${rel} ms${ms !== undefined ? ` · ${t().took} ${Math.round(ms)} ms` : ''}`;
   li.append(time);
-  $('timeline').append(li);
+  $(list).append(li);
 }
 
 function showResult(r) {
@@ -231,6 +278,82 @@ async function startVerify() {
   showResult(r);
 }
 
+// ---- one-click login ------------------------------------------------------------------------------------------
+
+function renderLoginConsent() {
+  if (!verifier) return;
+  const c = verifier.carriers().find((x) => x.id === $('sim-status').dataset.operator);
+  $('login-consent-box').hidden = !c;
+  if (!c) return;
+  $('login-branding').textContent = c.branding[lang];
+  $('login-branding').dataset.operator = c.id;
+  $('login-agreement').textContent = c.agreement.name[lang];
+  $('login-agreement').href = c.agreement.url;
+}
+
+function claimsOf(assertion) {
+  try {
+    const [h, p] = assertion.split('.').slice(0, 2).map((part) => JSON.parse(atob(part.replace(/-/g, '+').replace(/_/g, '/'))));
+    return JSON.stringify({ header: h, claims: p }, null, 2);
+  } catch { return assertion; }
+}
+
+function showLoginResult(r) {
+  const box = $('login-result');
+  box.dataset.outcome = r.result;
+  box.dataset.code = r.code;
+  box.replaceChildren(r.message);
+  const small = document.createElement('small');
+  const bits = [r.code];
+  if (r.masked) bits.push(r.masked);
+  if (r.operator) bits.push(r.operator);
+  if (r.upstreamCode) bits.push(`vendor ${r.upstreamCode}`);
+  if (r.risk) bits.push(`risk ${r.risk.score} ${r.risk.decision}`);
+  if (r.adviceMessage && !r.loggedIn) bits.push(r.adviceMessage);
+  if (r.elapsedMs !== undefined) bits.push(t().total(r.elapsedMs));
+  small.textContent = bits.join(' · ');
+  box.append(small);
+  $('login-claims').hidden = !r.assertion;
+  $('login-claims-body').textContent = r.assertion ? claimsOf(r.assertion) : '';
+  const sms = r.fallback === 'sms' || r.result === 'not_verified' || r.result === 'fallback';
+  $('sms').hidden = !sms && $('sms').hidden;
+  if (sms) {
+    $('sms').hidden = false;
+    $('sms').dataset.from = 'login';
+    $('sms-result').textContent = t().smsLoginHint;
+    delete $('sms-result').dataset.ok;
+  }
+}
+
+async function startLogin() {
+  if (running) return;
+  $('login-timeline').replaceChildren();
+  $('login-result').replaceChildren();
+  $('login-result').dataset.outcome = '';
+  $('login-claims').hidden = true;
+  $('login-btn').disabled = true;
+  await simQueue;
+  const at0 = performance.now();
+  running = verifier.login({
+    consent: $('login-consent').checked,
+    onState(e) {
+      const add = (text, kind, ms) => addStep(text, kind, ms, at0, e.at, 'login-timeline');
+      if (e.networkChange) add(t().networkChange, 'info');
+      if (e.event === 'token_error') add(t().tokenError(e.operator, e.code), 'error', e.ms);
+      for (const s of e.path) {
+        const label = t().loginStates[s] || t().states[s] || s;
+        const kind = s === 'logged_in' ? 'done' : s === 'not_verified' || s === 'fallback' ? 'error' : 'step';
+        const extra = s === 'fetching_token' && e.asking ? ` (${e.asking})` : '';
+        add(label + extra, kind, s === 'token_ready' || s === 'logged_in' || s === 'fallback' ? e.ms : undefined);
+      }
+    },
+  });
+  const r = await running;
+  running = null;
+  $('login-btn').disabled = false;
+  showLoginResult(r);
+}
+
 async function smsSend() {
   const r = await api('POST', '/api/v1/sms/send', { phone: $('phone').value });
   const out = $('sms-result');
@@ -254,6 +377,7 @@ function applyLanguage() {
     const v = t()[el.dataset.i18n];
     if (typeof v === 'string') el.textContent = v;
   }
+  for (const el of document.querySelectorAll('[data-i18n-label]')) el.setAttribute('aria-label', t()[el.dataset.i18nLabel]);
   for (const b of document.querySelectorAll('.lang button')) b.setAttribute('aria-pressed', String(b.dataset.lang === lang));
   document.title = `${t().title} · Demo`;
 }
@@ -264,6 +388,7 @@ async function makeVerifier() {
   verifier.onNetworkChange((env) => renderEnv(env));
   renderEnv();
   renderPhone();
+  renderLoginConsent();
 }
 
 async function setLanguage(next) {
@@ -295,6 +420,7 @@ async function main() {
   $('sim-env').addEventListener('change', () => { provider.changed(); renderEnv(); });
   $('phone').addEventListener('input', renderPhone);
   $('verify').addEventListener('click', startVerify);
+  $('login-btn').addEventListener('click', startLogin);
   $('sms-send').addEventListener('click', smsSend);
   $('sms-check').addEventListener('click', smsCheck);
   for (const b of document.querySelectorAll('.lang button')) b.addEventListener('click', () => setLanguage(b.dataset.lang));

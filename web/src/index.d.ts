@@ -9,6 +9,13 @@ export type NetworkState = 'cellular' | 'wifi' | 'cellular+wifi' | 'offline' | '
 export interface TokenProvider {
   name?: string;
   getToken(operator: Operator, options: { timeoutMs?: number; signal?: AbortSignal }): Promise<string>;
+  /**
+   * One-click login: shows the carrier's authorization page and resolves with the loginToken once the user
+   * confirms; rejects with code 'CLOSED' when the user closes it. Without it, login() answers LOGIN_UNAVAILABLE.
+   */
+  getLoginToken?(operator: Operator, options: { timeoutMs?: number; signal?: AbortSignal }): Promise<string>;
+  /** The network's carrier, when the provider knows it (asked first by one-click login). */
+  operator?(): Operator | undefined;
   /** Extra environment signals (a simulated device, a native bridge's report). */
   signals?(): Partial<Signals>;
   /** Network-change notifications; returns the unsubscribe function. */
@@ -22,6 +29,10 @@ export interface SandboxProviderOptions {
   device?: string | (() => string | undefined);
   /** The simulated device's network, which then replaces the browser's network signals. */
   network?: { network: NetworkState; vpn?: boolean } | (() => { network: NetworkState; vpn?: boolean } | null);
+  /** The simulated SIM's carrier (or a function returning it): one-click login asks that gateway first. */
+  operator?: Operator | (() => Operator | undefined);
+  /** Stands for the carrier's authorization page: true when the user confirms, false when they close it. */
+  authorize?: (page: { operator: Operator; signal?: AbortSignal }) => Promise<boolean> | boolean;
   fetch?: typeof fetch;
 }
 export function sandboxProvider(options?: SandboxProviderOptions): TokenProvider & { changed(): void };
@@ -31,13 +42,17 @@ export interface JVerificationProviderOptions {
   debugMode?: boolean;
   /** Defaults to window.JVerificationInterface. */
   sdk?: unknown;
+  /** loginAuth's page: 'dialog' (default) or 'full'. */
+  loginType?: 'dialog' | 'full';
 }
 export function jverificationProvider(options?: JVerificationProviderOptions): TokenProvider;
 
 /** The object a native app injects (default window.NVBridge). */
 export interface NativeBridge {
   getToken(operator: Operator): Promise<string> | string;
-  network(): { network: NetworkState; vpn?: boolean };
+  /** One-click login: the native carrier page; reject with {code: 'CLOSED'} when dismissed. */
+  getLoginToken?(operator: Operator): Promise<string> | string;
+  network(): { network: NetworkState; vpn?: boolean; operator?: Operator };
   /** Set by the package; the app calls it when the network changes. */
   onchange?: () => void;
 }
@@ -56,6 +71,9 @@ export interface VerifierOptions {
     unknownBudgetMs?: number;
     verifyTimeoutMs?: number;
     envTimeoutMs?: number;
+    /** One-click login, per carrier (default 60,000: the user reads and confirms the carrier's page). */
+    loginTimeoutMs?: number;
+    loginBudgetMs?: number;
   };
   sandbox?: SandboxProviderOptions;
   jverification?: JVerificationProviderOptions;
@@ -97,7 +115,28 @@ export interface VerifyResult {
   adviceMessage?: string;
   upstreamCode?: string;
   risk?: { score: number; decision: 'allow' | 'review' | 'step_up' | 'deny' };
+  /** On success: the compact JWS (ES256) the partner's backend verifies (docs/backend.md). */
+  assertion?: string;
   retryAfterSec?: number;
+  elapsedMs?: number;
+}
+
+export interface LoginResult {
+  loggedIn: boolean;
+  result: 'logged_in' | 'not_verified' | 'fallback' | 'cancelled' | 'rejected';
+  code: string;
+  message: string;
+  /** The number as the carrier showed it (138****8000); the full number reaches only the backend, in `assertion`. */
+  masked?: string;
+  operator?: Operator | null;
+  /** On success: the compact JWS (ES256, amr carrier_login) the partner's backend verifies. */
+  assertion?: string;
+  /** 'sms': offer SMS login instead. */
+  fallback: 'sms' | 'none';
+  advice?: string;
+  adviceMessage?: string;
+  upstreamCode?: string;
+  risk?: { score: number; decision: 'allow' | 'review' | 'step_up' | 'deny' };
   elapsedMs?: number;
 }
 
@@ -107,6 +146,7 @@ export interface Carrier {
   branding: { 'zh-CN': string; en: string };
   agreement: { name: { 'zh-CN': string; en: string }; url: string };
   tokenTtlMs: number;
+  loginTokenTtlMs: number;
 }
 
 export declare class Verifier {
@@ -117,6 +157,8 @@ export declare class Verifier {
   cooldown(phone: string): number;
   onNetworkChange(listener: (env: Environment) => void): () => void;
   verify(phone: string, options?: { consent?: boolean; onState?: (e: StateEvent) => void; signal?: AbortSignal }): Promise<VerifyResult>;
+  /** One-click login: environment, the carrier's page (through the provider), the server's loginTokenVerify. */
+  login(options?: { consent?: boolean; onState?: (e: StateEvent) => void; signal?: AbortSignal }): Promise<LoginResult>;
   destroy(): void;
 }
 

@@ -4,7 +4,9 @@
 //   const nv = await createVerifier({ server: '/api/v1', tokenProvider: 'sandbox', locale: 'zh-CN' });
 //   nv.checkEnvironment();                         // {verdict, reasons, advice, message, network, ...}
 //   const r = await nv.verify('138 0013 8000', { consent: true, onState });
-//   // {verified, result, code, message, operator, risk?, fallback, advice, ...}
+//   // {verified, result, code, message, operator, risk?, assertion?, fallback, advice, ...}
+//   const l = await nv.login({ consent: true, onState });   // one-click login: the user types nothing
+//   // {loggedIn, masked, operator, assertion, risk?, code, message, fallback, ...}
 //
 // The rules live in the core (wasm); this file only does I/O and translates.
 import { loadCore } from './loader.js';
@@ -49,7 +51,8 @@ function resolveProvider(p, options) {
  * @param {string} [options.server='/api/v1'] the companion server's API base
  * @param {'sandbox'|'jverification'|'bridge'|object} [options.tokenProvider='sandbox']
  * @param {'zh-CN'|'en'} [options.locale='zh-CN']
- * @param {object} [options.timeouts] tokenTimeoutMs, budgetMs, unknownBudgetMs, verifyTimeoutMs, envTimeoutMs
+ * @param {object} [options.timeouts] tokenTimeoutMs, budgetMs, unknownBudgetMs, verifyTimeoutMs, envTimeoutMs,
+ *   loginTimeoutMs, loginBudgetMs
  * @param {string|URL} [options.wasmUrl]
  */
 export async function createVerifier(options = {}) {
@@ -146,17 +149,35 @@ export class Verifier {
 
   /**
    * Runs one attempt to its ending. Resolves (never rejects for verification outcomes) with
-   * {verified, result, code, message, operator, risk?, fallback, advice?, adviceMessage?, retryAfterSec?, elapsedMs}.
-   * `result` is verified | not_verified | fallback | cancelled | rejected.
+   * {verified, result, code, message, operator, risk?, assertion?, fallback, advice?, adviceMessage?,
+   * retryAfterSec?, elapsedMs}. `result` is verified | not_verified | fallback | cancelled | rejected.
    */
   verify(phone, { consent = false, onState, signal } = {}) {
+    return this.attempt({ type: 'start', phone: String(phone ?? ''), consent: !!consent }, onState, signal);
+  }
+
+  /**
+   * One-click login (the carrier's authorization page; the user types no number). Resolves with
+   * {loggedIn, masked?, operator, assertion?, risk?, code, message, fallback, result, elapsedMs, ...};
+   * `fallback: 'sms'` means: offer SMS login.
+   */
+  login({ consent = false, onState, signal } = {}) {
+    if (typeof this.provider.getLoginToken !== 'function') {
+      return Promise.resolve(this.refusal('LOGIN_UNAVAILABLE', undefined, true));
+    }
+    const op = typeof this.provider.operator === 'function' ? this.provider.operator() : undefined;
+    return this.attempt({ type: 'login', consent: !!consent, ...(op ? { operator: op } : {}) }, onState, signal, true);
+  }
+
+  attempt(first, onState, signal, login = false) {
     const { flow } = this.flowFor();
-    if (this.running) return Promise.resolve(this.refusal('FLOW_BUSY'));
+    if (this.running) return Promise.resolve(this.refusal('FLOW_BUSY', undefined, login));
     this.running = true;
     return new Promise((resolve) => {
       const pending = new Map(); // id -> AbortController
       let timer = 0;
       let done = false;
+      let reply = null; // the server's last answer: masked number and assertion are read from it
       const emit = (answer, extra) => {
         if (typeof onState !== 'function') return;
         try {
@@ -177,31 +198,32 @@ export class Verifier {
       const step = (event, extra) => {
         if (done) return;
         const answer = flow.step({ ...event, now: Math.max(clock(), event.now || 0) });
-        if (!answer.ok) return finish(this.refusal(answer.error.code, answer.error.message));
+        if (!answer.ok) return finish(this.refusal(answer.error.code, answer.error.message, login));
         if (answer.rejected) {
           emit(answer, { event: event.type, rejected: answer.rejected });
-          const r = { verified: false, result: 'rejected', code: answer.rejected.reason,
-            message: answer.rejected.message, fallback: 'none' };
+          const r = this.refusal(answer.rejected.reason, answer.rejected.message, login);
           if (answer.rejected.retryAfterSec) r.retryAfterSec = answer.rejected.retryAfterSec;
           return finish(r);
         }
         if (!answer.ignored) {
-          const asked = (answer.commands || []).find((c) => c.cmd === 'get_token');
+          const asked = (answer.commands || []).find((c) => c.cmd === 'get_token' || c.cmd === 'get_login_token');
           emit(answer, { event: event.type, ...(asked ? { asking: asked.operator } : {}), ...extra,
             commands: (answer.commands || []).map((c) => c.cmd) });
         }
         for (const command of answer.commands || []) run(command);
-        if (answer.ending) finish(this.result(answer.ending));
+        if (answer.ending) finish(this.result(answer.ending, reply, login));
       };
       const run = (c) => {
         switch (c.cmd) {
           case 'collect_env':
             return queueMicrotask(() => step({ type: 'env', signals: this.signals() }));
-          case 'get_token': {
+          case 'get_token':
+          case 'get_login_token': {
             const ctrl = new AbortController();
             pending.set(c.id, ctrl);
             const t0 = clock();
-            this.provider.getToken(c.operator, { timeoutMs: c.timeoutMs, signal: ctrl.signal }).then(
+            const get = c.cmd === 'get_token' ? this.provider.getToken : this.provider.getLoginToken;
+            get.call(this.provider, c.operator, { timeoutMs: c.timeoutMs, signal: ctrl.signal }).then(
               (token) => { pending.delete(c.id); step({ type: 'token', id: c.id, token: String(token) }, { operator: c.operator, ms: clock() - t0 }); },
               (err) => {
                 pending.delete(c.id);
@@ -211,22 +233,26 @@ export class Verifier {
               });
             return undefined;
           }
-          case 'verify': {
+          case 'verify':
+          case 'login': {
             const ctrl = new AbortController();
             pending.set(c.id, ctrl);
             const t0 = clock();
             let timedOut = false;
             const timeout = setTimeout(() => { timedOut = true; ctrl.abort(); }, c.timeoutMs);
-            this.fetch(`${this.server}/verify`, {
+            const body = c.cmd === 'verify' ? { phone: c.phone, token: c.token, operator: c.operator }
+              : { loginToken: c.token, operator: c.operator };
+            this.fetch(`${this.server}/${c.cmd}`, {
               method: 'POST',
               headers: { 'Content-Type': 'application/json', 'Accept-Language': this.locale },
-              body: JSON.stringify({ phone: c.phone, token: c.token, operator: c.operator }),
+              body: JSON.stringify(body),
               signal: ctrl.signal,
             }).then(async (res) => {
-              const body = await res.text();
+              const text = await res.text();
               clearTimeout(timeout);
               pending.delete(c.id);
-              step({ type: 'verify_result', id: c.id, status: res.status, body: body.slice(0, 60000) }, { status: res.status, ms: clock() - t0 });
+              try { reply = JSON.parse(text); } catch { reply = null; }
+              step({ type: 'verify_result', id: c.id, status: res.status, body: text.slice(0, 60000) }, { status: res.status, ms: clock() - t0 });
             }).catch(() => {
               clearTimeout(timeout);
               if (!pending.has(c.id)) return; // cancelled by the flow
@@ -252,18 +278,22 @@ export class Verifier {
       };
       const onAbort = () => step({ type: 'cancel' });
       if (signal) {
-        if (signal.aborted) return finish(this.refusal('CANCELLED'));
+        if (signal.aborted) return finish(this.refusal('CANCELLED', undefined, login));
         signal.addEventListener('abort', onAbort, { once: true });
       }
       // A network change during the attempt is an `env` event: Wi-Fi coming on ends it at once.
       this.current = () => step({ type: 'env', signals: this.signals() }, { networkChange: true });
-      step({ type: 'start', phone: String(phone ?? ''), consent: !!consent });
+      step(first);
     });
   }
 
-  result(e) {
+  result(e, reply, login) {
     const r = { verified: !!e.verified, result: e.outcome, code: e.reason, message: e.message,
       operator: e.operator || null, fallback: e.fallback || 'none', elapsedMs: e.elapsedMs };
+    if (login) { delete r.verified; r.loggedIn = !!e.loggedIn; }
+    const ok = reply && (e.verified || e.loggedIn);
+    if (ok && typeof reply.assertion === 'string') r.assertion = reply.assertion;
+    if (reply && typeof reply.masked === 'string') r.masked = reply.masked;
     if (e.advice) { r.advice = e.advice; r.adviceMessage = e.adviceMessage; }
     if (e.code) r.upstreamCode = e.code;
     if (e.risk) r.risk = e.risk;
@@ -271,10 +301,12 @@ export class Verifier {
     return r;
   }
 
-  refusal(code, message) {
+  refusal(code, message, login) {
     const d = this.core.describe({ reason: code });
     const text = message || (d.ok ? d.code.messages[this.locale] : code);
-    return { verified: false, result: 'rejected', code, message: text, fallback: 'none' };
+    const r = { result: 'rejected', code, message: text, fallback: login && code === 'LOGIN_UNAVAILABLE' ? 'sms' : 'none' };
+    if (login) r.loggedIn = false; else r.verified = false;
+    return r;
   }
 
   /** Stops listening for network changes. */

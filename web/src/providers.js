@@ -1,6 +1,8 @@
 // Token providers: one shape, `getToken(operator, {timeoutMs, signal}) -> Promise<token>`, rejecting with an
 // Error whose `code` the core understands (a Web SDK code such as 2002, a carrier code such as "103111", or
-// "TIMEOUT" / "NETWORK"). A provider may also report environment signals (`signals()`) and network changes
+// "TIMEOUT" / "NETWORK"). For one-click login they also have `getLoginToken(operator, {timeoutMs, signal})`,
+// which shows the carrier's authorization page and resolves with the loginToken once the user confirms; a user
+// who closes the page rejects it with code "CLOSED". `operator()` may name the network's carrier. A provider may also report environment signals (`signals()`) and network changes
 // (`subscribe(listener) -> unsubscribe`).
 
 function fail(code, message) {
@@ -31,39 +33,55 @@ function guard(promise, { timeoutMs, signal } = {}) {
  * `device` is the id or a function returning it; `network` optionally returns the simulated device's
  * {network, vpn}, which then stands in for the browser's own network signals.
  */
-export function sandboxProvider({ base = '/sandbox', device, network, fetch: f = globalThis.fetch } = {}) {
+export function sandboxProvider({ base = '/sandbox', device, network, operator: op, authorize, fetch: f = globalThis.fetch } = {}) {
   const listeners = new Set();
+  const current = () => (typeof network === 'function' ? network() : network);
+  // POST {base}/carriers/{operator}/{path}: the gateway's `key` field, or its error as a coded rejection.
+  async function gateway(path, key, operator, { timeoutMs, signal } = {}) {
+    const id = typeof device === 'function' ? device() : device;
+    if (!id) throw fail(2001, 'no simulated device');
+    const ctrl = new AbortController();
+    const onAbort = () => ctrl.abort();
+    if (signal) signal.addEventListener('abort', onAbort, { once: true });
+    const timer = timeoutMs > 0 ? setTimeout(() => ctrl.abort(), timeoutMs) : 0;
+    try {
+      const res = await f(`${base}/carriers/${operator}/${path}`, {
+        method: 'POST',
+        headers: { 'X-Sandbox-Device': id },
+        signal: ctrl.signal,
+      });
+      let body = null;
+      try { body = await res.json(); } catch { /* not JSON */ }
+      if (res.ok && body && typeof body[key] === 'string') return body[key];
+      throw fail((body && body.code) || 2002, (body && body.message) || `gateway answered ${res.status}`);
+    } catch (err) {
+      if (err && err.code !== undefined) throw err;
+      if (signal && signal.aborted) throw fail('ABORTED', 'aborted');
+      if (ctrl.signal.aborted) throw fail('TIMEOUT', 'timed out');
+      throw fail('NETWORK', String(err && err.message));
+    } finally {
+      clearTimeout(timer);
+      if (signal) signal.removeEventListener('abort', onAbort);
+    }
+  }
   return {
     name: 'sandbox',
-    async getToken(operator, { timeoutMs, signal } = {}) {
-      const id = typeof device === 'function' ? device() : device;
-      if (!id) throw fail(2001, 'no simulated device');
-      const ctrl = new AbortController();
-      const onAbort = () => ctrl.abort();
-      if (signal) signal.addEventListener('abort', onAbort, { once: true });
-      const timer = timeoutMs > 0 ? setTimeout(() => ctrl.abort(), timeoutMs) : 0;
-      try {
-        const res = await f(`${base}/carriers/${operator}/token`, {
-          method: 'POST',
-          headers: { 'X-Sandbox-Device': id },
-          signal: ctrl.signal,
-        });
-        let body = null;
-        try { body = await res.json(); } catch { /* not JSON */ }
-        if (res.ok && body && typeof body.token === 'string') return body.token;
-        throw fail((body && body.code) || 2002, (body && body.message) || `gateway answered ${res.status}`);
-      } catch (err) {
-        if (err && err.code !== undefined) throw err;
-        if (signal && signal.aborted) throw fail('ABORTED', 'aborted');
-        if (ctrl.signal.aborted) throw fail('TIMEOUT', 'timed out');
-        throw fail('NETWORK', String(err && err.message));
-      } finally {
-        clearTimeout(timer);
-        if (signal) signal.removeEventListener('abort', onAbort);
+    getToken: (operator, options) => gateway('token', 'token', operator, options),
+    /**
+     * `authorize({operator, signal})` stands for the carrier's authorization page (the demo's SIMULATION
+     * dialog): it resolves true when the user confirms, false when they close it. Without it, the page is
+     * taken as confirmed.
+     */
+    async getLoginToken(operator, options = {}) {
+      if (typeof authorize === 'function') {
+        const yes = await guard(Promise.resolve(authorize({ operator, signal: options.signal })), options);
+        if (!yes) throw fail('CLOSED', 'the user closed the authorization page');
       }
+      return gateway('login-token', 'loginToken', operator, options);
     },
+    operator: () => (typeof op === 'function' ? op() : op),
     signals() {
-      const n = typeof network === 'function' ? network() : network;
+      const n = current();
       return n ? { sandbox: { network: n.network, vpn: !!n.vpn } } : {};
     },
     /** Tell the verifier that the simulated device's network changed. */
@@ -78,7 +96,7 @@ export function sandboxProvider({ base = '/sandbox', device, network, fetch: f =
  * {code, message|content, ...}; a token arrives as `content` (or `token`). SDK codes 1000-2005 reach the core
  * unchanged, which maps them (docs/error-codes.md).
  */
-export function jverificationProvider({ appkey, sdk, debugMode = false } = {}) {
+export function jverificationProvider({ appkey, sdk, debugMode = false, loginType = 'dialog' } = {}) {
   let ready;
   const api = () => sdk || (typeof window === 'object' ? window.JVerificationInterface : undefined);
   function init() {
@@ -115,13 +133,36 @@ export function jverificationProvider({ appkey, sdk, debugMode = false } = {}) {
       });
       return guard(token, options);
     },
+    /**
+     * loginAuth({operater, type}) shows the carrier's page ('dialog' by default, or 'full'); success gives
+     * {code: 0, content: loginToken}. Code 3008 only says the page is shown (SDK 5.2.1+): keep waiting. A user
+     * who closes the page (6002) becomes "CLOSED".
+     */
+    async getLoginToken(operator, options = {}) {
+      await guard(init(), options);
+      const jv = api();
+      if (typeof jv.loginAuth !== 'function') throw fail(2001, 'this JVerificationInterface has no loginAuth');
+      const token = new Promise((resolve, reject) => {
+        const settle = (data, ok) => {
+          const code = data && data.code;
+          if (code === 3008 || code === '3008') return; // the page is up; the answer comes later
+          const t = data && (data.content || data.token);
+          if (ok && typeof t === 'string' && t) return resolve(t);
+          const c = code === 6002 || code === '6002' ? 'CLOSED' : code || 2002;
+          reject(fail(c, data && (data.message || data.content)));
+        };
+        jv.loginAuth({ operater: operator, type: loginType, success: (d) => settle(d, true), fail: (d) => settle(d, false) });
+      });
+      return guard(token, options);
+    },
   };
 }
 
 /**
  * In-app H5 views: the native app injects an object (default `window.NVBridge`) with
  *   getToken(operator) -> Promise<string>   (or a {code} rejection: an SDK or carrier code)
- *   network() -> {network: 'cellular'|'wifi'|'cellular+wifi'|'offline'|'unknown', vpn?: boolean}
+ *   getLoginToken(operator) -> Promise<string>  (one-click login: the native carrier page; {code: 'CLOSED'})
+ *   network() -> {network: 'cellular'|'wifi'|'cellular+wifi'|'offline'|'unknown', vpn?: boolean, operator?}
  * and calls `window.NVBridge.onchange()` (if the page set it) when the network changes. See docs/web.md.
  */
 export function bridgeProvider({ object } = {}) {
@@ -147,6 +188,19 @@ export function bridgeProvider({ object } = {}) {
         throw err && err.code !== undefined ? err : fail(2002, String(err && err.message));
       }
     },
+    /** `getLoginToken(operator)` on the bridge shows the carrier's page natively; "CLOSED" when dismissed. */
+    async getLoginToken(operator, options = {}) {
+      const b = api();
+      if (!b || typeof b.getLoginToken !== 'function') throw fail(2001, 'no one-click login on this bridge');
+      try {
+        const t = await guard(Promise.resolve(b.getLoginToken(operator)), options);
+        if (typeof t !== 'string' || !t) throw fail(2002, 'the bridge returned no loginToken');
+        return t;
+      } catch (err) {
+        throw err && err.code !== undefined ? err : fail(2002, String(err && err.message));
+      }
+    },
+    operator() { const b = api(); const n = b && typeof b.network === 'function' ? b.network() : null; return n && n.operator; },
     signals() {
       hook();
       const b = api();
