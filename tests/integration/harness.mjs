@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { createServer, connect } from 'node:net';
+import { checkResponse } from './contract.mjs';
 
 export const SERVER = process.env.NV_SERVER;
 if (!SERVER) throw new Error('NV_SERVER must point at the nv-server binary (CTest sets it)');
@@ -93,6 +94,7 @@ export async function call(base, method, path, { body, headers = {}, raw } = {})
   const res = await fetch(base + path, init);
   const text = await res.text();
   transcript.push(JSON.stringify([...res.headers]) + text);
+  await checkResponse({ method, path, status: res.status, headers: res.headers, text });  // server/openapi.yaml
   let json = null;
   try { json = JSON.parse(text); } catch { /* not JSON */ }
   return { status: res.status, headers: res.headers, text, json };
