@@ -96,6 +96,20 @@ if ! openssl x509 -checkend 86400 -noout -in "$tls/stack.pem" >/dev/null 2>&1; t
   chmod 600 "$tls"/*.key
 fi
 
+# The keys every instance shares, as production's instances do: the assertion signing key (one JWKS whichever
+# instance answers) and the one-click login key (the sandbox vendor encrypts with its public half; either
+# instance must decrypt).
+keys=$dir/keys
+mkdir -p "$keys"
+if [[ ! -s $keys/assertion.pem ]]; then
+  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$keys/assertion.pem" 2>/dev/null
+fi
+if [[ ! -s $keys/login.pem ]]; then
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$keys/login.pem" 2>/dev/null
+fi
+chmod 600 "$keys"/*.pem
+export NV_ASSERTION_KEY_FILE=$keys/assertion.pem NV_LOGIN_PRIVATE_KEY_FILE=$keys/login.pem
+
 redis_port=$(free_port)
 a_port=$(free_port)
 b_port=$(free_port)

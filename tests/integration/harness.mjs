@@ -28,11 +28,26 @@ export function writeConfig(dir, config) {
   return path;
 }
 
+// An assertion signing key (EC P-256, PEM) for servers started in production mode, which need one
+// (NV_ASSERTION_KEY_FILE); made once per test process with the openssl command line.
+let assertionKey;
+export function assertionKeyFile() {
+  if (!assertionKey) {
+    const { dir } = scratchDir();
+    assertionKey = join(dir, 'assertion-key.pem');
+    execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', assertionKey],
+      { stdio: 'pipe' });
+  }
+  return assertionKey;
+}
+
 export async function startServer({ args = [], env = {}, db } = {}) {
   const { dir, cleanup } = scratchDir();
   const dbPath = db || join(dir, 'nv.db');
+  const sandbox = args.includes('--sandbox') || args.some((a) => a.startsWith('--sandbox-url'));
+  const keyEnv = sandbox || 'NV_ASSERTION_KEY_FILE' in env ? {} : { NV_ASSERTION_KEY_FILE: assertionKeyFile() };
   const child = spawn(SERVER, ['--port', '0', '--db', dbPath, ...args], {
-    env: { PATH: process.env.PATH, ...env },
+    env: { PATH: process.env.PATH, ...keyEnv, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines = [];

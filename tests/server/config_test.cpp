@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 
@@ -70,6 +71,19 @@ TEST_CASE("config: production needs credentials, from the environment", "[config
     CHECK(r.config->assertion.key_file == "/etc/nv/assertion.pem");
     CHECK(r.config->backend_token.empty());          // the risk route is off unless configured
     CHECK_FALSE(r.config->sms_risk_check.value_or(false));  // billed: off unless asked for
+
+    // Under systemd, the keys are credentials (LoadCredential=): found in $CREDENTIALS_DIRECTORY.
+    const std::string creds = std::filesystem::temp_directory_path() / "nv-creds-test";
+    std::filesystem::create_directories(creds);
+    std::ofstream(creds + "/assertion.pem") << "x";
+    Env systemd{{{"NV_APP_KEY", "key"}, {"NV_MASTER_SECRET", "s3cret"}, {"CREDENTIALS_DIRECTORY", creds}}};
+    auto unit = load({}, systemd);
+    REQUIRE(unit.config);
+    CHECK(unit.config->assertion.key_file == creds + "/assertion.pem");
+    CHECK(unit.config->login_private_key_file.empty());  // no login.pem credential: one-click login is off
+    std::ofstream(creds + "/login.pem") << "x";
+    CHECK(load({}, systemd).config->login_private_key_file == creds + "/login.pem");
+    std::filesystem::remove_all(creds);
     CHECK(r.config->app_key == "key");
     CHECK(r.config->master_secret == "s3cret");
     CHECK(r.config->upstream.api_version == 1);

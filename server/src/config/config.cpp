@@ -395,6 +395,13 @@ ConfigResult load_config(const std::vector<std::string>& args, const EnvLookup& 
     for (const EnvVar& e : strings) {
         if (auto v = env(e.name)) *e.target = *v;
     }
+    // systemd credentials (LoadCredential=assertion.pem:..., login.pem:...; server/deploy/nv-server@.service): the
+    // unit's own user may read them, although the files on disk are root's.
+    if (auto dir = env("CREDENTIALS_DIRECTORY"); dir && !dir->empty()) {
+        auto readable = [](const std::string& p) { return std::ifstream(p).good(); };
+        if (c.assertion.key_file.empty() && readable(*dir + "/assertion.pem")) c.assertion.key_file = *dir + "/assertion.pem";
+        if (c.login_private_key_file.empty() && readable(*dir + "/login.pem")) c.login_private_key_file = *dir + "/login.pem";
+    }
     if (auto v = env("NV_CORS_ORIGINS")) {
         c.cors_origins.clear();
         std::stringstream list(*v);
