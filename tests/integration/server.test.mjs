@@ -473,6 +473,8 @@ test('config, static files and metrics', async () => {
   assert.equal(c.status, 200);
   assert.equal(c.json.sandbox, true);
   assert.deepEqual(c.json.carriers.map((x) => [x.operator, x.tokenTtlSec]), [['CM', 120], ['CU', 600], ['CT', 60]]);
+  assert.deepEqual(c.json.carriers.map((x) => [x.operator, x.loginTokenTtlSec]), [['CM', 120], ['CU', 1800], ['CT', 1800]]);
+  assert.equal(c.json.oneClickLogin, true, 'the sandbox makes a login key');
   assert.equal(c.json.carriers[0].agreement.url, 'https://wap.cmpassport.com/resources/html/contract.html');
   assert.equal(c.json.carriers[1].agreement.url, 'https://msv6.wosms.cn/html/oauth/protocol2.html');
   assert.equal(c.json.carriers[2].agreement.url, 'https://e.189.cn/sdk/agreement/detail.do');

@@ -26,10 +26,12 @@ void handle_config(const App& app, httplib::Response& res) {
                                 {"branding", text_json(i.branding)},
                                 {"agreement", {{"name", text_json(i.agreement)}, {"url", i.agreement_url}}},
                                 {"tokenTtlSec", i.token_ttl_ms / 1000},
+                                {"loginTokenTtlSec", i.login_token_ttl_ms / 1000},
                                 {"networks", i.networks}});
     }
     send_json(res, 200,
               json{{"sandbox", c.sandbox},
+                   {"oneClickLogin", app.keys.login.has_value()},
                    {"apiVersion", c.upstream.api_version},
                    {"carriers", carriers},
                    {"timeouts",
