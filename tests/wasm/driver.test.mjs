@@ -145,3 +145,70 @@ test('jverification provider: init once, operater, SDK codes; bridge provider: t
   assert.equal(changed, 1);
   await assert.rejects(bridgeProvider({ object: { getToken: async () => { throw Object.assign(new Error('x'), { code: '103111' }); } } }).getToken('CM', {}), (e) => e.code === '103111');
 });
+
+test('login: getLoginToken, POST /login, the masked number and the assertion; closed and unavailable', async () => {
+  const asked = [];
+  const s = server((body) => [200, { loggedIn: true, result: 'success', masked: '139****9000', operator: 'CU',
+    upstream: { code: 8000 }, assertion: 'a.b.c' }]);
+  const v = verifier({ getToken: async () => 'never', getLoginToken: async (op) => { asked.push(op); return `lt-${op}`; },
+    operator: () => 'CU' }, s.fetch);
+  const states = [];
+  const r = await v.login({ consent: true, onState: (e) => states.push(...e.path) });
+  assert.equal(r.loggedIn, true, JSON.stringify(r));
+  assert.equal(r.result, 'logged_in');
+  assert.equal(r.masked, '139****9000');
+  assert.equal(r.assertion, 'a.b.c');
+  assert.equal(r.verified, undefined);
+  assert.deepEqual(asked, ['CU'], 'the network\'s carrier first');
+  assert.deepEqual(s.calls[0], { loginToken: 'lt-CU', operator: 'CU' });
+  assert.deepEqual(states, ['checking_env', 'fetching_token', 'token_ready', 'verifying', 'logged_in']);
+  // The user closed the carrier page: nothing is sent, SMS login is offered.
+  const closed = verifier({ getToken: async () => 'x',
+    getLoginToken: async () => { throw Object.assign(new Error('closed'), { code: 'CLOSED' }); } }, s.fetch);
+  const c = await closed.login({ consent: true });
+  assert.equal(c.code, 'LOGIN_CLOSED');
+  assert.equal(c.fallback, 'sms');
+  assert.equal(c.loggedIn, false);
+  assert.equal(s.calls.length, 1);
+  // No consent: refused before anything; a provider without getLoginToken: LOGIN_UNAVAILABLE.
+  const none = await closed.login({});
+  assert.equal(none.code, 'CONSENT_REQUIRED');
+  const plain = await verifier({ getToken: async () => 'x' }, s.fetch).login({ consent: true });
+  assert.equal(plain.code, 'LOGIN_UNAVAILABLE');
+  assert.equal(plain.fallback, 'sms');
+  for (const x of [v, closed]) x.destroy();
+});
+
+test('login through the jverification SDK (loginAuth, 3008, 6002) and the native bridge (getLoginToken)', async () => {
+  const s = server(() => [200, { loggedIn: true, result: 'success', masked: '138****8000', upstream: { code: 8000 }, assertion: 'x.y.z' }]);
+  const calls = [];
+  let mode = 'ok';
+  const sdk = {
+    isInitSuccess: () => true,
+    loginAuth(opts) {
+      calls.push({ operater: opts.operater, type: opts.type });
+      setTimeout(() => opts.success({ code: 3008, content: 'page shown' }), 1); // not the token: keep waiting
+      if (mode === 'ok') setTimeout(() => opts.success({ code: 0, operater: opts.operater, content: 'jv-login-token' }), 5);
+      else setTimeout(() => opts.fail({ code: 6002, content: 'user cancelled' }), 5);
+    },
+  };
+  const jv = verifier(jverificationProvider({ sdk, loginType: 'full' }), s.fetch);
+  const ok = await jv.login({ consent: true });
+  assert.equal(ok.loggedIn, true, JSON.stringify(ok));
+  assert.deepEqual(calls[0], { operater: 'CM', type: 'full' });
+  assert.equal(s.calls.at(-1).loginToken, 'jv-login-token');
+  mode = 'cancel';
+  const cancelled = await jv.login({ consent: true });
+  assert.equal(cancelled.code, 'LOGIN_CLOSED');
+  assert.equal(calls.length, 2, 'no other carrier is asked after the user said no');
+
+  const bridge = { network: () => ({ network: 'cellular', operator: 'CT' }), getToken: async () => 'x',
+    getLoginToken: async (op) => `bridge-${op}` };
+  const b = verifier(bridgeProvider({ object: bridge }), s.fetch, { signals: undefined });
+  const viaBridge = await b.login({ consent: true });
+  assert.equal(viaBridge.loggedIn, true, JSON.stringify(viaBridge));
+  assert.equal(s.calls.at(-1).loginToken, 'bridge-CT', 'the bridge\'s network carrier first');
+  bridge.getLoginToken = async () => { throw Object.assign(new Error('dismissed'), { code: 'CLOSED' }); };
+  assert.equal((await b.login({ consent: true })).code, 'LOGIN_CLOSED');
+  for (const x of [jv, b]) x.destroy();
+});
