@@ -83,6 +83,9 @@ TEST_CASE("config: production needs credentials, from the environment", "[config
     CHECK(unit.config->login_private_key_file.empty());  // no login.pem credential: one-click login is off
     std::ofstream(creds + "/login.pem") << "x";
     CHECK(load({}, systemd).config->login_private_key_file == creds + "/login.pem");
+    CHECK(load({}, systemd).config->assertion.previous_key_file.empty());
+    std::ofstream(creds + "/assertion-previous.pem") << "x";
+    CHECK(load({}, systemd).config->assertion.previous_key_file == creds + "/assertion-previous.pem");
     std::filesystem::remove_all(creds);
     CHECK(r.config->app_key == "key");
     CHECK(r.config->master_secret == "s3cret");

@@ -10,7 +10,7 @@
 
 using namespace nv::server;
 
-TEST_CASE("keys: RSA PKCS#1 v1.5 round trip, PEM in PKCS#8 and PKCS#1, and a wrong key refuses", "[keys]") {
+TEST_CASE("keys: RSA PKCS#1 v1.5 round trip, the key as PKCS#8 PEM, and a wrong key refuses", "[keys]") {
     const Key k = Key::generate_rsa(2048);
     REQUIRE(k.is_rsa());
     std::string error;

@@ -125,7 +125,7 @@ TEST_CASE("login: the network's carrier first, else CM -> CU -> CT", "[login][or
     }
 }
 
-TEST_CASE("login: environment first; Wi-Fi gets advice and no token is requested", "[login][env]") {
+TEST_CASE("login: environment first, and Wi-Fi gets advice and no token request", "[login][env]") {
     Flow flow;
     const auto out = flow.handle(login(0, Operator::CM, "wifi"));
     CHECK(find(out, CommandType::GetLoginToken) == nullptr);
@@ -315,7 +315,7 @@ TEST_CASE("login: every ending maps to a reason", "[login][codes]") {
     }
 }
 
-TEST_CASE("login: no same-number interval, and a verify afterwards is unaffected", "[login][interval]") {
+TEST_CASE("login: no same-number interval", "[login][interval]") {
     Flow flow;
     const std::uint32_t id = begin(flow, 0);
     const auto sub = flow.handle(token(10, id, "tok"));

@@ -401,6 +401,9 @@ ConfigResult load_config(const std::vector<std::string>& args, const EnvLookup& 
         auto readable = [](const std::string& p) { return std::ifstream(p).good(); };
         if (c.assertion.key_file.empty() && readable(*dir + "/assertion.pem")) c.assertion.key_file = *dir + "/assertion.pem";
         if (c.login_private_key_file.empty() && readable(*dir + "/login.pem")) c.login_private_key_file = *dir + "/login.pem";
+        if (c.assertion.previous_key_file.empty() && readable(*dir + "/assertion-previous.pem")) {
+            c.assertion.previous_key_file = *dir + "/assertion-previous.pem";
+        }
     }
     if (auto v = env("NV_CORS_ORIGINS")) {
         c.cors_origins.clear();
