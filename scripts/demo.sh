@@ -26,6 +26,9 @@ Starting the companion server in sandbox mode. Open the demo:
   public config    http://127.0.0.1:${port}/api/v1/config
   sandbox          http://127.0.0.1:${port}/sandbox   (devices, carrier gateways, vendor API, faults)
   usage (admin)    curl -H 'Authorization: Bearer sandbox-admin' http://127.0.0.1:${port}/api/v1/usage
+  risk (backend)   curl -H 'Authorization: Bearer sandbox-backend' -H 'Content-Type: application/json' \
+                        -d '{"phone":"13800138000"}' http://127.0.0.1:${port}/api/v1/risk
+  signing keys     http://127.0.0.1:${port}/.well-known/jwks.json   (check assertions: docs/backend.md)
 Stop with Ctrl-C. The quota database is build/demo/nv-server.db.
 
 MSG

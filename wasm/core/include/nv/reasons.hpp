@@ -98,7 +98,7 @@ namespace nv {
     X(AUTH_MISSING, "服务端缺少认证信息，请联系网站管理员。", "The server sent no credentials; contact the site's administrator.") \
     X(AUTH_FAILED, "服务端认证失败，请联系网站管理员。", "The server's credentials were refused; contact the site's administrator.") \
     X(BAD_PARAMETER, "请求参数不正确。", "A request parameter is invalid.")                                       \
-    X(METHOD_NOT_ALLOWED, "请求方法不正确（需要 POST）。", "Wrong request method (POST is required).")           \
+    X(METHOD_NOT_ALLOWED, "请求方法不正确。", "Wrong request method.")                                           \
     X(APP_BLOCKED, "该应用已被停用，请联系网站管理员。", "This app has been blocked; contact the site's administrator.") \
     X(BAD_CONTENT_TYPE, "请求格式不正确（需要 application/json）。", "Wrong Content-Type (application/json is required).") \
     X(BALANCE_LOW, "服务余额不足，请使用短信验证。", "The service balance is too low; please use an SMS code.")    \
