@@ -100,7 +100,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string body(reinterpret_cast<const char*>(data) + 1, size - 1);
     const char* json_type = "application/json";
     const int route = data[0] % 8;
-    const bool vendor_shape = route == 5;
+    // Route 7 is split by the next bits (older seeds keep their routes): a text/plain verify, one-click login,
+    // the backend's risk query, the sandbox vendor's loginTokenVerify.
+    const int sub = (data[0] / 8) % 4;
+    const bool vendor_shape = route == 5 || (route == 7 && sub == 3);
+    const httplib::Headers vendor_auth{
+        {"Authorization", "Basic " + base64_encode(std::string(kSandboxAppKey) + ":" + kSandboxMasterSecret)}};
     httplib::Result r = [&]() -> httplib::Result {
         switch (route) {
             case 0: return w.client->Post("/api/v1/verify", body, json_type);
@@ -112,11 +117,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 w.client->Delete("/sandbox/faults");  // a fuzzed fault must not slow every later input
                 return f;
             }
-            case 5: {
-                httplib::Headers h{{"Authorization", "Basic " + base64_encode(std::string(kSandboxAppKey) + ":" +
-                                                                              kSandboxMasterSecret)}};
-                return w.client->Post("/sandbox/vendor/v2/web/h5/verify", h, body, json_type);
-            }
+            case 5: return w.client->Post("/sandbox/vendor/v2/web/h5/verify", vendor_auth, body, json_type);
             case 6: {
                 std::string q;
                 static const char* const kHex = "0123456789ABCDEF";
@@ -128,7 +129,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 httplib::Headers h{{"Authorization", std::string("Bearer ") + kSandboxAdminToken}};
                 return w.client->Get(("/api/v1/usage?day=" + q).c_str(), h);
             }
-            default: return w.client->Post("/api/v1/verify", body, "text/plain");
+            default:
+                switch (sub) {
+                    case 1: return w.client->Post("/api/v1/login", body, json_type);
+                    case 2: {
+                        httplib::Headers h{{"Authorization", std::string("Bearer ") + kSandboxBackendToken}};
+                        return w.client->Post("/api/v1/risk", h, body, json_type);
+                    }
+                    case 3: return w.client->Post("/sandbox/vendor/v2/web/h5/loginTokenVerify", vendor_auth, body, json_type);
+                    default: return w.client->Post("/api/v1/verify", body, "text/plain");
+                }
         }
     }();
     if (!r) std::abort();  // no answer at all

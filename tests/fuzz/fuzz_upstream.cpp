@@ -1,6 +1,7 @@
 // libFuzzer: every vendor answer the upstream client hands to the outcome mapping (map_upstream): any HTTP status
-// and any body. Invariants: never crashes or throws; an error has an error status and a reason; `verified` only
-// for a consistent result; 2xx statuses only for results.
+// and any body, read as a verify, a loginTokenVerify and a queryBusinessRisk answer. Invariants: never crashes or
+// throws; an error has an error status and a reason; `verified` only for a consistent result (a login success
+// only with the number); 2xx statuses only for results.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -25,6 +26,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (out.http_status != 200) std::abort();
         if (out.result != "consistent" && out.result != "inconsistent" && out.result != "unknown") std::abort();
         if (out.verified && out.result != "consistent") std::abort();
+    }
+    // The same answer from loginTokenVerify: a success only with the (encrypted) number, results success|failed.
+    ctx.api = VendorApi::Login;
+    const VerifyOutcome login = map_upstream(reply, ctx);
+    if (login.is_error) {
+        if (login.http_status < 400 || login.reason == nv::Reason::OK) std::abort();
+    } else {
+        if (login.http_status != 200 || (login.result != "success" && login.result != "failed")) std::abort();
+        if (login.result == "success" && login.encrypted_phone.empty()) std::abort();
+        if (login.verified && login.result != "success") std::abort();
+    }
+    // ... and from queryBusinessRisk: a score in the policy's bands, or an error.
+    const RiskOutcome r = map_risk_reply(reply, ctx);
+    if (r.is_error ? (r.http_status < 400 || r.reason == nv::Reason::OK) : (r.http_status != 200 || !r.risk.contains("decision"))) {
+        std::abort();
     }
     return 0;
 }
