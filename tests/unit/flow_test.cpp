@@ -4,9 +4,11 @@
 #include <algorithm>
 #include <string>
 
+#include "flow_events.hpp"
 #include "nv/flow.hpp"
 
 using namespace nv;
+using namespace nv::test;
 
 namespace {
 
@@ -50,31 +52,6 @@ Event prefetch(std::int64_t now, std::string_view phone) {
     return e;
 }
 
-Event token(std::int64_t now, std::uint32_t id, std::string_view value) {
-    Event e;
-    e.type = EventType::Token;
-    e.now = now;
-    e.id = id;
-    e.token = value;
-    return e;
-}
-
-Event token_error(std::int64_t now, std::uint32_t id, std::string_view code) {
-    Event e;
-    e.type = EventType::TokenError;
-    e.now = now;
-    e.id = id;
-    e.code = code;
-    return e;
-}
-
-Event tick(std::int64_t now) {
-    Event e;
-    e.type = EventType::Tick;
-    e.now = now;
-    return e;
-}
-
 Event reply(std::int64_t now, std::uint32_t id, int status, std::string result, bool verified,
             std::string error_code = {}) {
     Event e;
@@ -90,12 +67,6 @@ Event reply(std::int64_t now, std::uint32_t id, int status, std::string result, 
         e.reply.error = reason_from_id(error_code).value_or(Reason::SERVER_ERROR);
     }
     return e;
-}
-
-const Command* find(const FlowOutput& out, CommandType type) {
-    const auto it = std::find_if(out.commands.begin(), out.commands.end(),
-                                 [&](const Command& c) { return c.type == type; });
-    return it == out.commands.end() ? nullptr : &*it;
 }
 
 std::int64_t ttl_of(Operator op) { return operator_info(op).token_ttl_ms; }

@@ -4,9 +4,11 @@
 #include <algorithm>
 #include <string>
 
+#include "flow_events.hpp"
 #include "nv/flow.hpp"
 
 using namespace nv;
+using namespace nv::test;
 
 namespace {
 
@@ -32,24 +34,6 @@ Event login(std::int64_t now, std::optional<Operator> op = std::nullopt, const c
     return e;
 }
 
-Event token(std::int64_t now, std::uint32_t id, std::string_view value) {
-    Event e;
-    e.type = EventType::Token;
-    e.now = now;
-    e.id = id;
-    e.token = value;
-    return e;
-}
-
-Event token_error(std::int64_t now, std::uint32_t id, std::string_view code) {
-    Event e;
-    e.type = EventType::TokenError;
-    e.now = now;
-    e.id = id;
-    e.code = code;
-    return e;
-}
-
 Event answer(std::int64_t now, std::uint32_t id, int status, std::optional<bool> logged_in, int upstream = -1,
              RiskDecision risk = RiskDecision::None, std::string error = {}) {
     Event e;
@@ -66,19 +50,6 @@ Event answer(std::int64_t now, std::uint32_t id, int status, std::optional<bool>
         e.reply.error = reason_from_id(error).value_or(Reason::SERVER_ERROR);
     }
     return e;
-}
-
-Event tick(std::int64_t now) {
-    Event e;
-    e.type = EventType::Tick;
-    e.now = now;
-    return e;
-}
-
-const Command* find(const FlowOutput& out, CommandType type) {
-    const auto it = std::find_if(out.commands.begin(), out.commands.end(),
-                                 [&](const Command& c) { return c.type == type; });
-    return it == out.commands.end() ? nullptr : &*it;
 }
 
 // Starts a login and returns the get_login_token command's id.

@@ -150,9 +150,16 @@ struct Sandbox::State {
     // v2's {score, riskCheck: {code, content, score, tags, detail}} for a device's risk score.
     json risk_extra(int score) const;
 
+    // Every vendor endpoint: a fault first, then (under the lock) vendor_admit, a forced code, then `answer`.
+    using VendorAnswer = std::function<void(const json& body, const std::optional<std::string>& ex_id)>;
+    void vendor_call(const httplib::Request& req, httplib::Response& res, const VendorAnswer& answer);
+
     void vendor_verify(const httplib::Request& req, httplib::Response& res, bool v2);
     void vendor_login(const httplib::Request& req, httplib::Response& res, bool v2);
     void vendor_risk(const httplib::Request& req, httplib::Response& res);
+    void verify_answer(httplib::Response& res, const json& body, const std::optional<std::string>& ex_id, bool v2);
+    void login_answer(httplib::Response& res, const json& body, const std::optional<std::string>& ex_id, bool v2);
+    void risk_answer(httplib::Response& res, const json& body, const std::optional<std::string>& ex_id);
 };
 
 }  // namespace nv::server

@@ -141,7 +141,7 @@ json Sandbox::State::risk_extra(int score) const {
                  json{{"code", 0}, {"content", "success"}, {"score", score}, {"tags", risk_tags(score)}, {"detail", detail}}}};
 }
 
-void Sandbox::State::vendor_verify(const httplib::Request& req, httplib::Response& res, bool v2) {
+void Sandbox::State::vendor_call(const httplib::Request& req, httplib::Response& res, const VendorAnswer& answer) {
     const auto fault = take_fault(FaultTarget::Vendor);
     if (apply_fault(fault, res)) return;
     std::lock_guard lock(mu);
@@ -149,8 +149,16 @@ void Sandbox::State::vendor_verify(const httplib::Request& req, httplib::Respons
     json body;
     std::optional<std::string> ex_id;
     if (!vendor_admit(req, res, body, ex_id)) return;
-
     if (fault && fault->vendor_code) return vendor_reply(res, *fault->vendor_code, ex_id, *fault->vendor_code <= 9002);
+    answer(body, ex_id);
+}
+
+void Sandbox::State::vendor_verify(const httplib::Request& req, httplib::Response& res, bool v2) {
+    vendor_call(req, res, [&](const json& body, const std::optional<std::string>& ex_id) { verify_answer(res, body, ex_id, v2); });
+}
+
+void Sandbox::State::verify_answer(httplib::Response& res, const json& body, const std::optional<std::string>& ex_id,
+                                   bool v2) {
 
     const std::string phone = phone_of(body);
     const bool phone_ok = valid_phone(phone);
@@ -191,14 +199,11 @@ void Sandbox::State::vendor_verify(const httplib::Request& req, httplib::Respons
 }
 
 void Sandbox::State::vendor_login(const httplib::Request& req, httplib::Response& res, bool v2) {
-    const auto fault = take_fault(FaultTarget::Vendor);
-    if (apply_fault(fault, res)) return;
-    std::lock_guard lock(mu);
-    DelayNote note(delayed_now, delayed_requests, fault && fault->latency_ms > 0);
-    json body;
-    std::optional<std::string> ex_id;
-    if (!vendor_admit(req, res, body, ex_id)) return;
-    if (fault && fault->vendor_code) return vendor_reply(res, *fault->vendor_code, ex_id, true);
+    vendor_call(req, res, [&](const json& body, const std::optional<std::string>& ex_id) { login_answer(res, body, ex_id, v2); });
+}
+
+void Sandbox::State::login_answer(httplib::Response& res, const json& body, const std::optional<std::string>& ex_id,
+                                  bool v2) {
     if (!body.contains("loginToken") || !body["loginToken"].is_string() ||
         body["loginToken"].get<std::string>().empty() || (body.contains("ip") && !body["ip"].is_string())) {
         return vendor_reply(res, 9012, ex_id, false);
@@ -219,14 +224,10 @@ void Sandbox::State::vendor_login(const httplib::Request& req, httplib::Response
 }
 
 void Sandbox::State::vendor_risk(const httplib::Request& req, httplib::Response& res) {
-    const auto fault = take_fault(FaultTarget::Vendor);
-    if (apply_fault(fault, res)) return;
-    std::lock_guard lock(mu);
-    DelayNote note(delayed_now, delayed_requests, fault && fault->latency_ms > 0);
-    json body;
-    std::optional<std::string> ex_id;
-    if (!vendor_admit(req, res, body, ex_id)) return;
-    if (fault && fault->vendor_code) return vendor_reply(res, *fault->vendor_code, ex_id, true);
+    vendor_call(req, res, [&](const json& body, const std::optional<std::string>& ex_id) { risk_answer(res, body, ex_id); });
+}
+
+void Sandbox::State::risk_answer(httplib::Response& res, const json& body, const std::optional<std::string>& ex_id) {
     const std::string phone = phone_of(body);
     if (!valid_phone(phone) || (body.contains("ip") && !body["ip"].is_string())) {
         return vendor_reply(res, 9012, ex_id, false);
