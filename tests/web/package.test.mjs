@@ -1,10 +1,11 @@
 // The web package as a partner receives it: `npm pack` in web/, installed offline from the tarball into a fresh
 // project; publint --strict and @arethetypeswrong/cli (ESM profile) find nothing; the `.wasm` subpath resolves to
-// a file; the classic build's global `NV` and the module's API type-check under tsc --strict.
+// a file; the classic build's global `NV` and the module's API type-check under tsc --strict, and so does every JS
+// code block of README.md and docs/web.md.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,4 +79,45 @@ export const n: number = (await nv.verify('1')).verified;
   const bad = tsc(['wrong.ts']);
   assert.notEqual(bad.status, 0);
   assert.match(bad.stdout, /Type 'boolean' is not assignable to type 'number'/);
+});
+
+test('every JS code block of README.md and docs/web.md type-checks under tsc --strict against the package', () => {
+  const app = join(dir, 'app');
+  const blocks = [];
+  for (const doc of ['README.md', 'docs/web.md']) {
+    const text = readFileSync(join(root, doc), 'utf8');
+    for (const m of text.matchAll(/^```(js|html)\n([\s\S]*?)^```/gm)) {
+      const code = m[1] === 'js' ? [m[2]] : [...m[2].matchAll(/<script[^>]*>([\s\S]*?)<\/script>/g)].map((s) => s[1]);
+      for (const c of code) if (c.trim()) blocks.push({ doc, line: text.slice(0, m.index).split('\n').length + 1, code: c });
+    }
+  }
+  assert.ok(blocks.length >= 5, `found ${blocks.length} blocks`);
+  // What the examples leave to the page (its own elements and helpers), and the classic build's global.
+  writeFileSync(join(app, 'page.d.ts'), `declare const phoneInput: HTMLInputElement;
+declare const consentBox: HTMLInputElement;
+declare const nv: import('nv-web').Verifier;
+declare function progress(e: import('nv-web').StateEvent): void;
+declare function showSms(message: string): void;
+declare function showSmsLogin(message: string): void;
+declare function showTerms(branding: string, agreement: string, url: string): void;
+declare function show(message: string): void;
+declare function login(): void;
+`);
+  writeFileSync(join(app, 'classic-types.ts'), "import type {} from 'nv-web/classic';\n");
+  const files = ['page.d.ts', 'classic-types.ts'];
+  blocks.forEach((b, i) => {
+    const name = `doc-${i}.ts`;
+    writeFileSync(join(app, name), `// ${b.doc}:${b.line}\n${b.code}\nexport {};\n`);
+    files.push(name);
+  });
+  writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: { strict: true, noEmit: true, target: 'es2022', module: 'esnext', moduleResolution: 'bundler',
+      lib: ['es2022', 'dom'], skipLibCheck: false,
+      // The pages import the package from where nv-server serves it.
+      paths: { '/sdk/dist/nv.js': ['./node_modules/nv-web/src/index.d.ts'] } },
+    files,
+  }));
+  const r = spawnSync(bin('tsc'), ['-p', 'tsconfig.json'], { cwd: app, encoding: 'utf8' });
+  const where = r.stdout.replace(/doc-(\d+)\.ts/g, (_, i) => `${blocks[i].doc}:${blocks[i].line} (doc-${i}.ts)`);
+  assert.equal(r.status, 0, where);
 });

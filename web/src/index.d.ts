@@ -58,6 +58,13 @@ export interface NativeBridge {
 }
 export function bridgeProvider(options?: { object?: NativeBridge }): TokenProvider;
 
+declare global {
+  interface Window {
+    /** The native app's bridge, read by the `bridge` provider (docs/web.md). */
+    NVBridge?: NativeBridge;
+  }
+}
+
 export function browserSignals(): Signals;
 
 export interface VerifierOptions {

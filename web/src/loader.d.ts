@@ -75,6 +75,9 @@ export interface FlowConfig {
   unusedTokenLimit?: number;
   unusedTokenWindowMs?: number;
   maxRefetches?: number;
+  loginTimeoutMs?: number;
+  loginBudgetMs?: number;
+  loginTokenTtlMs?: Partial<Record<Operator, number>>;
   locale?: 'zh-CN' | 'en';
 }
 
@@ -86,18 +89,23 @@ export type FlowEvent =
   | { type: 'verify_result'; now: number; id: number; status: number; body?: string }
   | { type: 'verify_failed'; now: number; id: number; code: 'TIMEOUT' | 'NETWORK' }
   | { type: 'tick' | 'cancel'; now: number }
-  | { type: 'cooldown'; now: number; phone: string };
+  | { type: 'cooldown'; now: number; phone: string }
+  | { type: 'login'; now: number; consent?: boolean; signals?: Signals; operator?: Operator }
+  | { type: 'login_result'; now: number; id: number; status: number; body?: string }
+  | { type: 'login_failed'; now: number; id: number; code: 'TIMEOUT' | 'NETWORK' };
 
 export type Command =
   | { cmd: 'collect_env' }
-  | { cmd: 'get_token'; id: number; operator: Operator; timeoutMs: number }
+  | { cmd: 'get_token' | 'get_login_token'; id: number; operator: Operator; timeoutMs: number }
+  | { cmd: 'login'; id: number; operator: Operator; token: string; timeoutMs: number }
   | { cmd: 'cancel_token' | 'cancel_verify'; id: number }
   | { cmd: 'verify'; id: number; operator: Operator; phone: string; token: string; timeoutMs: number }
   | { cmd: 'wake'; at: number };
 
 export interface Ending {
-  outcome: 'verified' | 'not_verified' | 'fallback' | 'cancelled';
+  outcome: 'verified' | 'not_verified' | 'fallback' | 'cancelled' | 'logged_in';
   verified: boolean;
+  loggedIn?: boolean;
   reason: string;
   message: string;
   advice: Advice;
