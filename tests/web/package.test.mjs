@@ -5,27 +5,18 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { packAndInstall, root, web } from './pack.mjs';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const web = join(root, 'web');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 let dir;
 let tarball;
 
 before(() => {
-  dir = mkdtempSync(join(process.env.NV_SCRATCH || tmpdir(), 'nv-pkg-'));
-  assert.ok(existsSync(join(web, 'dist', 'nv-core.wasm')), 'build the wasm and web/dist first (scripts/test.sh does)');
-  execFileSync('npm', ['pack', '--pack-destination', dir, '--silent'], { cwd: web, stdio: 'pipe' });
-  tarball = join(dir, readdirSync(dir).find((f) => f.endsWith('.tgz')));
-  const app = join(dir, 'app');
-  execFileSync('mkdir', ['-p', app]);
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'partner-app', private: true, type: 'module' }));
-  // Offline, from the file: the package has no dependencies of its own.
-  execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], { cwd: app, stdio: 'pipe' });
+  ({ dir, tarball } = packAndInstall(process.env.NV_SCRATCH || tmpdir()));
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 

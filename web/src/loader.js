@@ -42,7 +42,8 @@ export async function instantiate(options = {}) {
   let source = options.wasmBinary;
   const url = options.wasmUrl ?? defaultUrl();
   if (!source && isNode) {
-    const fs = 'node:fs/promises'; // a computed specifier keeps bundlers for the web from following it
+    // A specifier the minifier cannot fold into a literal: a partner's bundler for the web must not follow it.
+    const fs = ['node:fs', 'promises'].join('/');
     source = await (await import(/* webpackIgnore: true */ fs)).readFile(url);
   }
   let result;
