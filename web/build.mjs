@@ -1,6 +1,7 @@
 // Builds what a page downloads, next to the wasm module in web/dist/:
 //   nv.js          the ES module (loader + driver + providers), minified
 //   nv.classic.js  the same for <script src>: defines window.NV
+//   nv-ui.js       the <nv-verify> custom element, importing ./nv.js
 //   *.br, *.gz     each of them precompressed (brotli quality 11, gzip -9): nv-server serves the variant the
 //                  browser accepts (docs/server.md, "Static files"), the wasm included
 // Usage: node web/build.mjs   (run by scripts/test.sh and scripts/demo.sh after the wasm build)
@@ -18,6 +19,12 @@ await build({ ...common, entryPoints: [join(web, 'src/index.js')], format: 'esm'
 // The classic build passes wasmUrl itself (from document.currentScript), so import.meta is never read there.
 await build({ ...common, entryPoints: [join(web, 'src/classic.js')], format: 'iife', outfile: join(dist, 'nv.classic.js'),
   logOverride: { 'empty-import-meta': 'silent' } });
+// <nv-verify> (nv-web/ui): its own file, loaded only by pages that use it, sharing nv.js with the page.
+const sharedCore = { name: 'nv-shared', setup(b) {
+  b.onResolve({ filter: /^\.\/index\.js$/ }, () => ({ path: './nv.js', external: true }));
+} };
+await build({ ...common, entryPoints: [join(web, 'src/ui.js')], format: 'esm', outfile: join(dist, 'nv-ui.js'),
+  charset: 'utf8', plugins: [sharedCore] });
 copyFileSync(join(web, 'src/index.d.ts'), join(dist, 'nv.d.ts'));
 const compressed = [];
 for (const name of readdirSync(dist)) {

@@ -100,3 +100,12 @@ for (const f of SDK) {
 console.log(`  ${'SDK total'.padEnd(16)} ${String(total((f) => sizes[f].raw)).padStart(8)} ${String(total((f) => sizes[f].gzip)).padStart(8)} ` +
   `${String(total((f) => sizes[f].br)).padStart(8)}   ` + rows.map((r) => `${total((f) => r.files[f]?.bytes ?? 0)} B`.padStart(32)).join(''));
 console.log(`WIRE_REPORT ${JSON.stringify({ sizes, rows })}`);
+
+// <nv-verify> (dist/nv-ui.js): loaded only by the pages that use it, on top of the SDK above.
+{
+  const bytes = readFileSync(join(dist, 'nv-ui.js'));
+  const ui = { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length, br: brotliCompressSync(bytes).length };
+  console.log(`  ${'nv-ui.js'.padEnd(16)} ${String(ui.raw).padStart(8)} ${String(ui.gzip).padStart(8)} ${String(ui.br).padStart(8)}   ` +
+    '(the <nv-verify> element: only pages that use it load it, with the SDK)');
+  console.log(`UI_REPORT ${JSON.stringify(ui)}`);
+}

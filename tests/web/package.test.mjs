@@ -35,7 +35,7 @@ test('@arethetypeswrong/cli (ESM profile) finds every JS entry typed; the .wasm 
   const problems = Object.values(report.problems || {}).flat()
     .filter((p) => !['node10', 'node16-cjs'].includes(p.resolutionKind));
   assert.deepEqual(problems, [], JSON.stringify(problems).slice(0, 1000));
-  for (const entry of ['.', './classic', './core']) assert.ok(report.analysis.entrypoints[entry], entry);
+  for (const entry of ['.', './classic', './core', './ui']) assert.ok(report.analysis.entrypoints[entry], entry);
   // attw reads JS and types only: resolve the wasm as Node does, from the installed package.
   const resolved = execFileSync(process.execPath, ['--input-type=module', '-e',
     "process.stdout.write(import.meta.resolve('nv-web/nv-core.wasm'))"], { cwd: join(dir, 'app'), encoding: 'utf8' });
@@ -44,7 +44,7 @@ test('@arethetypeswrong/cli (ESM profile) finds every JS entry typed; the .wasm 
   assert.ok(statSync(file).size > 10_000);
 });
 
-test('the module\'s API and the classic global NV type-check under tsc --strict, from the installed package', () => {
+test('the module\'s API, the classic global NV and <nv-verify> type-check under tsc --strict, from the installed package', () => {
   const app = join(dir, 'app');
   writeFileSync(join(app, 'module.ts'), `import { createVerifier } from 'nv-web';
 const nv = await createVerifier({ server: '/api/v1', tokenProvider: 'sandbox', locale: 'en' });
@@ -58,13 +58,18 @@ NV.createVerifier({ tokenProvider: 'bridge' }).then((nv) => nv.checkEnvironment(
 window.NV.createVerifier().then((nv) => nv.destroy());
 export {};
 `);
+  writeFileSync(join(app, 'element.ts'), `import { NvVerify } from 'nv-web/ui';
+const e: NvVerify | null = document.querySelector('nv-verify');
+e?.addEventListener('nv-result', (ev) => console.log(ev.detail.code, ev.detail.assertion));
+export const mode: 'verify' | 'login' | undefined = e?.mode;
+`);
   writeFileSync(join(app, 'wrong.ts'), `import { createVerifier } from 'nv-web';
 const nv = await createVerifier();
 export const n: number = (await nv.verify('1')).verified;
 `);
   const tsc = (files) => spawnSync(bin('tsc'), ['--strict', '--noEmit', '--target', 'es2022', '--module', 'esnext',
     '--moduleResolution', 'bundler', '--lib', 'es2022,dom', ...files], { cwd: app, encoding: 'utf8' });
-  const good = tsc(['module.ts', 'classic.ts']);
+  const good = tsc(['module.ts', 'classic.ts', 'element.ts']);
   assert.equal(good.status, 0, good.stdout + good.stderr);
   // The check can fail: a wrong type is caught.
   const bad = tsc(['wrong.ts']);
