@@ -99,7 +99,8 @@ declare function showTerms(branding: string, agreement: string, url: string): vo
 declare function show(message: string): void;
 declare function login(): void;
 `);
-  writeFileSync(join(app, 'classic-types.ts'), "import type {} from 'nv-web/classic';\n");
+  // The pages load dist/nv.classic.js and dist/nv-ui.js with script tags: their globals are in scope.
+  writeFileSync(join(app, 'classic-types.ts'), "import type {} from 'nv-web/classic';\nimport type {} from 'nv-web/ui';\n");
   const files = ['page.d.ts', 'classic-types.ts'];
   blocks.forEach((b, i) => {
     const name = `doc-${i}.ts`;
