@@ -137,7 +137,11 @@ latency_run() {  # vendor-latency-ms [extra nv-server args...] -> prints wrk's J
     sleep 0.05
   done
   rm -f "$scratch"/latency.db*
-  NV_APP_KEY=bench NV_MASTER_SECRET=bench start "$scratch/nv-latency.log" "$server" --port 0 \
+  # Production mode signs every success (DESIGN 10): an assertion key of its own.
+  [[ -s $scratch/assertion.pem ]] || openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+    -out "$scratch/assertion.pem" 2>/dev/null
+  NV_ASSERTION_KEY_FILE=$scratch/assertion.pem NV_APP_KEY=bench NV_MASTER_SECRET=bench \
+    start "$scratch/nv-latency.log" "$server" --port 0 \
     --config "$scratch/latency.json" --upstream "http://127.0.0.1:$vport" --store "sqlite:$scratch/latency.db" "$@"
   local nv=${pids[-1]}
   WRK_THREADS=$threads BENCH_PATH=/api/v1/verify wrk -t$threads -c${LATENCY_CONNECTIONS:-256} -d${duration}s \
