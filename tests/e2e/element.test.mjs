@@ -71,6 +71,14 @@ test('keyboard only: type, the carrier and its terms appear, consent, verify; nv
     // Styled by its constructed stylesheet under style-src 'self', and themable through ::part.
     const bg = await b.page.$eval('nv-verify [part=button]', (e) => getComputedStyle(e).backgroundColor);
     assert.equal(bg, 'rgb(11, 92, 255)');
+    // The page themes it: a custom property, and a ::part rule (a constructed sheet: the CSP allows no <style>).
+    await b.page.evaluate(() => {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync('nv-verify { --nv-accent: rgb(1, 102, 51); } nv-verify::part(result) { border-radius: 3px; }');
+      document.adoptedStyleSheets = [sheet];
+    });
+    assert.equal(await b.page.$eval('nv-verify [part=button]', (e) => getComputedStyle(e).backgroundColor), 'rgb(1, 102, 51)');
+    assert.equal(await b.page.$eval('nv-verify [part=result]', (e) => getComputedStyle(e).borderTopLeftRadius), '3px');
     assert.deepEqual(b.errors, []);
     assert.deepEqual(await violations(b), [], 'after a verification');
     await b.shot('40-element-verified');

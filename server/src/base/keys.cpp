@@ -119,19 +119,24 @@ std::string Key::private_pem() const {
     return bio_text(bio.get());
 }
 
-std::optional<std::string> Key::rsa_decrypt(std::string_view ciphertext) const {
-    if (!is_rsa()) return std::nullopt;
-    CtxPtr ctx(EVP_PKEY_CTX_new(pkey_.get(), nullptr));
+namespace {
+
+// One RSA PKCS#1 v1.5 operation (EVP_PKEY_encrypt or EVP_PKEY_decrypt, which share their shape): the size query,
+// then the operation itself.
+using RsaInit = int (*)(EVP_PKEY_CTX*);
+using RsaOp = int (*)(EVP_PKEY_CTX*, unsigned char*, std::size_t*, const unsigned char*, std::size_t);
+
+std::optional<std::string> rsa_pkcs1(EVP_PKEY* pkey, RsaInit init, RsaOp op, std::string_view input) {
+    CtxPtr ctx(EVP_PKEY_CTX_new(pkey, nullptr));
     std::size_t len = 0;
-    const auto* in = reinterpret_cast<const unsigned char*>(ciphertext.data());
-    if (!ctx || EVP_PKEY_decrypt_init(ctx.get()) != 1 ||
-        EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1 ||
-        EVP_PKEY_decrypt(ctx.get(), nullptr, &len, in, ciphertext.size()) != 1) {
+    const auto* in = reinterpret_cast<const unsigned char*>(input.data());
+    if (!ctx || init(ctx.get()) != 1 || EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1 ||
+        op(ctx.get(), nullptr, &len, in, input.size()) != 1) {
         ERR_clear_error();
         return std::nullopt;
     }
     std::string out(len, '\0');
-    if (EVP_PKEY_decrypt(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len, in, ciphertext.size()) != 1) {
+    if (op(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len, in, input.size()) != 1) {
         ERR_clear_error();
         return std::nullopt;
     }
@@ -139,24 +144,16 @@ std::optional<std::string> Key::rsa_decrypt(std::string_view ciphertext) const {
     return out;
 }
 
+}  // namespace
+
+std::optional<std::string> Key::rsa_decrypt(std::string_view ciphertext) const {
+    if (!is_rsa()) return std::nullopt;
+    return rsa_pkcs1(pkey_.get(), EVP_PKEY_decrypt_init, EVP_PKEY_decrypt, ciphertext);
+}
+
 std::optional<std::string> Key::rsa_encrypt(std::string_view plaintext) const {
     if (!is_rsa()) return std::nullopt;
-    CtxPtr ctx(EVP_PKEY_CTX_new(pkey_.get(), nullptr));
-    std::size_t len = 0;
-    const auto* in = reinterpret_cast<const unsigned char*>(plaintext.data());
-    if (!ctx || EVP_PKEY_encrypt_init(ctx.get()) != 1 ||
-        EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1 ||
-        EVP_PKEY_encrypt(ctx.get(), nullptr, &len, in, plaintext.size()) != 1) {
-        ERR_clear_error();
-        return std::nullopt;
-    }
-    std::string out(len, '\0');
-    if (EVP_PKEY_encrypt(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len, in, plaintext.size()) != 1) {
-        ERR_clear_error();
-        return std::nullopt;
-    }
-    out.resize(len);
-    return out;
+    return rsa_pkcs1(pkey_.get(), EVP_PKEY_encrypt_init, EVP_PKEY_encrypt, plaintext);
 }
 
 std::optional<std::string> Key::es256_sign(std::string_view data) const {
