@@ -315,6 +315,14 @@ test('the SMS fallback asks for the risk first: a deny gets no code, others get 
   assert.equal(payload.phone_number, '+8613800138051');
   assert.equal(payload.operator, undefined);
 
+  // A risk query that fails (the vendor answers 503) does not block the fallback: the code is sent, and logged.
+  const flaky = await device(sb.base, { phone: '13800138052', network: 'wifi', riskScore: 900 });
+  await call(sb.base, 'POST', '/sandbox/faults', json({ target: 'vendor', status: 503, count: 1 }));
+  const despite = await call(sb.base, 'POST', '/api/v1/sms/send', json({ phone: '13800138052' }));
+  assert.equal(despite.status, 200, despite.text);
+  assert.equal((await call(sb.base, 'GET', `/sandbox/devices/${flaky}/inbox`)).json.messages.length, 1);
+  assert.ok(sb.lines.some((l) => l.includes('SMS risk check failed; sending the code anyway')));
+
   // With the check off (a config file), the deny is not asked about.
   const cfg = writeConfig(scratch.dir, { sms: { riskCheck: false } });
   const off = await startServer({ args: ['--sandbox', '--config', cfg] });
