@@ -2,10 +2,15 @@
 //   nv.js          the ES module (loader + driver + providers), minified
 //   nv.classic.js  the same for <script src>: defines window.NV
 //   nv-ui.js       the <nv-verify> custom element, importing ./nv.js
+//   nv-messages.zh-CN.json, nv-messages.en.json
+//                  the page's build of the module (nv-core.wasm) carries no message text: the loader fetches
+//                  the page's locale's table, written here from the full build's describe({list}), so the
+//                  messages have one source (wasm/core/include/nv/reasons.hpp and the advice table)
 //   *.br, *.gz     each of them precompressed (brotli quality 11, gzip -9): nv-server serves the variant the
 //                  browser accepts (docs/server.md, "Static files"), the wasm included
 // Usage: node web/build.mjs   (run by scripts/test.sh and scripts/demo.sh after the wasm build)
 import { build } from 'esbuild';
+import { instantiate } from './src/loader.js';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
@@ -26,9 +31,14 @@ const sharedCore = { name: 'nv-shared', setup(b) {
 await build({ ...common, entryPoints: [join(web, 'src/ui.js')], format: 'esm', outfile: join(dist, 'nv-ui.js'),
   charset: 'utf8', plugins: [sharedCore] });
 copyFileSync(join(web, 'src/index.d.ts'), join(dist, 'nv.d.ts'));
+const full = await instantiate({ wasmBinary: readFileSync(join(dist, 'nv-core-full.wasm')) });
+if (full.page) throw new Error('dist/nv-core-full.wasm has no describe: rebuild the "wasm" preset');
+for (const [locale, table] of Object.entries(full.tables)) {
+  writeFileSync(join(dist, `nv-messages.${locale}.json`), JSON.stringify(table));
+}
 const compressed = [];
 for (const name of readdirSync(dist)) {
-  if (!/\.(js|wasm|d\.ts)$/.test(name)) continue;
+  if (!/\.(js|wasm|d\.ts|json)$/.test(name)) continue;
   const bytes = readFileSync(join(dist, name));
   const br = brotliCompressSync(bytes, { params: {
     [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
@@ -39,4 +49,4 @@ for (const name of readdirSync(dist)) {
   writeFileSync(join(dist, `${name}.gz`), gzipSync(bytes, { level: 9 }));
   compressed.push(`${name} ${bytes.length} -> br ${br.length}`);
 }
-console.log(`web/dist: nv.js, nv.classic.js, nv.d.ts; precompressed: ${compressed.join(', ')}`);
+console.log(`web/dist: nv.js, nv.classic.js, nv-ui.js, nv.d.ts, nv-messages.{zh-CN,en}.json; precompressed: ${compressed.join(', ')}`);

@@ -46,7 +46,8 @@ try {
 }
 
 // ---- the SDK on the wire ----------------------------------------------------------------------------------------
-const SDK = ['nv.js', 'nv-core.wasm'];
+// The demo below loads in English (?lang=en): the en message table is the one it fetches.
+const SDK = ['nv.js', 'nv-core.wasm', 'nv-messages.en.json'];
 // Loads the demo with the cache off and returns, per SDK file, the bytes Chromium received and how they came.
 async function wire(b, base) {
   const byId = new Map();
@@ -91,13 +92,13 @@ try {
 }
 console.log('the SDK on the wire (Chromium, cache off; transferred = encodedDataLength, headers included):');
 const total = (f) => SDK.reduce((sum, k) => sum + f(k), 0);
-console.log(`  ${'file'.padEnd(16)} ${'raw'.padStart(8)} ${'gzip -9'.padStart(8)} ${'brotli'.padStart(8)}   ` +
+console.log(`  ${'file'.padEnd(22)} ${'raw'.padStart(8)} ${'gzip -9'.padStart(8)} ${'brotli'.padStart(8)}   ` +
   rows.map((r) => r.name.padStart(32)).join(''));
 for (const f of SDK) {
-  console.log(`  ${f.padEnd(16)} ${String(sizes[f].raw).padStart(8)} ${String(sizes[f].gzip).padStart(8)} ${String(sizes[f].br).padStart(8)}   ` +
+  console.log(`  ${f.padEnd(22)} ${String(sizes[f].raw).padStart(8)} ${String(sizes[f].gzip).padStart(8)} ${String(sizes[f].br).padStart(8)}   ` +
     rows.map((r) => `${r.files[f]?.bytes ?? '?'} B (${r.files[f]?.encoding ?? '?'}, ${r.files[f]?.protocol ?? '?'})`.padStart(32)).join(''));
 }
-console.log(`  ${'SDK total'.padEnd(16)} ${String(total((f) => sizes[f].raw)).padStart(8)} ${String(total((f) => sizes[f].gzip)).padStart(8)} ` +
+console.log(`  ${'SDK total'.padEnd(22)} ${String(total((f) => sizes[f].raw)).padStart(8)} ${String(total((f) => sizes[f].gzip)).padStart(8)} ` +
   `${String(total((f) => sizes[f].br)).padStart(8)}   ` + rows.map((r) => `${total((f) => r.files[f]?.bytes ?? 0)} B`.padStart(32)).join(''));
 console.log(`WIRE_REPORT ${JSON.stringify({ sizes, rows })}`);
 
@@ -105,7 +106,7 @@ console.log(`WIRE_REPORT ${JSON.stringify({ sizes, rows })}`);
 {
   const bytes = readFileSync(join(dist, 'nv-ui.js'));
   const ui = { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length, br: brotliCompressSync(bytes).length };
-  console.log(`  ${'nv-ui.js'.padEnd(16)} ${String(ui.raw).padStart(8)} ${String(ui.gzip).padStart(8)} ${String(ui.br).padStart(8)}   ` +
+  console.log(`  ${'nv-ui.js'.padEnd(22)} ${String(ui.raw).padStart(8)} ${String(ui.gzip).padStart(8)} ${String(ui.br).padStart(8)}   ` +
     '(the <nv-verify> element: only pages that use it load it, with the SDK)');
   console.log(`UI_REPORT ${JSON.stringify(ui)}`);
 }

@@ -34,8 +34,9 @@ try {
   mkdirSync(site);
   await build({ entryPoints: [join(pkg.app, 'main.js')], bundle: true, format: 'esm', minify: true,
     absWorkingDir: pkg.app, outfile: join(site, 'app.js'), logLevel: 'warning' });
-  // The wasm where the page says it is (wasmUrl): a bundler does not copy it.
-  copyFileSync(join(pkg.app, 'node_modules/nv-web/dist/nv-core.wasm'), join(site, 'nv-core.wasm'));
+  // The wasm where the page says it is (wasmUrl), with the page's locale's messages beside it: a bundler does not
+  // copy them.
+  for (const f of ['nv-core.wasm', 'nv-messages.en.json']) copyFileSync(join(pkg.app, 'node_modules/nv-web/dist', f), join(site, f));
   writeFileSync(join(site, 'index.html'), '<!doctype html><html lang="en"><head><meta charset="utf-8">' +
     '<title>partner</title><script type="module" src="/app.js"></script></head><body><h1>Partner</h1></body></html>');
   server = await startServer({ args: ['--sandbox', '--demo-dir', site] });
@@ -55,8 +56,11 @@ test('a consumer bundled from the installed tarball verifies in Chromium against
     assert.equal(r.verified, true, JSON.stringify(r));
     assert.equal(r.operator, 'CM');
     assert.match(r.assertion, /^[\w-]+\.[\w-]+\.[\w-]+$/);
+    assert.match(r.message, /^[A-Z][a-z]/, `an English message from the table, not a key: ${r.message}`);
     assert.deepEqual(b.errors, []);
     assert.ok(b.requests.some((u) => u === `${server.base}/nv-core.wasm`), 'the wasm came from the page\'s wasmUrl');
+    assert.ok(b.requests.some((u) => u === `${server.base}/nv-messages.en.json`), 'the en messages came from beside it');
+    assert.ok(!b.requests.some((u) => u.includes('nv-messages.zh-CN')), 'and no other locale\'s');
     assert.ok(!b.requests.some((u) => u.includes('/sdk/')), 'nothing from the server\'s own copy of the package');
     await b.shot('30-packed-package-consumer');
   } finally {

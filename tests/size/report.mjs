@@ -10,10 +10,12 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const dist = process.env.NV_WEB_DIST ?? path.join(root, 'web/dist');
 
 // Everything a page fetches to verify a number: the web package's ES module (loader, driver and providers,
-// minified by web/build.mjs) and the wasm module.
+// minified by web/build.mjs), the page's build of the wasm module and its locale's message table (zh-CN, the
+// default and the larger of the two).
 const bundle = [
   ['wasm module', path.join(dist, 'nv-core.wasm')],
   ['web package (nv.js)', path.join(dist, 'nv.js')],
+  ['messages (zh-CN)', path.join(dist, 'nv-messages.zh-CN.json')],
 ];
 
 const BUDGET_GZ = 25_000;

@@ -1,15 +1,19 @@
-// The shared table of cases against the wasm build, and byte-for-byte agreement with the native build.
+// The shared table of cases against the wasm builds: the full build (nv-core-full.wasm) byte for byte against the
+// native build, and the page's build (nv-core.wasm: no message text, no describe) through the loader, which puts
+// its locale's messages in place, answer for answer against the full build.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-import { loadCore } from '../../web/src/loader.js';
+import { instantiate } from '../../web/src/loader.js';
 import { loadFixtures, runAll, mismatch } from './fixtures.mjs';
 
 const fixturesPath = process.env.NV_FIXTURES ?? fileURLToPath(new URL('../fixtures/core_cases.json', import.meta.url));
+const dist = process.env.NV_WEB_DIST ?? fileURLToPath(new URL('../../web/dist', import.meta.url));
 const doc = loadFixtures(fixturesPath);
-const core = await loadCore();
+const core = await instantiate({ wasmBinary: readFileSync(`${dist}/nv-core-full.wasm`) });
 const calls = runAll(doc, core);
 
 for (const call of calls) {
@@ -37,4 +41,30 @@ test('native and wasm agree case by case, byte for byte', (t) => {
     compared++;
   }
   assert.ok(compared > 300, `compared ${compared} answers`);
+});
+
+test('the page build, with the loader filling in the messages, answers every case as the full build does', async () => {
+  const page = await instantiate({ wasmBinary: readFileSync(`${dist}/nv-core.wasm`), wasmUrl: new URL(`file://${dist}/nv-core.wasm`) });
+  assert.equal(page.page, true, 'nv-core.wasm is the page build');
+  assert.equal(core.page, false, 'nv-core-full.wasm is the full build');
+  await page.useLocale('en');
+  assert.throws(() => page.describe({ reason: 'WIFI_ON' }), TypeError, 'the page build has no describe');
+  const pageCalls = runAll(doc, page, { skip: ['describe'] });
+  const fullCalls = runAll(doc, await instantiate({ wasmBinary: readFileSync(`${dist}/nv-core-full.wasm`) }), { skip: ['describe'] });
+  assert.equal(pageCalls.length, fullCalls.length);
+  let keys = 0;
+  for (let i = 0; i < pageCalls.length; i++) {
+    const raw = pageCalls[i].output;
+    keys += (raw.match(/\\u0001/g) || []).length;
+    assert.deepEqual(page.parse(raw), JSON.parse(fullCalls[i].output), `case "${pageCalls[i].group}: ${pageCalls[i].name}" differs`);
+  }
+  assert.ok(pageCalls.length > 300, `compared ${pageCalls.length} answers`);
+  assert.ok(keys > 200, `the page build answered ${keys} message keys, each replaced by its text`);
+  // The module itself holds no message text: not one zh-CN or en message of the table is in its bytes.
+  const bytes = readFileSync(`${dist}/nv-core.wasm`).toString('latin1');
+  for (const [locale, table] of Object.entries(core.tables)) {
+    for (const [id, text] of Object.entries(table)) {
+      assert.ok(!bytes.includes(Buffer.from(text).toString('latin1')), `${locale} message of ${id} is in nv-core.wasm`);
+    }
+  }
 });

@@ -26,12 +26,15 @@ function handleOf(created) {
   return j.flow;
 }
 
-/** @returns {{group: string, name: string, output: string, expected: any}[]} */
-export function runAll(doc, core) {
+/**
+ * @param {{skip?: string[]}} [options] functions to leave out (the page's build has no describe)
+ * @returns {{group: string, name: string, output: string, expected: any}[]}
+ */
+export function runAll(doc, core, { skip = [] } = {}) {
   const { presets } = doc;
   const calls = [];
   const str = (v) => JSON.stringify(resolve(v, presets));
-  for (const group of ['phone', 'environment', 'describe', 'info']) {
+  for (const group of ['phone', 'environment', 'describe', 'info'].filter((g) => !skip.includes(g))) {
     for (const c of doc[group]) calls.push({ group, name: c.name, output: core.raw(group, str(c.in)), expected: c.out });
   }
   for (const f of doc.flows) {
@@ -43,7 +46,7 @@ export function runAll(doc, core) {
     });
     calls.push({ group: 'flows', name: `${f.name} (destroy)`, output: core.raw('flow_destroy', '', h), expected: null });
   }
-  for (const c of doc.bad_input) {
+  for (const c of doc.bad_input.filter((x) => !skip.includes(x.fn))) {
     const input = rawInput(c);
     if (c.fn === 'flow_step' || c.fn === 'flow_destroy') {
       const own = !('flow' in c);

@@ -25,7 +25,7 @@ test('the module imports nothing a host would have to emulate', async () => {
   assert.deepEqual(imports.sort(), ['env.emscripten_notify_memory_growth', 'wasi_snapshot_preview1.proc_exit']);
 });
 
-test('phone, environment, describe and info answer plain objects', () => {
+test('phone, environment and info answer plain objects, with their messages in the asked locale', async () => {
   const p = core.phone('+86 186-1234-5678', 'en');
   assert.equal(p.ok, true);
   assert.equal(p.valid, true);
@@ -36,9 +36,33 @@ test('phone, environment, describe and info answer plain objects', () => {
   const e = core.environment({ connection: { type: 'wifi' }, userAgent: 'Mozilla/5.0 (Linux; Android 13) Mobile' });
   assert.equal(e.environment.verdict, 'unsupported');
   assert.equal(e.environment.advice, 'turn_off_wifi');
-
-  assert.equal(core.describe({ vendor: 9001 }).code.reason, 'INCONSISTENT');
+  assert.equal(e.environment.message, '请关闭 Wi-Fi，使用移动数据后重试。');
+  assert.equal(core.phone('138', 'zh-CN').message, '手机号位数不足，中国大陆手机号为 11 位。');
+  // The page's build has no describe: the full build (nv-core-full.wasm) answers it.
+  assert.throws(() => core.describe({ vendor: 9001 }), /unknown core function: describe/);
+  const full = await instantiate({ wasmBinary: await readFile(new URL('../../web/dist/nv-core-full.wasm', import.meta.url)) });
+  assert.equal(full.describe({ vendor: 9001 }).code.reason, 'INCONSISTENT');
   assert.equal(core.info().carriers.length, 3);
+  assert.equal(core.message('WIFI_ON', 'zh-CN'), full.message('WIFI_ON', 'zh-CN'));
+});
+
+test('the page build loads one locale\'s messages, and another one when asked', async () => {
+  const bytes = await readFile(new URL('../../web/dist/nv-core.wasm', import.meta.url));
+  const zh = await instantiate({ wasmBinary: bytes });
+  assert.deepEqual(Object.keys(zh.tables), ['zh-CN'], 'only the default locale was read');
+  // en not loaded yet: its answers read the loaded table (a user never sees a bare key)
+  assert.equal(zh.phone('138', 'en').message, '手机号位数不足，中国大陆手机号为 11 位。');
+  await zh.useLocale('en');
+  assert.equal(zh.phone('138', 'en').message, 'The number is too short: mainland China mobile numbers have 11 digits.');
+  const en = await instantiate({ wasmBinary: bytes, locale: 'en' });
+  assert.deepEqual(Object.keys(en.tables), ['en']);
+  assert.equal(en.createFlow({ budgetMs: -5, locale: 'en' }).error.message, en.message('BAD_ARGUMENT', 'en'));
+  // A table the host passes itself (a bundler that inlines it) is used as given, nothing is read.
+  const own = await instantiate({ wasmBinary: bytes, messages: { 'zh-CN': { PHONE_TOO_SHORT: '太短' } } });
+  assert.equal(own.phone('138').message, '太短');
+  assert.equal(own.phone('').message, 'PHONE_EMPTY', 'an id missing from a table reads as itself');
+  // A table that cannot be read fails the load, as a missing module does.
+  await assert.rejects(instantiate({ wasmBinary: bytes, wasmUrl: 'file:///nonexistent/nv-core.wasm' }), /ENOENT/);
 });
 
 test('a flow runs and is destroyed', () => {
@@ -62,7 +86,7 @@ test('invalid configuration is an answer, not an exception', () => {
 
 test('bad input to every export: a clear error, never a trap', () => {
   const flow = core.createFlow();
-  const fns = ['info', 'phone', 'environment', 'describe', 'flow_create', 'flow_step'];
+  const fns = ['info', 'phone', 'environment', 'flow_create', 'flow_step'];
   const inputs = [
     ['', 'BAD_JSON'],
     ['{"a":', 'BAD_JSON'],
@@ -76,10 +100,10 @@ test('bad input to every export: a clear error, never a trap', () => {
   ];
   for (const fn of fns) {
     for (const [input, code] of inputs) {
-      const answer = JSON.parse(core.raw(fn, input, flow.handle));
+      const answer = core.parse(core.raw(fn, input, flow.handle));
       assert.equal(answer.ok, false, `${fn}`);
       assert.equal(answer.error.code, code, `${fn} with ${String(input).slice(0, 20)}`);
-      assert.ok(answer.error.message.length > 0);
+      assert.ok(answer.error.message.length > 0 && answer.error.message !== code, 'a message, not the bare id');
     }
   }
   assert.equal(flow.step({ type: 'tick', now: -1 }).error.code, 'BAD_TIME');
@@ -118,7 +142,7 @@ test('no memory is leaked across many calls', () => {
 });
 
 test("a module that traps answers CORE_FAILED from then on, in the caller's locale", async () => {
-  const fresh = await instantiate();
+  const fresh = await (await instantiate()).useLocale('en');
   const real = fresh.exports;
   fresh.exports = { ...real, nv_phone() { throw new WebAssembly.RuntimeError('unreachable'); } };
   const first = fresh.phone('13800138000', 'en');

@@ -26,8 +26,10 @@ test('publint --strict finds nothing', () => {
   assert.match(r.stdout, /All good/);
 });
 
-test('@arethetypeswrong/cli (ESM profile) finds every JS entry typed; the .wasm subpath is a file', () => {
-  const r = spawnSync(bin('attw'), [tarball, '--profile', 'esm-only', '--exclude-entrypoints', './nv-core.wasm', '--format', 'json'],
+const FILES = ['./nv-core.wasm', './nv-core-full.wasm', './nv-messages.zh-CN.json', './nv-messages.en.json'];
+
+test('@arethetypeswrong/cli (ESM profile) finds every JS entry typed; the .wasm and message subpaths are files', () => {
+  const r = spawnSync(bin('attw'), [tarball, '--profile', 'esm-only', '--exclude-entrypoints', ...FILES, '--format', 'json'],
     { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stdout.slice(0, 2000) + r.stderr);
   const report = JSON.parse(r.stdout);
@@ -36,12 +38,14 @@ test('@arethetypeswrong/cli (ESM profile) finds every JS entry typed; the .wasm 
     .filter((p) => !['node10', 'node16-cjs'].includes(p.resolutionKind));
   assert.deepEqual(problems, [], JSON.stringify(problems).slice(0, 1000));
   for (const entry of ['.', './classic', './core', './ui']) assert.ok(report.analysis.entrypoints[entry], entry);
-  // attw reads JS and types only: resolve the wasm as Node does, from the installed package.
-  const resolved = execFileSync(process.execPath, ['--input-type=module', '-e',
-    "process.stdout.write(import.meta.resolve('nv-web/nv-core.wasm'))"], { cwd: join(dir, 'app'), encoding: 'utf8' });
-  const file = fileURLToPath(resolved);
-  assert.ok(statSync(file).isFile(), file);
-  assert.ok(statSync(file).size > 10_000);
+  // attw reads JS and types only: resolve the wasm and the message tables as Node does, from the installed package.
+  for (const sub of FILES) {
+    const resolved = execFileSync(process.execPath, ['--input-type=module', '-e',
+      `process.stdout.write(import.meta.resolve('nv-web/${sub.slice(2)}'))`], { cwd: join(dir, 'app'), encoding: 'utf8' });
+    const file = fileURLToPath(resolved);
+    assert.ok(statSync(file).isFile(), file);
+    assert.ok(statSync(file).size > 5_000, `${file}: ${statSync(file).size} B`);
+  }
 });
 
 test('the module\'s API, the classic global NV and <nv-verify> type-check under tsc --strict, from the installed package', () => {

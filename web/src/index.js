@@ -56,7 +56,8 @@ function resolveProvider(p, options) {
  * @param {string|URL} [options.wasmUrl]
  */
 export async function createVerifier(options = {}) {
-  const core = await loadCore(options.wasmUrl ? { wasmUrl: options.wasmUrl } : {});
+  const locale = options.locale === 'en' ? 'en' : 'zh-CN';
+  const core = await loadCore(options.wasmUrl ? { wasmUrl: options.wasmUrl, locale } : { locale });
   return new Verifier(core, options);
 }
 
@@ -302,8 +303,7 @@ export class Verifier {
   }
 
   refusal(code, message, login) {
-    const d = this.core.describe({ reason: code });
-    const text = message || (d.ok ? d.code.messages[this.locale] : code);
+    const text = message || this.core.message(code, this.locale);
     const r = { result: 'rejected', code, message: text, fallback: login && code === 'LOGIN_UNAVAILABLE' ? 'sms' : 'none' };
     if (login) r.loggedIn = false; else r.verified = false;
     return r;

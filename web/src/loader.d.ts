@@ -8,10 +8,14 @@ export interface CoreError {
 export type Answer<T> = ({ ok: true } & T) | CoreError;
 
 export interface LoadOptions {
-  /** Where to fetch `nv-core.wasm` (default: next to this module). */
+  /** Where to fetch `nv-core.wasm` (default: next to this module); `nv-messages.<locale>.json` is read beside it. */
   wasmUrl?: string | URL;
   /** The module's bytes, when the host fetches them itself. */
   wasmBinary?: ArrayBuffer | Uint8Array;
+  /** The locale whose message table the page's build loads first (default `zh-CN`). */
+  locale?: 'zh-CN' | 'en';
+  /** Message tables the host already has ({locale: {ID: text}}), used instead of reading the files. */
+  messages?: Partial<Record<'zh-CN' | 'en', Record<string, string>>>;
 }
 
 export type Verdict = 'supported' | 'unsupported' | 'unknown';
@@ -140,9 +144,20 @@ export declare class Flow {
 }
 
 export declare class Core {
+  /** True for the page's build (nv-core.wasm: no message text, no describe); false for nv-core-full.wasm. */
+  readonly page: boolean;
+  /** The message tables loaded so far, {locale: {ID: text}}. */
+  readonly tables: Partial<Record<'zh-CN' | 'en', Record<string, string>>>;
+  /** Loads `locale`'s message table if the page's build does not have it yet. */
+  useLocale(locale?: 'zh-CN' | 'en'): Promise<Core>;
+  /** A reason's or an advice's message (another loaded locale's when this one is not loaded; the id if unknown). */
+  message(id: string, locale?: 'zh-CN' | 'en'): string;
+  /** An answer's JSON text as an object, with the messages in place. */
+  parse(text: string): any;
   info(locale?: 'zh-CN' | 'en'): Answer<{ version: string; carriers: unknown[]; defaults: Required<FlowConfig> }>;
   phone(input: string, locale?: 'zh-CN' | 'en'): Answer<PhoneAnswer>;
   environment(signals: Signals): Answer<{ environment: Environment }>;
+  /** The full build only (nv-core-full.wasm): the page's build throws a TypeError. */
   describe(query: object): Answer<Record<string, unknown>>;
   createFlow(config?: FlowConfig): Flow | CoreError;
   /** Raw access: the answer's JSON text for a string or byte input (tests, diagnostics). */

@@ -4,20 +4,27 @@
 // imports). Browsers fetch it next to this file (or from `wasmUrl`) and compile it while it streams; Node reads
 // the file. This is the only file that touches the wasm heap. Every function returns the core's answer as an
 // object, {ok: true, ...} or {ok: false, error: {code, message, field?}}; nothing throws for bad input.
+//
+// nv-core.wasm is the page's build: it carries no message text and no `describe` (docs/wasm-size.md). Its answers
+// hold a key where a message goes ("\u0001ID" for zh-CN, "\u0002\u0001ID" for en), and this file puts the text in
+// its place from nv-messages.<locale>.json, fetched next to the module for the locale the page asks for.
+// nv-core-full.wasm (the tests' build) has the messages inside and needs no table.
 
 const MAX_INPUT_BYTES = 1 << 20; // bigger inputs are refused before they are copied into the heap
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const isNode = typeof process === 'object' && !!(process.versions && process.versions.node);
 const defaultUrl = () => new URL('../dist/nv-core.wasm', import.meta.url);
+const LOCALES = ['zh-CN', 'en'];
 
 class Abort extends Error {}
 
 let shared;
 
 /**
- * Loads the core once per page (or process); later calls return the same promise.
- * @param {{wasmUrl?: string|URL, wasmBinary?: ArrayBuffer|Uint8Array}} [options]
+ * Loads the core once per page (or process); later calls return the same promise (with `locale`'s messages).
+ * @param {{wasmUrl?: string|URL, wasmBinary?: ArrayBuffer|Uint8Array, locale?: 'zh-CN'|'en',
+ *   messages?: Record<string, Record<string, string>>}} [options]
  */
 export function loadCore(options = {}) {
   if (!shared) {
@@ -25,8 +32,24 @@ export function loadCore(options = {}) {
       shared = undefined; // a failed load (offline, blocked) may be retried
       throw err;
     });
+    return shared;
   }
-  return shared;
+  return shared.then((core) => core.useLocale(options.locale));
+}
+
+// A message table: {ID: text} for one locale (reasons and advice), as web/build.mjs writes it.
+async function readTable(base, locale) {
+  const url = new URL(`nv-messages.${locale}.json`, base);
+  let text;
+  if (isNode && url.protocol === 'file:') {
+    const fs = ['node:fs', 'promises'].join('/');
+    text = await (await import(/* webpackIgnore: true */ fs)).readFile(url, 'utf8');
+  } else {
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`nv-core: ${url} answered ${response.status}`);
+    text = await response.text();
+  }
+  return JSON.parse(text);
 }
 
 /** Instantiates a module of its own (tests, or a page that needs two independent cores). */
@@ -41,6 +64,11 @@ export async function instantiate(options = {}) {
   };
   let source = options.wasmBinary;
   const url = options.wasmUrl ?? defaultUrl();
+  const base = new URL(String(url), globalThis.location?.href ?? `file://${isNode ? process.cwd() : ''}/`);
+  const locale = options.locale === 'en' ? 'en' : 'zh-CN';
+  // In a browser the page's message table is fetched while the module compiles (a full build ignores it).
+  const early = !isNode && !(options.messages && options.messages[locale])
+    ? readTable(base, locale).catch((err) => err) : null;
   if (!source && isNode) {
     // A specifier the minifier cannot fold into a literal: a partner's bundler for the web must not follow it.
     const fs = ['node:fs', 'promises'].join('/');
@@ -61,20 +89,60 @@ export async function instantiate(options = {}) {
   }
   const exports = result.instance.exports;
   exports._initialize();
-  return new Core(exports);
+  const core = new Core(exports, base, options.messages);
+  if (core.page) {
+    if (early) {
+      const table = await early;
+      if (table instanceof Error) throw table;
+      core.tables[locale] = table;
+    }
+    await core.useLocale(locale);
+  }
+  return core;
 }
 
 export class Core {
-  constructor(exports) {
+  constructor(exports, base, messages) {
     this.exports = exports;
     this.broken = false;
     this.view = new Uint8Array(0);
-    // Messages for the errors found before the core is called, in both locales, from the core's own table.
-    this.ownErrors = {};
-    for (const code of ['INPUT_TOO_LARGE', 'OUT_OF_MEMORY', 'CORE_FAILED']) {
-      const d = this.describe({ reason: code });
-      this.ownErrors[code] = d.ok ? d.code.messages : { 'zh-CN': code, en: code };
+    this.base = base ?? defaultUrl();
+    // The page's build has no describe and keeps its messages in per-locale tables (see the top of this file).
+    this.page = typeof exports.nv_describe !== 'function';
+    this.tables = { ...(messages || {}) };
+    const tables = this.tables;
+    // A locale whose table is not loaded (yet) reads the other one's, so a user never sees a bare key.
+    const text = (this.text = (locale, id) => {
+      const t = tables[locale] || tables[LOCALES.find((l) => tables[l])];
+      return (t && t[id]) || id;
+    });
+    this.reviver = (_, v) => (typeof v !== 'string' || v.charCodeAt(0) > 2 ? v
+      : v.charCodeAt(0) === 1 ? text('zh-CN', v.slice(1)) : v.charCodeAt(1) === 1 ? text('en', v.slice(2)) : v);
+    if (!this.page) {
+      // The full build's own tables, from its describe: what web/build.mjs writes for the page's build.
+      const { reasons } = this.describe({ list: 'reasons' });
+      const { advice } = this.describe({ list: 'advice' });
+      for (const l of LOCALES) {
+        const t = (tables[l] = {});
+        for (const r of reasons) t[r.reason] = r.messages[l];
+        for (const a of advice) t[a.advice] = a.messages[l];
+      }
     }
+  }
+
+  /**
+   * Makes `locale`'s messages available (the page's build fetches nv-messages.<locale>.json once); resolves to
+   * this core.
+   */
+  async useLocale(locale) {
+    const l = locale === 'en' ? 'en' : 'zh-CN';
+    if (this.page && !this.tables[l]) this.tables[l] = await readTable(this.base, l);
+    return this;
+  }
+
+  /** A reason's or an advice's message in `locale` (for codes the server or a provider reported). */
+  message(id, locale) {
+    return this.text(locale === 'en' ? 'en' : 'zh-CN', id);
   }
 
   /** Carriers (branding, agreement, token TTL), flow defaults and the version. */
@@ -110,7 +178,12 @@ export class Core {
     } catch {
       text = '"not serialisable"'; // cyclic objects, BigInt: the core answers BAD_JSON
     }
-    return JSON.parse(this.raw(fn, text, flow, locale ?? (value && value.locale)));
+    return this.parse(this.raw(fn, text, flow, locale ?? (value && value.locale)));
+  }
+
+  /** An answer's JSON text as an object, with the messages in place (the page's build). */
+  parse(text) {
+    return JSON.parse(text, this.page ? this.reviver : undefined);
   }
 
   /**
@@ -159,9 +232,7 @@ export class Core {
   }
 
   ownError(code, locale) {
-    const messages = this.ownErrors ? this.ownErrors[code] : null;
-    const message = messages ? messages[locale === 'en' ? 'en' : 'zh-CN'] : code;
-    return JSON.stringify({ ok: false, error: { code, message } });
+    return JSON.stringify({ ok: false, error: { code, message: this.message(code, locale) } });
   }
 }
 
@@ -180,6 +251,6 @@ export class Flow {
 
   /** Frees the flow inside the module. */
   destroy() {
-    return JSON.parse(this.core.raw('flow_destroy', '', this.handle, this.locale));
+    return this.core.parse(this.core.raw('flow_destroy', '', this.handle, this.locale));
   }
 }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "message_row.hpp"
+
 namespace nv {
 namespace {
 
@@ -76,19 +78,15 @@ std::string_view ua_net_type(std::string_view ua) {
     return ua.substr(start, end - start);
 }
 
-struct AdviceRow {
-    const char* id;
-    const char* zh;
-    const char* en;
-};
+// X(id, zh-CN message, en message)
+#define NV_ADVICE(X)                                                                                              \
+    X("proceed", "可以进行本机号码校验。", "Carrier verification can go ahead.")                                  \
+    X("turn_off_wifi", "请关闭 Wi-Fi，使用移动数据后重试。", "Turn off Wi-Fi and use mobile data, then try again.") \
+    X("turn_on_mobile_data", "请打开移动数据后重试。", "Turn on mobile data, then try again.")                     \
+    X("turn_off_vpn", "请关闭 VPN 或代理后重试。", "Turn off your VPN or proxy, then try again.")                   \
+    X("use_sms", "请使用短信验证码完成验证。", "Please verify with an SMS code instead.")
 
-constexpr AdviceRow kAdvice[] = {
-    {"proceed", "可以进行本机号码校验。", "Carrier verification can go ahead."},
-    {"turn_off_wifi", "请关闭 Wi-Fi，使用移动数据后重试。", "Turn off Wi-Fi and use mobile data, then try again."},
-    {"turn_on_mobile_data", "请打开移动数据后重试。", "Turn on mobile data, then try again."},
-    {"turn_off_vpn", "请关闭 VPN 或代理后重试。", "Turn off your VPN or proxy, then try again."},
-    {"use_sms", "请使用短信验证码完成验证。", "Please verify with an SMS code instead."},
-};
+constexpr detail::MessageRow kAdvice[] = {NV_ADVICE(NV_MESSAGE_ROW)};
 
 // The order in which blocking reasons are reported, and the advice each one gives; the first decides.
 struct Blocking {
@@ -202,11 +200,10 @@ std::string_view verdict_id(Verdict v) {
     return "unknown";
 }
 
-std::string_view advice_id(Advice a) { return kAdvice[static_cast<int>(a)].id; }
+std::string_view advice_id(Advice a) { return kAdvice[static_cast<int>(a)].id(); }
 
 std::string_view advice_message(Advice a, Locale locale) {
-    const auto& row = kAdvice[static_cast<int>(a)];
-    return locale == Locale::ZhCN ? row.zh : row.en;
+    return kAdvice[static_cast<int>(a)].message(locale);
 }
 
 bool reason_blocks(Reason r) {

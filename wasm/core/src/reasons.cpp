@@ -2,17 +2,13 @@
 
 #include <iterator>
 
+#include "message_row.hpp"
+
 namespace nv {
 namespace {
 
-struct ReasonRow {
-    std::string_view id;
-    std::string_view zh;
-    std::string_view en;
-};
-
-constexpr ReasonRow kReasons[] = {
-#define NV_REASON_ROW(id, zh, en) {#id, zh, en},
+constexpr detail::MessageRow kReasons[] = {
+#define NV_REASON_ROW(id, zh, en) NV_MESSAGE_ROW(#id, zh, en)
     NV_REASONS(NV_REASON_ROW)
 #undef NV_REASON_ROW
 };
@@ -72,18 +68,17 @@ constexpr CarrierCodeInfo kCarrierCodes[] = {
 
 }  // namespace
 
-std::string_view reason_id(Reason r) { return kReasons[static_cast<std::size_t>(r)].id; }
+std::string_view reason_id(Reason r) { return kReasons[static_cast<std::size_t>(r)].id(); }
 
 std::optional<Reason> reason_from_id(std::string_view id) {
     for (std::size_t i = 0; i < std::size(kReasons); ++i) {
-        if (kReasons[i].id == id) return static_cast<Reason>(i);
+        if (kReasons[i].id() == id) return static_cast<Reason>(i);
     }
     return std::nullopt;
 }
 
 std::string_view reason_message(Reason r, Locale locale) {
-    const auto& row = kReasons[static_cast<std::size_t>(r)];
-    return locale == Locale::ZhCN ? row.zh : row.en;
+    return kReasons[static_cast<std::size_t>(r)].message(locale);
 }
 
 std::optional<Locale> locale_from_id(std::string_view id) {
