@@ -1,14 +1,17 @@
 // The partner demo: the web package (/sdk/dist/nv.js) against nv-server --sandbox. Everything a partner page
-// would do is here: the environment verdict, the carrier guess while typing, the carrier's terms before
-// consent, the token flow as a timeline, the result, and the SMS fallback; and one-click login, with a
-// SIMULATION dialog standing for the carrier's authorization page (the masked number, the carrier's branding
-// line and agreement, confirm and close), its timeline, the signed result, and SMS login as the fallback. The
-// simulation panel stands in for the phone (its SIM and network) and shows the SMS inbox.
+// would do is here: the environment verdict; the verify card, which is the package's drop-in element
+// <nv-verify> (/sdk/dist/nv-ui.js: the carrier guess while typing, the carrier's terms before consent, the
+// result, the SMS fallback), with the token flow as a timeline from its nv-state events and the details from
+// nv-result; and one-click login, the same element in login mode, with a SIMULATION dialog standing for the
+// carrier's authorization page (the masked number, the carrier's branding line and agreement, confirm and
+// close), its timeline, the signed result, and SMS login as the fallback. The simulation panel stands in for
+// the phone (its SIM and network) and shows the SMS inbox.
 //
 // Query parameters preset a scenario: ?sim=13800138000&network=cellular|wifi|cellular+wifi|offline&vpn=1
 // &risk=0|300|600|900&operator=CM|CU|CT&lang=zh-CN|en&env=browser (judge the environment from this browser's
 // real network instead of the simulated device's).
 import { createVerifier, sandboxProvider } from '/sdk/dist/nv.js';
+import '/sdk/dist/nv-ui.js'; // defines <nv-verify>
 
 const TEXT = {
   'zh-CN': {
@@ -17,26 +20,21 @@ const TEXT = {
     simPhone: 'SIM 卡号码', simCarrier: 'SIM 运营商', simCarrierAuto: '按号段', cm: '中国移动', cu: '中国联通', ct: '中国电信',
     simNetwork: '网络', netCellular: '移动数据', netWifi: 'Wi-Fi', netBoth: '移动数据 + Wi-Fi', netOffline: '离线',
     simRisk: '风险分', simVpn: '开启 VPN', simEnv: '用本浏览器的真实网络判断环境', inbox: '短信收件箱',
-    envTitle: '网络环境', verifyTitle: '校验手机号', phoneLabel: '手机号', consentPre: '我已阅读并同意',
-    verifyBtn: '一键校验', smsTitle: '短信验证', smsHint: '本机号码校验无法完成时，可改用短信验证码。',
-    smsSend: '发送验证码', smsCode: '验证码', smsCheck: '验证', footer: '沙箱演示 · 无需凭证 · 不会产生费用',
+    envTitle: '网络环境', verifyTitle: '校验手机号', footer: '沙箱演示 · 无需凭证 · 不会产生费用',
     verdict: { supported: '支持', unsupported: '不支持', unknown: '未知' },
     simReady: (id, c) => `设备 ${id} 已就绪（${c}）`, simSaving: '正在更新模拟设备…',
-    guess: (name, masked) => `${name} · ${masked}`, unknownCarrier: '未知运营商',
     states: {
       checking_env: '检查网络环境', fetching_token: '获取运营商认证', token_ready: '已获得运营商认证',
       verifying: '服务端校验', verified: '校验通过', not_verified: '校验未通过', fallback: '转为短信验证',
       cancelled: '已取消', prefetching: '预取认证',
     },
     tokenError: (op, code) => `${op} 网关拒绝：${code}`, networkChange: '网络变化', took: '耗时',
-    total: (ms) => `总耗时 ${ms} ms`, sent: (m) => `验证码已发送至 ${m}`, smsOk: '短信验证通过',
+    total: (ms) => `总耗时 ${ms} ms`,
     resendIn: (s) => `${s} 秒后可重发`,
-    loginTitle: '一键登录', loginHint: '无需输入手机号：运营商授权页显示本机号码（已隐藏中间四位），确认后即可登录。',
-    loginBtn: '本机号码一键登录', claims: '签名结果（assertion，供业务后端校验）',
+    loginTitle: '一键登录', loginHint: '无需输入手机号：运营商授权页显示本机号码（已隐藏中间四位），确认后即可登录。', claims: '签名结果（assertion，供业务后端校验）',
     authSim: '模拟运营商授权页（真实页面由运营商显示）', authClose: '关闭', authConfirm: '本机号码一键登录',
     authTerms: '登录即同意', authOther: '其他方式登录',
     loginStates: { fetching_token: '运营商授权页', verifying: '服务端取号', logged_in: '登录成功', fallback: '转为短信登录' },
-    smsLoginHint: '一键登录无法完成：请在上方输入手机号，使用短信验证码登录。', loginSim: '模拟设备的运营商',
   },
   en: {
     title: 'Number verification', simBadge: 'SIMULATION', simTitle: 'Simulated device',
@@ -44,26 +42,21 @@ const TEXT = {
     simPhone: 'SIM number', simCarrier: 'SIM carrier', simCarrierAuto: 'From the number', cm: 'China Mobile', cu: 'China Unicom', ct: 'China Telecom',
     simNetwork: 'Network', netCellular: 'Mobile data', netWifi: 'Wi-Fi', netBoth: 'Mobile data + Wi-Fi', netOffline: 'Offline',
     simRisk: 'Risk score', simVpn: 'VPN on', simEnv: 'Judge the environment from this browser\'s real network', inbox: 'SMS inbox',
-    envTitle: 'Network environment', verifyTitle: 'Verify a phone number', phoneLabel: 'Phone number', consentPre: 'I have read and accept ',
-    verifyBtn: 'Verify this number', smsTitle: 'SMS verification', smsHint: 'When carrier verification cannot work, use a code sent by SMS.',
-    smsSend: 'Send code', smsCode: 'Code', smsCheck: 'Check', footer: 'Sandbox demo · no credentials · nothing is billed',
+    envTitle: 'Network environment', verifyTitle: 'Verify a phone number', footer: 'Sandbox demo · no credentials · nothing is billed',
     verdict: { supported: 'Supported', unsupported: 'Not supported', unknown: 'Unknown' },
     simReady: (id, c) => `Device ${id} ready (${c})`, simSaving: 'Updating the simulated device…',
-    guess: (name, masked) => `${name} · ${masked}`, unknownCarrier: 'Unknown carrier',
     states: {
       checking_env: 'Checking the network', fetching_token: 'Getting the carrier token', token_ready: 'Carrier token received',
       verifying: 'Server verification', verified: 'Verified', not_verified: 'Not verified', fallback: 'Falling back to SMS',
       cancelled: 'Cancelled', prefetching: 'Prefetching a token',
     },
     tokenError: (op, code) => `${op} gateway refused: ${code}`, networkChange: 'Network changed', took: 'took',
-    total: (ms) => `${ms} ms in total`, sent: (m) => `Code sent to ${m}`, smsOk: 'Verified by SMS',
+    total: (ms) => `${ms} ms in total`,
     resendIn: (s) => `resend in ${s} s`,
-    loginTitle: 'One-click login', loginHint: 'No number to type: the carrier\'s authorization page shows this phone\'s number (partly hidden); confirm to log in.',
-    loginBtn: 'Log in with this phone\'s number', claims: 'Signed result (assertion, for the business backend to verify)',
+    loginTitle: 'One-click login', loginHint: 'No number to type: the carrier\'s authorization page shows this phone\'s number (partly hidden); confirm to log in.', claims: 'Signed result (assertion, for the business backend to verify)',
     authSim: 'Simulated carrier authorization page (the carrier shows the real one)', authClose: 'Close', authConfirm: 'Log in with this number',
     authTerms: 'By logging in you accept ', authOther: 'Log in another way',
     loginStates: { fetching_token: 'Carrier authorization page', verifying: 'Server exchanges the loginToken', logged_in: 'Logged in', fallback: 'Falling back to SMS login' },
-    smsLoginHint: 'One-click login could not finish: enter your number above and log in with an SMS code.', loginSim: 'the simulated device\'s carrier',
   },
 };
 
@@ -72,7 +65,6 @@ const params = new URLSearchParams(location.search);
 let lang = params.get('lang') === 'en' || (!params.get('lang') && !/^zh/i.test(navigator.language || 'zh')) ? 'en' : 'zh-CN';
 let deviceId = null;
 let verifier = null;
-let running = null;
 let simQueue = Promise.resolve();
 const t = () => TEXT[lang];
 
@@ -108,7 +100,7 @@ function syncDevice() {
     $('sim-status').dataset.ok = 'true';
     $('sim-status').dataset.phone = r.json.phone;
     $('sim-status').dataset.operator = r.json.operator;
-    renderLoginConsent();
+    $('login-el').setAttribute('operator', r.json.operator);
     $('sim-status').textContent = t().simReady(deviceId, `${r.json.operator} · ${r.json.network}${r.json.vpn ? ' · VPN' : ''}`);
     provider.changed();
     return undefined;
@@ -133,7 +125,7 @@ async function refreshInbox() {
   if (messages.length) $('inbox-box').open = true;
 }
 
-const provider = sandboxProvider({
+const sandbox = sandboxProvider({
   base: '/sandbox',
   device: () => deviceId,
   // A browser cannot see a VPN: only the carrier gateways notice it (their codes explain it). So the simulated
@@ -142,6 +134,12 @@ const provider = sandboxProvider({
   operator: () => $('sim-status').dataset.operator,
   authorize: ({ operator, signal }) => openAuth(operator, signal),
 });
+// The elements' provider: the sandbox one, whose token requests wait for the simulated device's last change.
+const provider = {
+  ...sandbox,
+  getToken: async (operator, options) => { await simQueue; return sandbox.getToken(operator, options); },
+  getLoginToken: async (operator, options) => { await simQueue; return sandbox.getLoginToken(operator, options); },
+};
 
 // ---- the carrier's authorization page (simulated) --------------------------------------------------------------
 
@@ -190,36 +188,6 @@ function renderEnv(env = verifier.checkEnvironment()) {
   }
 }
 
-function carrierOf(answer) {
-  const op = answer.network || (answer.operators && answer.operators[0]);
-  return verifier.carriers().find((c) => c.id === op) || null;
-}
-
-function renderPhone() {
-  const input = $('phone').value;
-  const box = $('carrier');
-  if (!input.trim()) {
-    box.textContent = '';
-    delete box.dataset.carrier;
-    $('consent-box').hidden = true;
-    return;
-  }
-  const a = verifier.phone(input);
-  const name = a.carrierName || t().unknownCarrier;
-  box.dataset.carrier = a.carrier || 'UNKNOWN';
-  box.textContent = a.valid ? t().guess(name, a.masked) : `${a.carrier && a.carrier !== 'UNKNOWN' ? `${name} · ` : ''}${a.message || ''}`;
-  const c = a.carrier && a.carrier !== 'UNKNOWN' ? carrierOf(a) : null;
-  $('consent-box').hidden = !c;
-  if (c) {
-    $('branding').textContent = c.branding[lang];
-    $('branding').dataset.operator = c.id;
-    const link = $('agreement');
-    link.textContent = c.agreement.name[lang];
-    link.href = c.agreement.url;
-    link.dataset.operator = c.id;
-  }
-}
-
 // ---- the journey ---------------------------------------------------------------------------------------------
 
 function addStep(text, kind, ms, at0, at, list = 'timeline') {
@@ -233,140 +201,59 @@ function addStep(text, kind, ms, at0, at, list = 'timeline') {
   $(list).append(li);
 }
 
-function showResult(r) {
-  const box = $('result');
-  box.dataset.outcome = r.result;
-  box.dataset.code = r.code;
-  box.replaceChildren(r.message);
-  const small = document.createElement('small');
+function details(r) {
   const bits = [r.code];
+  if (r.masked && r.loggedIn) bits.push(r.masked);
   if (r.operator) bits.push(r.operator);
   if (r.upstreamCode) bits.push(`vendor ${r.upstreamCode}`);
   if (r.risk) bits.push(`risk ${r.risk.score} ${r.risk.decision}`);
   if (r.retryAfterSec) bits.push(t().resendIn(r.retryAfterSec));
-  if (r.adviceMessage && r.result !== 'verified') bits.push(r.adviceMessage);
+  if (r.adviceMessage && !r.verified && !r.loggedIn) bits.push(r.adviceMessage);
   if (r.elapsedMs !== undefined) bits.push(t().total(r.elapsedMs));
-  small.textContent = bits.join(' · ');
-  box.append(small);
-  $('sms').hidden = !(r.fallback === 'sms' || r.result === 'not_verified' || r.result === 'fallback');
+  return bits.join(' · ');
 }
 
-async function startVerify() {
-  if (running) return;
-  $('timeline').replaceChildren();
-  $('result').replaceChildren();
-  $('result').dataset.outcome = '';
-  $('verify').disabled = true;
-  await simQueue;
-  const at0 = performance.now();
-  running = verifier.verify($('phone').value, {
-    consent: $('consent').checked,
-    onState(e) {
-      if (e.networkChange) addStep(t().networkChange, 'info', undefined, at0, e.at);
-      if (e.event === 'token_error') addStep(t().tokenError(e.operator, e.code), 'error', e.ms, at0, e.at);
-      for (const s of e.path) {
-        const label = t().states[s] || s;
-        const kind = s === 'verified' ? 'done' : s === 'not_verified' || s === 'fallback' ? 'error' : 'step';
-        const extra = s === 'fetching_token' && e.asking ? ` (${e.asking})` : '';
-        addStep(label + extra, kind, s === 'token_ready' || s === 'verified' || s === 'not_verified' || s === 'fallback' ? e.ms : undefined, at0, e.at);
-      }
-    },
+// Each card's timeline, from its element's nv-state events; a new attempt starts a new timeline.
+function follow(el, list, box, login) {
+  let at0 = null;
+  el.addEventListener('nv-state', (ev) => {
+    const e = ev.detail;
+    if (at0 === null) {
+      $(list).replaceChildren();
+      $(box).textContent = '';
+      if (login) $('login-claims').hidden = true;
+      at0 = e.at;
+    }
+    const add = (text, kind, ms) => addStep(text, kind, ms, at0, e.at, list);
+    if (e.networkChange) add(t().networkChange, 'info');
+    if (e.event === 'token_error') add(t().tokenError(e.operator, e.code), 'error', e.ms);
+    for (const s of e.path) {
+      const label = (login && t().loginStates[s]) || t().states[s] || s;
+      const kind = s === 'verified' || s === 'logged_in' ? 'done' : s === 'not_verified' || s === 'fallback' ? 'error' : 'step';
+      const extra = s === 'fetching_token' && e.asking ? ` (${e.asking})` : '';
+      const timed = ['token_ready', 'verified', 'logged_in', 'not_verified', 'fallback'].includes(s);
+      add(label + extra, kind, timed ? e.ms : undefined);
+    }
   });
-  const r = await running;
-  running = null;
-  $('verify').disabled = false;
-  showResult(r);
+  el.addEventListener('nv-result', (ev) => {
+    const r = ev.detail;
+    at0 = null;
+    $(box).textContent = r.method === 'sms' ? '' : details(r);
+    if (login) {
+      $('login-claims').hidden = !r.assertion;
+      $('login-claims-body').textContent = r.assertion ? claimsOf(r.assertion) : '';
+    }
+  });
+  el.addEventListener('nv-sms', () => refreshInbox());
 }
 
 // ---- one-click login ------------------------------------------------------------------------------------------
-
-function renderLoginConsent() {
-  if (!verifier) return;
-  const c = verifier.carriers().find((x) => x.id === $('sim-status').dataset.operator);
-  $('login-consent-box').hidden = !c;
-  if (!c) return;
-  $('login-branding').textContent = c.branding[lang];
-  $('login-branding').dataset.operator = c.id;
-  $('login-agreement').textContent = c.agreement.name[lang];
-  $('login-agreement').href = c.agreement.url;
-}
 
 function claimsOf(assertion) {
   try {
     const [h, p] = assertion.split('.').slice(0, 2).map((part) => JSON.parse(atob(part.replace(/-/g, '+').replace(/_/g, '/'))));
     return JSON.stringify({ header: h, claims: p }, null, 2);
   } catch { return assertion; }
-}
-
-function showLoginResult(r) {
-  const box = $('login-result');
-  box.dataset.outcome = r.result;
-  box.dataset.code = r.code;
-  box.replaceChildren(r.message);
-  const small = document.createElement('small');
-  const bits = [r.code];
-  if (r.masked) bits.push(r.masked);
-  if (r.operator) bits.push(r.operator);
-  if (r.upstreamCode) bits.push(`vendor ${r.upstreamCode}`);
-  if (r.risk) bits.push(`risk ${r.risk.score} ${r.risk.decision}`);
-  if (r.adviceMessage && !r.loggedIn) bits.push(r.adviceMessage);
-  if (r.elapsedMs !== undefined) bits.push(t().total(r.elapsedMs));
-  small.textContent = bits.join(' · ');
-  box.append(small);
-  $('login-claims').hidden = !r.assertion;
-  $('login-claims-body').textContent = r.assertion ? claimsOf(r.assertion) : '';
-  const sms = r.fallback === 'sms' || r.result === 'not_verified' || r.result === 'fallback';
-  $('sms').hidden = !sms && $('sms').hidden;
-  if (sms) {
-    $('sms').hidden = false;
-    $('sms').dataset.from = 'login';
-    $('sms-result').textContent = t().smsLoginHint;
-    delete $('sms-result').dataset.ok;
-  }
-}
-
-async function startLogin() {
-  if (running) return;
-  $('login-timeline').replaceChildren();
-  $('login-result').replaceChildren();
-  $('login-result').dataset.outcome = '';
-  $('login-claims').hidden = true;
-  $('login-btn').disabled = true;
-  await simQueue;
-  const at0 = performance.now();
-  running = verifier.login({
-    consent: $('login-consent').checked,
-    onState(e) {
-      const add = (text, kind, ms) => addStep(text, kind, ms, at0, e.at, 'login-timeline');
-      if (e.networkChange) add(t().networkChange, 'info');
-      if (e.event === 'token_error') add(t().tokenError(e.operator, e.code), 'error', e.ms);
-      for (const s of e.path) {
-        const label = t().loginStates[s] || t().states[s] || s;
-        const kind = s === 'logged_in' ? 'done' : s === 'not_verified' || s === 'fallback' ? 'error' : 'step';
-        const extra = s === 'fetching_token' && e.asking ? ` (${e.asking})` : '';
-        add(label + extra, kind, s === 'token_ready' || s === 'logged_in' || s === 'fallback' ? e.ms : undefined);
-      }
-    },
-  });
-  const r = await running;
-  running = null;
-  $('login-btn').disabled = false;
-  showLoginResult(r);
-}
-
-async function smsSend() {
-  const r = await api('POST', '/api/v1/sms/send', { phone: $('phone').value });
-  const out = $('sms-result');
-  out.dataset.ok = String(r.status === 200);
-  out.textContent = r.status === 200 ? t().sent(r.json.phone) : r.json.error.message;
-  await refreshInbox();
-}
-
-async function smsCheck() {
-  const r = await api('POST', '/api/v1/sms/check', { phone: $('phone').value, code: $('sms-code').value.trim() });
-  const out = $('sms-result');
-  out.dataset.ok = String(r.status === 200);
-  out.textContent = r.status === 200 ? t().smsOk : r.json.error.message;
 }
 
 // ---- language ------------------------------------------------------------------------------------------------
@@ -380,6 +267,7 @@ function applyLanguage() {
   for (const el of document.querySelectorAll('[data-i18n-label]')) el.setAttribute('aria-label', t()[el.dataset.i18nLabel]);
   for (const b of document.querySelectorAll('.lang button')) b.setAttribute('aria-pressed', String(b.dataset.lang === lang));
   document.title = `${t().title} · Demo`;
+  for (const el of [$('verify-el'), $('login-el')]) el.setAttribute('locale', lang);
 }
 
 async function makeVerifier() {
@@ -387,8 +275,6 @@ async function makeVerifier() {
   verifier = await createVerifier({ server: '/api/v1', tokenProvider: provider, locale: lang });
   verifier.onNetworkChange((env) => renderEnv(env));
   renderEnv();
-  renderPhone();
-  renderLoginConsent();
 }
 
 async function setLanguage(next) {
@@ -410,7 +296,11 @@ async function main() {
   if (params.get('risk')) $('sim-risk').value = params.get('risk');
   if (params.get('operator')) $('sim-operator').value = params.get('operator');
   if (params.get('env') === 'browser') $('sim-env').checked = true;
-  if (params.get('phone')) $('phone').value = params.get('phone');
+  for (const [el, list, box, login] of [['verify-el', 'timeline', 'result-details', false],
+    ['login-el', 'login-timeline', 'login-details', true]]) {
+    $(el).tokenProvider = provider;
+    follow($(el), list, box, login);
+  }
   applyLanguage();
   await makeVerifier();
   await syncDevice();
@@ -418,16 +308,11 @@ async function main() {
 
   for (const id of ['sim-phone', 'sim-network', 'sim-vpn', 'sim-risk', 'sim-operator']) $(id).addEventListener('change', () => syncDevice());
   $('sim-env').addEventListener('change', () => { provider.changed(); renderEnv(); });
-  $('phone').addEventListener('input', renderPhone);
-  $('verify').addEventListener('click', startVerify);
-  $('login-btn').addEventListener('click', startLogin);
-  $('sms-send').addEventListener('click', smsSend);
-  $('sms-check').addEventListener('click', smsCheck);
   for (const b of document.querySelectorAll('.lang button')) b.addEventListener('click', () => setLanguage(b.dataset.lang));
   document.body.dataset.ready = 'true';
 }
 
 main().catch((err) => {
-  $('result').dataset.outcome = 'rejected';
-  $('result').textContent = `The demo could not start: ${err && err.message}`;
+  $('result-details').dataset.outcome = 'rejected';
+  $('result-details').textContent = `The demo could not start: ${err && err.message}`;
 });

@@ -33,18 +33,18 @@ for (const lang of ['zh-CN', 'en']) {
       await b.page.waitForSelector('#sim-status[data-ok="true"]');
       assert.deepEqual(await violations(b), [], 'on load');
 
-      await b.page.fill('#phone', lang === 'en' ? '13800138111' : '13800138222');
-      await b.page.check('#consent');
-      await b.page.click('#verify');
-      await b.page.waitForSelector('#result[data-outcome="verified"]', { timeout: 20_000 });
+      await b.page.fill('#verify-el [part=input]', lang === 'en' ? '13800138111' : '13800138222');
+      await b.page.check('#verify-el [part=consent]');
+      await b.page.click('#verify-el [part=button]');
+      await b.page.waitForSelector('#verify-el [part=result][data-outcome="verified"]', { timeout: 20_000 });
       assert.deepEqual(await violations(b), [], 'after a verification');
 
-      await b.page.check('#login-consent');
-      await b.page.click('#login-btn');
+      await b.page.check('#login-el [part=consent]');
+      await b.page.click('#login-el [part=button]');
       await b.page.waitForSelector('#auth[open]');
       assert.deepEqual(await violations(b), [], 'with the carrier page open');
       await b.page.click('#auth-confirm');
-      await b.page.waitForSelector('#login-result[data-outcome="logged_in"]', { timeout: 20_000 });
+      await b.page.waitForSelector('#login-el [part=result][data-outcome="logged_in"]', { timeout: 20_000 });
       await b.page.click('#login-claims summary');
       assert.deepEqual(await violations(b), [], 'after a login');
       await b.shot(`20-a11y-${lang}`);

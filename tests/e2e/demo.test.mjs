@@ -19,14 +19,14 @@ async function open(b, query) {
 }
 
 async function verify(b, phone, { consent = true } = {}) {
-  await b.page.fill('#phone', phone);
-  if (consent) await b.page.check('#consent');
-  await b.page.click('#verify');
-  await b.page.waitForSelector('#result:not([data-outcome=""])', { timeout: 20_000 });
+  await b.page.fill('#verify-el [part=input]', phone);
+  if (consent) await b.page.check('#verify-el [part=consent]');
+  await b.page.click('#verify-el [part=button]');
+  await b.page.waitForSelector('#verify-el [part=result]:not([data-outcome=""])', { timeout: 20_000 });
   return {
-    outcome: await b.page.getAttribute('#result', 'data-outcome'),
-    code: await b.page.getAttribute('#result', 'data-code'),
-    text: await b.page.textContent('#result'),
+    outcome: await b.page.getAttribute('#verify-el [part=result]', 'data-outcome'),
+    code: await b.page.getAttribute('#verify-el [part=result]', 'data-code'),
+    text: await b.page.textContent('#verify-el [part=result]'),
   };
 }
 
@@ -40,22 +40,22 @@ test('cellular only: the device number is verified, with the carrier terms on sc
     const sim = number();
     await open(b, `sim=${sim}&network=cellular&env=browser&lang=zh-CN`);
     assert.equal(await b.page.getAttribute('#env-verdict', 'data-verdict'), 'supported');
-    await b.page.fill('#phone', sim.replace(/(\d{3})(\d{4})(\d{4})/, '$1 $2 $3'));
-    assert.match(await b.page.textContent('#carrier'), /中国移动/);
-    assert.equal(await b.page.getAttribute('#agreement', 'href'), 'https://wap.cmpassport.com/resources/html/contract.html');
-    assert.match(await b.page.textContent('#agreement'), /中国移动认证服务条款/);
-    assert.match(await b.page.textContent('#branding'), /中国移动提供认证服务/);
+    await b.page.fill('#verify-el [part=input]', sim.replace(/(\d{3})(\d{4})(\d{4})/, '$1 $2 $3'));
+    assert.match(await b.page.textContent('#verify-el [part=carrier]'), /中国移动/);
+    assert.equal(await b.page.getAttribute('#verify-el [part=agreement]', 'href'), 'https://wap.cmpassport.com/resources/html/contract.html');
+    assert.match(await b.page.textContent('#verify-el [part=agreement]'), /中国移动认证服务条款/);
+    assert.match(await b.page.textContent('#verify-el [part=branding]'), /中国移动提供认证服务/);
     const r = await verify(b, sim);
     assert.equal(r.outcome, 'verified', r.text);
-    assert.equal(await b.page.getAttribute('#result', 'role'), 'status');
+    assert.equal(await b.page.getAttribute('#verify-el [part=result]', 'role'), 'status');
     assert.ok((await b.page.$$('#timeline li')).length >= 4, 'the timeline shows the steps');
     await b.shot('01-cellular-verified');
 
     // The same in English, for a China Telecom number: the agreement follows the carrier.
     await b.page.click('#lang-en');
-    await b.page.fill('#phone', '189 0000 0000');
-    assert.match(await b.page.textContent('#carrier'), /China Telecom/);
-    assert.equal(await b.page.getAttribute('#agreement', 'href'), 'https://e.189.cn/sdk/agreement/detail.do');
+    await b.page.fill('#verify-el [part=input]', '189 0000 0000');
+    assert.match(await b.page.textContent('#verify-el [part=carrier]'), /China Telecom/);
+    assert.equal(await b.page.getAttribute('#verify-el [part=agreement]', 'href'), 'https://e.189.cn/sdk/agreement/detail.do');
     await b.shot('01b-english-telecom-terms');
   } finally {
     await b.close();
@@ -75,7 +75,7 @@ test('Wi-Fi on: unsupported, advice to turn Wi-Fi off, no token requested; cellu
     assert.equal(r.outcome, 'fallback');
     assert.equal(r.code, 'WIFI_ON');
     assert.equal(tokenRequests(b).length, 0, 'no token was requested');
-    assert.equal(await b.page.isVisible('#sms'), true, 'SMS is offered');
+    assert.equal(await b.page.isVisible('#verify-el [part=sms]'), true, 'SMS is offered');
     await b.shot('02a-wifi-unsupported');
 
     const navigations = [];
@@ -116,18 +116,18 @@ test('a number that is not the SIM\'s: not verified, then the SMS fallback verif
     const r = await verify(b, typed);
     assert.equal(r.outcome, 'not_verified', r.text);
     assert.equal(r.code, 'INCONSISTENT');
-    assert.equal(await b.page.isVisible('#sms'), true);
+    assert.equal(await b.page.isVisible('#verify-el [part=sms]'), true);
     // The code goes to the SIM of the typed number: make the simulated phone that number, then receive it.
     await b.page.fill('#sim-phone', typed);
     await b.page.dispatchEvent('#sim-phone', 'change');
     await b.page.waitForSelector(`#sim-status[data-phone="${typed}"]`);
-    await b.page.click('#sms-send');
+    await b.page.click('#verify-el [part=sms-send]');
     await b.page.waitForFunction(() => document.getElementById('inbox-count').textContent === '1');
     const code = (await b.page.textContent('#inbox li b')).trim();
     assert.match(code, /^\d{6}$/);
-    await b.page.fill('#sms-code', code);
-    await b.page.click('#sms-check');
-    await b.page.waitForSelector('#sms-result[data-ok="true"]');
+    await b.page.fill('#verify-el [part=sms-code]', code);
+    await b.page.click('#verify-el [part=sms-check]');
+    await b.page.waitForSelector('#verify-el [part=sms-status][data-ok="true"]');
     await b.shot('04-not-verified-sms-fallback');
   } finally {
     await b.close();

@@ -22,11 +22,11 @@ async function open(b, query) {
 }
 
 async function loginResult(b) {
-  await b.page.waitForSelector('#login-result:not([data-outcome=""])', { timeout: 30_000 });
+  await b.page.waitForSelector('#login-el [part=result]:not([data-outcome=""])', { timeout: 30_000 });
   return {
-    outcome: await b.page.getAttribute('#login-result', 'data-outcome'),
-    code: await b.page.getAttribute('#login-result', 'data-code'),
-    text: await b.page.textContent('#login-result'),
+    outcome: await b.page.getAttribute('#login-el [part=result]', 'data-outcome'),
+    code: await b.page.getAttribute('#login-el [part=result]', 'data-code'),
+    text: await b.page.textContent('#login-el [part=result]'),
   };
 }
 
@@ -40,10 +40,10 @@ test('cellular: the carrier page shows the masked number and terms; confirmed, l
     const sim = number();
     await open(b, `sim=${sim}&network=cellular&env=browser&lang=zh-CN`);
     // Consent first, with the SIM carrier's branding line and agreement.
-    assert.match(await b.page.textContent('#login-branding'), /中国移动提供认证服务/);
-    assert.equal(await b.page.getAttribute('#login-agreement', 'href'), 'https://wap.cmpassport.com/resources/html/contract.html');
-    await b.page.check('#login-consent');
-    await b.page.click('#login-btn');
+    assert.match(await b.page.textContent('#login-el [part=branding]'), /中国移动提供认证服务/);
+    assert.equal(await b.page.getAttribute('#login-el [part=agreement]', 'href'), 'https://wap.cmpassport.com/resources/html/contract.html');
+    await b.page.check('#login-el [part=consent]');
+    await b.page.click('#login-el [part=button]');
     await b.page.waitForSelector('#auth[open]');
     const masked = `${sim.slice(0, 3)}****${sim.slice(7)}`;
     assert.equal(await b.page.textContent('#auth-number'), masked);
@@ -60,7 +60,7 @@ test('cellular: the carrier page shows the masked number and terms; confirmed, l
     assert.equal(loginTokenRequests(b).length, 1);
     assert.equal(loginCalls(b).length, 1);
     assert.ok((await b.page.$$('#login-timeline li')).length >= 4, 'the timeline shows the steps');
-    assert.equal(await b.page.isVisible('#sms'), false);
+    assert.equal(await b.page.isVisible('#login-el [part=sms]'), false);
     // The signed result the page hands its backend: it checks against the server's JWKS.
     await b.page.click('#login-claims summary');
     const shown = JSON.parse(await b.page.textContent('#login-claims-body'));
@@ -71,8 +71,8 @@ test('cellular: the carrier page shows the masked number and terms; confirmed, l
 
     // The same in English.
     await b.page.click('#lang-en');
-    await b.page.waitForFunction(() => document.querySelector('#login-btn').textContent.includes('Log in'));
-    assert.match(await b.page.textContent('#login-branding'), /Authentication provided by China Mobile/);
+    await b.page.waitForFunction(() => document.querySelector('#login-el').shadowRoot.querySelector('[part=button]').textContent.includes('Log in'));
+    assert.match(await b.page.textContent('#login-el [part=branding]'), /Authentication provided by China Mobile/);
     await b.shot('10c-login-english');
   } finally {
     await b.close();
@@ -85,9 +85,9 @@ test('the carrier page closed: no loginToken, SMS login offered, and the SMS cod
     await b.connection('cellular4g');
     const sim = number('186');
     await open(b, `sim=${sim}&network=cellular&env=browser&lang=en`);
-    assert.match(await b.page.textContent('#login-branding'), /China Unicom/);
-    await b.page.check('#login-consent');
-    await b.page.click('#login-btn');
+    assert.match(await b.page.textContent('#login-el [part=branding]'), /China Unicom/);
+    await b.page.check('#login-el [part=consent]');
+    await b.page.click('#login-el [part=button]');
     await b.page.waitForSelector('#auth[open]');
     assert.match(await b.page.textContent('#auth-title'), /China Unicom/);
     await b.page.click('#auth-close');
@@ -96,18 +96,18 @@ test('the carrier page closed: no loginToken, SMS login offered, and the SMS cod
     assert.equal(r.code, 'LOGIN_CLOSED');
     assert.equal(loginTokenRequests(b).length, 0, 'no loginToken was requested');
     assert.equal(loginCalls(b).length, 0);
-    assert.equal(await b.page.isVisible('#sms'), true, 'SMS login is offered');
-    assert.match(await b.page.textContent('#sms-result'), /SMS code/);
+    assert.equal(await b.page.isVisible('#login-el [part=sms]'), true, 'SMS login is offered');
+    assert.match(await b.page.textContent('#login-el [part=sms-status]'), /SMS code/);
     await b.shot('11a-login-closed-sms-offered');
 
-    await b.page.fill('#phone', sim);
-    await b.page.click('#sms-send');
-    await b.page.waitForSelector('#sms-result[data-ok="true"]');
+    await b.page.fill('#login-el [part=input]', sim);
+    await b.page.click('#login-el [part=sms-send]');
+    await b.page.waitForSelector('#login-el [part=sms-status][data-ok="true"]');
     await b.page.waitForFunction(() => Number(document.querySelector('#inbox-count').textContent) > 0);
     const code = (await b.page.textContent('#inbox li b')).trim();
-    await b.page.fill('#sms-code', code);
+    await b.page.fill('#login-el [part=sms-code]', code);
     const checked = b.page.waitForResponse((res) => res.url().endsWith('/api/v1/sms/check'));
-    await b.page.click('#sms-check');
+    await b.page.click('#login-el [part=sms-check]');
     const body = await (await checked).json();
     assert.equal(body.verified, true);
     const jwks = await (await fetch(`${server.base}/.well-known/jwks.json`)).json();
@@ -126,15 +126,15 @@ test('Wi-Fi: advice to turn Wi-Fi off, no carrier page, no token requested', asy
     await b.connection('wifi');
     const sim = number();
     await open(b, `sim=${sim}&network=cellular&env=browser&lang=zh-CN`);
-    await b.page.check('#login-consent');
-    await b.page.click('#login-btn');
+    await b.page.check('#login-el [part=consent]');
+    await b.page.click('#login-el [part=button]');
     const r = await loginResult(b);
     assert.equal(r.outcome, 'fallback');
     assert.equal(r.code, 'WIFI_ON');
     assert.match(r.text, /关闭 Wi-Fi/);
     assert.equal(await b.page.$('#auth[open]'), null, 'the carrier page never opened');
     assert.equal(loginTokenRequests(b).length, 0, 'no token was requested');
-    assert.equal(await b.page.isVisible('#sms'), true);
+    assert.equal(await b.page.isVisible('#login-el [part=sms]'), true);
     await b.shot('12-login-wifi-advice');
   } finally {
     await b.close();
@@ -147,20 +147,20 @@ test('consent not ticked: nothing leaves the page; a high-risk number is not log
     await b.connection('cellular4g');
     const sim = number('189');
     await open(b, `sim=${sim}&network=cellular&env=browser&risk=900&lang=en`);
-    await b.page.click('#login-btn');
+    await b.page.click('#login-el [part=button]');
     const refused = await loginResult(b);
     assert.equal(refused.outcome, 'rejected');
     assert.equal(refused.code, 'CONSENT_REQUIRED');
     assert.equal(await b.page.$('#auth[open]'), null);
     assert.equal(loginTokenRequests(b).length, 0);
 
-    await b.page.check('#login-consent');
-    await b.page.click('#login-btn');
+    await b.page.check('#login-el [part=consent]');
+    await b.page.click('#login-el [part=button]');
     await b.page.waitForSelector('#auth[open]');
     assert.match(await b.page.textContent('#auth-title'), /China Telecom/);
     await b.page.click('#auth-confirm');
-    await b.page.waitForSelector('#login-result[data-outcome="not_verified"]', { timeout: 30_000 });
-    assert.equal(await b.page.getAttribute('#login-result', 'data-code'), 'RISK_DENY');
+    await b.page.waitForSelector('#login-el [part=result][data-outcome="not_verified"]', { timeout: 30_000 });
+    assert.equal(await b.page.getAttribute('#login-el [part=result]', 'data-code'), 'RISK_DENY');
     assert.equal(await b.page.isVisible('#login-claims'), false, 'no signed result');
     await b.shot('13-login-risk-deny');
   } finally {

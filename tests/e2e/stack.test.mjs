@@ -20,11 +20,11 @@ test('the demo verifies through nginx over HTTPS, and the SMS fallback works acr
     const sim = '13812345670';
     await b.page.goto(`${stack.tlsBase}/?sim=${sim}&network=cellular&env=browser&lang=en`);
     await b.page.waitForSelector('body[data-ready="true"]', { timeout: 15_000 });
-    await b.page.fill('#phone', sim);
-    await b.page.check('#consent');
-    await b.page.click('#verify');
-    await b.page.waitForSelector('#result:not([data-outcome=""])', { timeout: 20_000 });
-    assert.equal(await b.page.getAttribute('#result', 'data-outcome'), 'verified', await b.page.textContent('#result'));
+    await b.page.fill('#verify-el [part=input]', sim);
+    await b.page.check('#verify-el [part=consent]');
+    await b.page.click('#verify-el [part=button]');
+    await b.page.waitForSelector('#verify-el [part=result]:not([data-outcome=""])', { timeout: 20_000 });
+    assert.equal(await b.page.getAttribute('#verify-el [part=result]', 'data-outcome'), 'verified', await b.page.textContent('#verify-el [part=result]'));
     await b.shot('09-stack-https-verified');
 
     // Not the SIM's number: not verified, then SMS (several sends, so both instances answer some).
@@ -33,24 +33,24 @@ test('the demo verifies through nginx over HTTPS, and the SMS fallback works acr
       await b.page.fill('#sim-phone', sim);
       await b.page.dispatchEvent('#sim-phone', 'change');
       await b.page.waitForSelector(`#sim-status[data-phone="${sim}"]`);
-      await b.page.fill('#phone', typed);
-      await b.page.click('#verify');
-      await b.page.waitForSelector('#result[data-outcome="not_verified"]', { timeout: 20_000 });
+      await b.page.fill('#verify-el [part=input]', typed);
+      await b.page.click('#verify-el [part=button]');
+      await b.page.waitForSelector('#verify-el [part=result][data-outcome="not_verified"]', { timeout: 20_000 });
       await b.page.fill('#sim-phone', typed);
       await b.page.dispatchEvent('#sim-phone', 'change');
       await b.page.waitForSelector(`#sim-status[data-phone="${typed}"]`);
-      await b.page.click('#sms-send');
+      await b.page.click('#verify-el [part=sms-send]');
       await b.page.waitForFunction((old) => {
         const first = document.querySelector('#inbox li b');
         return document.getElementById('inbox-count').textContent === '1' && first && first.textContent.trim() !== old;
       }, previous);
       const code = (await b.page.textContent('#inbox li b')).trim();
       previous = code;
-      await b.page.fill('#sms-code', code);
-      await b.page.click('#sms-check');
-      await b.page.waitForSelector('#sms-result[data-ok="true"]', { timeout: 10_000 }).catch(async (e) => {
+      await b.page.fill('#verify-el [part=sms-code]', code);
+      await b.page.click('#verify-el [part=sms-check]');
+      await b.page.waitForSelector('#verify-el [part=sms-status][data-ok="true"]', { timeout: 10_000 }).catch(async (e) => {
         await b.shot('10-stack-sms-failed');
-        throw new Error(`${typed}: ${await b.page.textContent('#sms')} (${e.message.split('\n')[0]})`);
+        throw new Error(`${typed}: ${await b.page.textContent('#verify-el [part=sms]')} (${e.message.split('\n')[0]})`);
       });
     }
     await b.shot('10-stack-sms-fallback');

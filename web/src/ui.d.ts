@@ -1,20 +1,32 @@
 // Types for the <nv-verify> custom element (src/ui.js, dist/nv-ui.js; importing it defines the element).
-import type { LoginResult, StateEvent, VerifyResult } from './index.js';
+import type { LoginResult, StateEvent, TokenProvider, VerifyResult } from './index.js';
 
 /**
  * Attributes: server (default '/api/v1'), provider ('sandbox' | 'jverification' | 'bridge'), locale ('zh-CN' |
- * 'en'), mode ('verify' | 'login'), sandbox-device (the simulated device's id, for the sandbox provider).
- * Events: 'nv-state' (detail: StateEvent) and 'nv-result' (detail: the result, assertion included on success).
+ * 'en'), mode ('verify' | 'login'), sandbox-device (the simulated device's id, for the sandbox provider),
+ * operator (login mode: the network's carrier, whose terms are shown, when the provider cannot tell).
+ * Events: 'nv-state' (detail: StateEvent), 'nv-result' (detail: the result, assertion included on success) and
+ * 'nv-sms' (detail: {step: 'send' | 'check', ok, status, answer}).
  */
 export declare class NvVerify extends HTMLElement {
   readonly locale: 'zh-CN' | 'en';
   readonly mode: 'verify' | 'login';
   readonly server: string;
+  /** A provider object of the page's own, used instead of the `provider` attribute. */
+  tokenProvider: TokenProvider | null;
+}
+
+export interface NvSmsDetail {
+  step: 'send' | 'check';
+  ok: boolean;
+  status: number;
+  answer: unknown;
 }
 
 export interface NvVerifyEventMap {
   'nv-state': CustomEvent<StateEvent>;
   'nv-result': CustomEvent<VerifyResult | LoginResult>;
+  'nv-sms': CustomEvent<NvSmsDetail>;
 }
 
 declare global {

@@ -8,7 +8,8 @@
 //
 // Events (bubbling, composed): `nv-state` (detail: each step, as verify()'s onState) and `nv-result` (detail: the
 // result, `assertion` included on success). Themable with CSS custom properties (--nv-accent, --nv-ok, --nv-bad,
-// --nv-radius, --nv-font) and ::part(input|carrier|terms|branding|agreement|consent|button|progress|result|sms).
+// --nv-radius, --nv-font) and ::part(input|carrier|terms|branding|agreement|consent|button|progress|result|sms|
+// sms-send|sms-code|sms-check|sms-status).
 // No inline script or style is injected: the styles are a constructed stylesheet, so the element works under a
 // Content-Security-Policy of style-src 'self'.
 import { createVerifier, sandboxProvider } from './index.js';
@@ -77,12 +78,23 @@ const el = (tag, props = {}, ...children) => {
 let ids = 0;
 
 export class NvVerify extends HTMLElement {
-  static get observedAttributes() { return ['server', 'provider', 'locale', 'mode', 'sandbox-device']; }
+  static get observedAttributes() { return ['server', 'provider', 'locale', 'mode', 'sandbox-device', 'operator']; }
 
   constructor() {
     super();
     this.attachShadow({ mode: 'open' }).adoptedStyleSheets = [styles()];
     this.device = null; // the simulated device, for the sandbox provider
+    this.ownProvider = null;
+  }
+
+  /**
+   * A token provider object (a page's own, e.g. a sandbox provider with an authorization-page hook) used instead
+   * of the `provider` attribute. Setting it restarts the element.
+   */
+  get tokenProvider() { return this.ownProvider; }
+  set tokenProvider(p) {
+    this.ownProvider = p || null;
+    if (this.isConnected && this.built) this.setup();
   }
 
   get locale() { return this.getAttribute('locale') === 'en' ? 'en' : 'zh-CN'; }
@@ -91,15 +103,20 @@ export class NvVerify extends HTMLElement {
 
   connectedCallback() { this.render(); this.setup(); }
   disconnectedCallback() { if (this.nv) this.nv.destroy(); this.nv = null; }
-  attributeChangedCallback() { if (this.isConnected && this.built) { this.render(); this.setup(); } }
+  attributeChangedCallback(name) {
+    if (!this.isConnected || !this.built) return;
+    if (name === 'operator') { this.guess(); return; } // the network's carrier (login mode): only the terms change
+    this.render();
+    this.setup();
+  }
 
   async setup() {
     const ticket = (this.ticket = (this.ticket || 0) + 1);
     if (this.nv) this.nv.destroy();
     this.nv = null;
     const name = this.getAttribute('provider') || 'sandbox';
-    let provider = name;
-    if (name === 'sandbox') {
+    let provider = this.ownProvider || name;
+    if (!this.ownProvider && name === 'sandbox') {
       const id = this.getAttribute('sandbox-device');
       const base = this.getAttribute('sandbox-base') || '/sandbox';
       if (id) {
@@ -121,7 +138,8 @@ export class NvVerify extends HTMLElement {
     const n = ++ids;
     const p = {};
     p.input = el('input', { id: `nv-phone-${n}`, part: 'input', inputmode: 'tel', autocomplete: 'tel-national', placeholder: '138 0013 8000' });
-    p.carrier = el('p', { className: 'carrier', part: 'carrier', 'aria-live': 'polite', id: `nv-carrier-${n}` });
+    p.carrier = el('p', { className: 'carrier', part: 'carrier', 'aria-live': 'polite', id: `nv-carrier-${n}`,
+      hidden: this.mode === 'login' });
     p.input.setAttribute('aria-describedby', p.carrier.id);
     p.branding = el('p', { className: 'branding', part: 'branding' });
     p.agreement = el('a', { part: 'agreement', target: '_blank', rel: 'noopener' });
@@ -131,11 +149,12 @@ export class NvVerify extends HTMLElement {
     p.button = el('button', { type: 'button', className: 'primary', part: 'button', disabled: true },
       this.mode === 'login' ? t.login : t.verify);
     p.result = el('div', { className: 'result', part: 'result', role: 'status', 'aria-live': 'polite' });
+    p.result.dataset.outcome = ''; // set to the result's outcome when an attempt ends
     p.progress = el('ol', { part: 'progress', 'aria-label': this.mode === 'login' ? t.login : t.verify });
-    p.code = el('input', { inputmode: 'numeric', autocomplete: 'one-time-code', maxLength: 8 });
-    p.smsStatus = el('p', { role: 'status', 'aria-live': 'polite' });
-    p.smsSend = el('button', { type: 'button' }, t.smsSend);
-    p.smsCheck = el('button', { type: 'button' }, t.smsCheck);
+    p.code = el('input', { inputmode: 'numeric', autocomplete: 'one-time-code', maxLength: 8, part: 'sms-code' });
+    p.smsStatus = el('p', { role: 'status', 'aria-live': 'polite', part: 'sms-status' });
+    p.smsSend = el('button', { type: 'button', part: 'sms-send' }, t.smsSend);
+    p.smsCheck = el('button', { type: 'button', part: 'sms-check' }, t.smsCheck);
     p.sms = el('section', { className: 'sms', part: 'sms', hidden: true, 'aria-label': t.smsTitle },
       p.smsSend, el('label', {}, t.smsCode, p.code), p.smsCheck, p.smsStatus);
     p.phone = el('label', { hidden: this.mode === 'login' }, t.phone, p.input);
@@ -154,7 +173,7 @@ export class NvVerify extends HTMLElement {
     const p = this.parts;
     let op;
     if (this.mode === 'login') {
-      op = this.device ? this.device.operator : this.getAttribute('operator');
+      op = this.getAttribute('operator') || (this.device ? this.device.operator : undefined);
     } else {
       const value = p.input.value;
       const a = value.trim() ? this.nv.phone(value) : null;
@@ -178,7 +197,7 @@ export class NvVerify extends HTMLElement {
     p.button.disabled = true;
     p.progress.replaceChildren();
     p.result.replaceChildren();
-    delete p.result.dataset.outcome;
+    p.result.dataset.outcome = '';
     const onState = (e) => {
       for (const s of e.path) p.progress.append(el('li', {}, t.states[s] || s));
       this.dispatchEvent(new CustomEvent('nv-state', { detail: e, bubbles: true, composed: true }));
@@ -191,7 +210,11 @@ export class NvVerify extends HTMLElement {
     p.result.dataset.code = r.code;
     p.result.textContent = r.masked && (r.loggedIn || r.verified) ? `${r.message} ${r.masked}` : r.message;
     p.sms.hidden = !(r.fallback === 'sms');
-    if (!p.sms.hidden) p.phone.hidden = false; // SMS login needs the number typed
+    if (!p.sms.hidden) {
+      p.phone.hidden = false; // SMS login needs the number typed
+      p.smsStatus.textContent = t.smsTitle;
+      delete p.smsStatus.dataset.ok;
+    }
     this.dispatchEvent(new CustomEvent('nv-result', { detail: r, bubbles: true, composed: true }));
   }
 
@@ -205,6 +228,8 @@ export class NvVerify extends HTMLElement {
     try { j = await res.json(); } catch { /* not JSON */ }
     p.smsStatus.dataset.ok = String(res.ok);
     p.smsStatus.textContent = res.ok ? (step === 'send' ? t.sent(j.phone) : t.smsOk) : (j && j.error ? j.error.message : `HTTP ${res.status}`);
+    this.dispatchEvent(new CustomEvent('nv-sms', { detail: { step, ok: res.ok, status: res.status, answer: j },
+      bubbles: true, composed: true }));
     if (step === 'check' && res.ok) {
       this.dispatchEvent(new CustomEvent('nv-result', { detail: { verified: true, result: 'verified', method: 'sms',
         code: 'SMS', message: t.smsOk, fallback: 'none', assertion: j.assertion }, bubbles: true, composed: true }));
