@@ -48,9 +48,10 @@ std::unique_ptr<Store> open_store(const ServerConfig& cfg) {
     o.io_timeout_ms = cfg.store.redis_timeout_ms;
     o.connect_timeout_ms = cfg.store.redis_connect_timeout_ms;
     auto store = std::make_unique<RedisStore>(o);
-    if (!store->healthy()) {
+    if (!store->healthy(cfg.app_key)) {
         log_event("warn", "store unreachable at startup; verifications answer 503 until it is back",
-                  "\"store\":" + nlohmann::json(redacted_redis_url(cfg.store.url)).dump());
+                  "\"store\":" + nlohmann::json(redacted_redis_url(cfg.store.url)).dump() +
+                      ",\"error\":" + nlohmann::json(store->health_error()).dump());
     }
     return store;
 }

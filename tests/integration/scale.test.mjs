@@ -3,6 +3,7 @@
 // nothing that was acknowledged (SQLite and Redis), and a Redis outage is a clear 503 that heals by itself.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import {
   call, device, freshToken, scratchDir, startRedis, startServer, verify, writeConfig,
@@ -295,5 +296,50 @@ test('Redis AUTH from NV_REDIS_PASSWORD (or the URL); the password is never prin
   } finally {
     for (const s of [without, inUrl, withEnv]) await s.stop();
     await redis.stop();
+  }
+});
+
+// The issue's finding, at the HTTP level: against a real three-master Redis Cluster, an instance pointed at a node
+// that does not own the appKey's slot fails every verification (503 STORE_UNAVAILABLE); /healthz must say so
+// (503), where it used to answer 200 "ok" (it sent PING). Pointed at the owner, both are 200.
+test('Redis Cluster: /healthz is 503 exactly where verifications fail (a node not owning the appKey\'s slot)', async () => {
+  const nodes = [];
+  const servers = [];
+  try {
+    for (let i = 0; i < 3; i++) {
+      nodes.push(await startRedis({ appendonly: false,
+        args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000'] }));
+    }
+    execFileSync('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-yes'],
+      { stdio: 'ignore' });
+    for (const n of nodes) {
+      for (let i = 0; i < 200 && !n.cli('CLUSTER', 'INFO').includes('cluster_state:ok'); i++) await sleep(50);
+      assert.match(n.cli('CLUSTER', 'INFO'), /cluster_state:ok/);
+    }
+    const { dir, cleanup } = scratchDir();
+    const cfg = writeConfig(dir, { quotas: { ipLimit: 0 }, sandboxLimits: NO_VENDOR_LIMITS });
+    const results = [];
+    for (const n of nodes) {
+      const s = await startServer({ args: ['--sandbox', '--config', cfg, '--store', `redis://127.0.0.1:${n.port}/0`] });
+      servers.push(s);
+      const health = await call(s.base, 'GET', '/healthz');
+      const p = phone();
+      const id = await device(s.base, { phone: p, network: 'cellular' });
+      const r = await verify(s.base, { phone: p, token: await freshToken(s.base, id, 'CM') });
+      results.push({ health: health.status, store: health.json.store, verify: r.status, code: r.json.code ?? r.json.error?.code });
+    }
+    cleanup();
+    const owner = results.filter((x) => x.verify === 200);
+    assert.equal(owner.length, 1, JSON.stringify(results));
+    for (const x of results) {
+      if (x.verify === 200) {
+        assert.deepEqual([x.health, x.store], [200, 'ok'], JSON.stringify(x));
+      } else {
+        assert.deepEqual([x.verify, x.code, x.health, x.store], [503, 'STORE_UNAVAILABLE', 503, 'failing'], JSON.stringify(x));
+      }
+    }
+  } finally {
+    for (const s of servers) await s.stop();
+    for (const n of nodes) await n.stop();
   }
 });

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <memory>
 #include <random>
 #include <thread>
 
@@ -117,7 +118,7 @@ TEMPLATE_TEST_CASE("store: state survives a restart", "[store]", SqliteBackend, 
     CHECK(u.at(9001) == 1);
     CHECK(s.usage("app", shanghai_day(kMidnight) + 1).empty());
     CHECK(s.usage("other", shanghai_day(kMidnight)).empty());
-    CHECK(s.healthy());
+    CHECK(s.healthy("app"));
 }
 
 TEMPLATE_TEST_CASE("store: concurrent admissions never overspend", "[store]", SqliteBackend, RedisBackend) {
@@ -371,7 +372,7 @@ TEST_CASE("redis store: unreachable is a clear error, it recovers by itself and 
     server.stop();
     CHECK_THROWS_AS(store.admit(adm("2", "b", kMidnight), l), StoreError);
     CHECK_THROWS_WITH(store.admit(adm("2", "b", kMidnight), l), Catch::Contains("127.0.0.1:" + std::to_string(server.port())));
-    CHECK_FALSE(store.healthy());
+    CHECK_FALSE(store.healthy("app"));
     // An answered verification while Redis is away: counted when it is back, not lost.
     CHECK_THROWS_AS(store.record_result("app", 7, 9000), StoreError);
     CHECK(store.pending_results() == 1);
@@ -379,7 +380,7 @@ TEST_CASE("redis store: unreachable is a clear error, it recovers by itself and 
     // The store reconnects on its own (after its short reconnect pause).
     bool back = false;
     for (int i = 0; i < 100 && !back; ++i) {
-        back = store.healthy();
+        back = store.healthy("app");
         if (!back) std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     REQUIRE(back);
@@ -418,7 +419,7 @@ TEST_CASE("redis store: AUTH, and TLS with the server's certificate verified", "
         }
         o.url.password = "s3cret-pass";
         RedisStore good(o, "auth");
-        CHECK(good.healthy());
+        CHECK(good.healthy("app"));
         good.record_result("app", 1, 9000);
         CHECK(good.usage("app", 1).at(9000) == 1);
     }
@@ -440,7 +441,7 @@ TEST_CASE("redis store: AUTH, and TLS with the server's certificate verified", "
         o.url.tls = true;
         o.ca_file = dir + "/server.pem";
         RedisStore good(o, "tls");
-        CHECK(good.healthy());
+        CHECK(good.healthy("app"));
         good.record_result("app", 1, 9001);
         CHECK(good.usage("app", 1).at(9001) == 1);
         o.ca_file = "";  // the system bundle does not know the test CA
@@ -451,6 +452,65 @@ TEST_CASE("redis store: AUTH, and TLS with the server's certificate verified", "
         CHECK_THROWS_WITH(other.usage("app", 1), Catch::Contains("certificate"));
         std::filesystem::remove_all(dir);
     }
+}
+
+// The readiness probe takes the operations' own path: where they fail for a store reason, it fails too.
+TEST_CASE("redis store: a replica serves nothing and is not ready (READONLY)", "[store][redis]") {
+    nv::test::RedisServer primary;
+    nv::test::RedisServer replica({"--replicaof", "127.0.0.1", std::to_string(primary.port())});
+    RedisStore on_primary(redis_options(primary.port()), "ro");
+    RedisStore on_replica(redis_options(replica.port()), "ro");
+    QuotaLimits l;
+    CHECK(on_primary.healthy("app"));
+    CHECK(on_primary.health_error().empty());
+    CHECK_FALSE(on_replica.healthy("app"));
+    CHECK_THAT(on_replica.health_error(), Catch::Contains("READONLY"));
+    CHECK_THROWS_WITH(on_replica.admit(adm("1", "ro-a", kMidnight), l), Catch::Contains("READONLY"));
+    CHECK(on_primary.admit(adm("1", "ro-a", kMidnight), l).status == AdmitStatus::Admitted);
+}
+
+// Not a Cluster client (yet): on a real three-master cluster exactly one node (the owner of the appKey's slot)
+// serves the appKey, and the probe is true exactly there. Before, /healthz said ok on every node.
+TEST_CASE("redis store: on a Redis Cluster only the slot's owner serves the appKey, and only it is ready", "[store][redis][cluster]") {
+    std::vector<std::unique_ptr<nv::test::RedisServer>> nodes;
+    std::string create = "redis-cli --cluster create";
+    for (int i = 0; i < 3; ++i) {
+        nodes.push_back(std::make_unique<nv::test::RedisServer>(std::vector<std::string>{
+            "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000"}));
+        create += " 127.0.0.1:" + std::to_string(nodes.back()->port());
+    }
+    create += " --cluster-yes >/dev/null 2>&1";
+    REQUIRE(std::system(create.c_str()) == 0);
+    // Every node agrees the cluster is up before anything is asked.
+    for (auto& n : nodes) {
+        bool up = false;
+        for (int i = 0; i < 200 && !up; ++i) {
+            nv::server::RedisConnection raw(redis_options(n->port()));
+            up = raw.command({"CLUSTER", "INFO"}).str().find("cluster_state:ok") != std::string::npos;
+            if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        REQUIRE(up);
+    }
+    QuotaLimits l;
+    int serving = 0;
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+        RedisStore store(redis_options(nodes[i]->port()), "cl");
+        const bool ready = store.healthy("app");
+        bool admitted = false;
+        std::string error;
+        try {
+            admitted = store.admit(adm("1", "cl-" + std::to_string(i), kMidnight), l).status == AdmitStatus::Admitted;
+        } catch (const StoreError& e) {
+            error = e.what();
+        }
+        CHECK(ready == admitted);
+        if (!admitted) {
+            CHECK_THAT(error, Catch::Contains("MOVED"));
+            CHECK_THAT(store.health_error(), Catch::Contains("MOVED"));
+        }
+        serving += admitted ? 1 : 0;
+    }
+    CHECK(serving == 1);
 }
 
 TEST_CASE("redis store: URLs", "[store][redis]") {

@@ -10,7 +10,7 @@ namespace nv::server {
 void install_health_routes(httplib::Server& s, App& app) {
     App* a = &app;
     s.Get("/healthz", [a](const httplib::Request&, httplib::Response& res) {
-        const bool ok = a->store.healthy();
+        const bool ok = a->store.healthy(a->config.app_key);
         send_json(res, ok ? 200 : 503,
                   nlohmann::json{{"status", ok ? "ok" : "degraded"},
                                  {"store", ok ? "ok" : "failing"},

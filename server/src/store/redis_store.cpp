@@ -123,6 +123,14 @@ if attempts + 1 >= max then redis.call('DEL', KEYS[1]) else redis.call('HINCRBY'
 return 2
 )lua";
 
+// KEYS probe (in the appKey's slot)   Returns 1. The readiness probe: a write through the scripting path every
+// operation takes, so a node that cannot serve the appKey's operations (a Cluster node that does not own its slot
+// answers MOVED, a replica READONLY, a full one OOM) fails it as the operations would.
+constexpr const char* kProbe = R"lua(
+redis.call('SET', KEYS[1], '1', 'PX', 60000)
+return 1
+)lua";
+
 constexpr std::int64_t kLedgerLifetimeMs = 400 * kDayMs;  // over a year: enough to reconcile any bill
 constexpr std::int64_t kMarkLifetimeMs = kDayMs;           // how long a ledger increment's id is remembered
 constexpr std::size_t kMaxPending = 1'000'000;             // increments held through an outage (fail-open)
@@ -165,7 +173,7 @@ Reason reason_from(const std::string& id) {
 RedisStore::RedisStore(RedisOptions options, std::string key_prefix)
     : options_(std::move(options)), prefix_(std::move(key_prefix)) {
     for (auto [script, source] : {std::pair{&admit_, kAdmit}, {&refund_, kRefund}, {&ledger_add_, kLedgerAdd},
-                                  {&sms_put_, kSmsPut}, {&sms_check_, kSmsCheck}}) {
+                                  {&sms_put_, kSmsPut}, {&sms_check_, kSmsCheck}, {&probe_, kProbe}}) {
         script->source = source;
         script->sha = sha1_hex(source);
     }
@@ -356,19 +364,21 @@ SmsCheck RedisStore::check_sms_code(const std::string& app_key, const std::strin
     }
 }
 
-bool RedisStore::healthy() {
+bool RedisStore::healthy(const std::string& app_key) {
     try {
-        auto c = acquire();
-        const RedisReply r = c->command({"PING"});
-        if (r.is_error()) return false;
-        release(std::move(c));
+        if (eval(probe_, {key(app_key, "h")}, {}).integer() != 1) return false;
         flush_pending();
         return true;
-    } catch (const StoreError&) {
+    } catch (const StoreError& e) {
         std::lock_guard lock(pool_mu_);
-        idle_.clear();
+        last_health_error_ = e.what();
         return false;
     }
+}
+
+std::string RedisStore::health_error() {
+    std::lock_guard lock(pool_mu_);
+    return last_health_error_;
 }
 
 }  // namespace nv::server

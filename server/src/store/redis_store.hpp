@@ -1,4 +1,6 @@
-// The shared store for several nv-server instances behind a load balancer: Redis (standalone or Cluster).
+// The shared store for several nv-server instances behind a load balancer: one Redis server (standalone). A Redis
+// Cluster is not followed (MOVED is an error): pointed at the node that owns the appKey's slot it works, at any
+// other node every operation and the readiness probe fail (tests/server/store_test.cpp, "cluster").
 //
 // Every operation is one round trip: a Lua script (EVALSHA) that reads the counters, applies the same quota rules
 // as quota.cpp, counts and marks the token, atomically. Keys carry the appKey as a Cluster hash tag
@@ -42,7 +44,10 @@ public:
                       std::int64_t expires_ms) override;
     SmsCheck check_sms_code(const std::string& app_key, const std::string& number_key, const std::string& code_hash,
                             std::int64_t now_ms, int max_attempts) override;
-    bool healthy() override;
+    // The readiness probe: a write in the appKey's slot through the scripting path (see kProbe).
+    bool healthy(const std::string& app_key) override;
+    // Why the last probe failed (empty after a success), for the log.
+    std::string health_error();
     std::string kind() const override { return "redis"; }
 
     // Ledger increments waiting for Redis (0 when all are written).
@@ -64,7 +69,8 @@ private:
 
     RedisOptions options_;
     std::string prefix_;
-    Script admit_, refund_, ledger_add_, sms_put_, sms_check_;
+    Script admit_, refund_, ledger_add_, sms_put_, sms_check_, probe_;
+    std::string last_health_error_;  // guarded by pool_mu_
 
     std::mutex pool_mu_;
     std::vector<std::unique_ptr<RedisConnection>> idle_;

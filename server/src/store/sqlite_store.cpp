@@ -337,7 +337,7 @@ SmsCheck SqliteStore::check_sms_code(const std::string& app_key, const std::stri
     }
 }
 
-bool SqliteStore::healthy() {
+bool SqliteStore::healthy(const std::string& /*app_key*/) {
     std::lock_guard lock(mu_);
     try {
         exec("SELECT 1 FROM ledger LIMIT 1");

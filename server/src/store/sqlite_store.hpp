@@ -32,7 +32,7 @@ public:
                       std::int64_t expires_ms) override;
     SmsCheck check_sms_code(const std::string& app_key, const std::string& number_key, const std::string& code_hash,
                             std::int64_t now_ms, int max_attempts) override;
-    bool healthy() override;
+    bool healthy(const std::string& app_key) override;
     std::string kind() const override { return "sqlite"; }
 
 private:

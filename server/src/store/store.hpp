@@ -66,7 +66,9 @@ public:
     virtual SmsCheck check_sms_code(const std::string& app_key, const std::string& number_key,
                                     const std::string& code_hash, std::int64_t now_ms, int max_attempts) = 0;
 
-    virtual bool healthy() = 0;
+    // True when the store would serve this appKey's operations now: the check takes the same path they take (for
+    // Redis, a scripted write on the node that owns the appKey's slot). /healthz answers 503 when it is false.
+    virtual bool healthy(const std::string& app_key) = 0;
     virtual std::string kind() const = 0;  // "sqlite" or "redis", for /healthz and the log
 };
 
