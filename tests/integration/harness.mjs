@@ -167,7 +167,8 @@ async function accepts(port) {
 
 // A real redis-server on a free loopback port (append-only file on, so a restart keeps its data), stopped by PID.
 // kill() is SIGKILL: Redis vanishes as in a crash; start() brings it back on the same port and directory.
-export async function startRedis({ appendonly = true, args = [] } = {}) {
+// `leading`: arguments before the others (a config file and --sentinel, see startSentinel).
+export async function startRedis({ appendonly = true, args = [], leading = [] } = {}) {
   const { dir, cleanup } = scratchDir();
   const port = await freePort();
   let child = null;
@@ -177,7 +178,7 @@ export async function startRedis({ appendonly = true, args = [] } = {}) {
     url: `redis://127.0.0.1:${port}/0`,
     dir,
     async start() {
-      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '',
+      child = spawn('redis-server', [...leading, '--port', String(port), '--bind', '127.0.0.1', '--save', '',
         '--appendonly', appendonly ? 'yes' : 'no', '--appendfsync', 'always', '--dir', dir,
         '--daemonize', 'no', '--loglevel', 'warning', '--logfile', join(dir, 'redis.log'), ...args],
       { stdio: 'ignore' });
@@ -200,6 +201,19 @@ export async function startRedis({ appendonly = true, args = [] } = {}) {
   };
   await r.start();
   return r;
+}
+
+// A real redis-sentinel watching `name` at 127.0.0.1:masterPort (quorum 2: start three), with short timers so a
+// failover takes seconds (down after `downAfterMs`, failover timeout 2 s). Stopped by PID like startRedis.
+export async function startSentinel(masterPort, name, { downAfterMs = 1000 } = {}) {
+  const { dir, cleanup } = scratchDir();
+  const conf = join(dir, 'sentinel.conf');
+  writeFileSync(conf, `sentinel monitor ${name} 127.0.0.1 ${masterPort} 2\nsentinel down-after-milliseconds ${name} ${downAfterMs}\n` +
+    `sentinel failover-timeout ${name} 2000\nsentinel parallel-syncs ${name} 1\n`);
+  const s = await startRedis({ appendonly: false, leading: [conf, '--sentinel'] });
+  const stop = s.stop;
+  s.stop = async () => { await stop(); cleanup(); };
+  return s;
 }
 
 // The production shape (scripts/stack.sh: nginx, two nv-server, Redis) on free loopback ports, with this

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import {
-  call, device, freshToken, scratchDir, startRedis, startServer, verify, writeConfig,
+  call, device, freePort, freshToken, scratchDir, startRedis, startSentinel, startServer, verify, writeConfig,
 } from './harness.mjs';
 
 const ADMIN = { Authorization: 'Bearer sandbox-admin' };
@@ -307,8 +307,10 @@ test('Redis Cluster: /healthz is 503 exactly where verifications fail (a node no
   const servers = [];
   try {
     for (let i = 0; i < 3; i++) {
+      // The cluster bus port is set (else it is port + 10000, which may be taken or beyond 65535).
       nodes.push(await startRedis({ appendonly: false,
-        args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000'] }));
+        args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000',
+          '--cluster-port', String(await freePort())] }));
     }
     execFileSync('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-yes'],
       { stdio: 'ignore' });
@@ -341,5 +343,83 @@ test('Redis Cluster: /healthz is 503 exactly where verifications fail (a node no
   } finally {
     for (const s of servers) await s.stop();
     for (const n of nodes) await n.stop();
+  }
+});
+
+// Sentinel at the HTTP level: one primary, one replica, three sentinels; nv-server on redis-sentinel://. The
+// primary is killed (-9) under load: the sentinels promote the replica, nv-server follows within the failover
+// time plus a few seconds, answering only 200 or 503 STORE_UNAVAILABLE meanwhile; afterwards every token that
+// was answered 200 is still refused as used (redis.waitReplicas: the default 1 with Sentinel).
+test('Redis Sentinel: kill -9 of the master under load: followed, only 200 or 503 meanwhile, no answered token lost', async () => {
+  const primary = await startRedis({ appendonly: false });
+  const replica = await startRedis({ appendonly: false, args: ['--replicaof', '127.0.0.1', String(primary.port)] });
+  const sentinels = [];
+  let s = null;
+  try {
+    for (let i = 0; i < 3; i++) sentinels.push(await startSentinel(primary.port, 'nvmaster'));
+    // Ready: the replica in sync, and every sentinel knows it and the other two.
+    for (let i = 0; i < 600; i++) {
+      const ok = replica.cli('INFO', 'replication').includes('master_link_status:up') && sentinels.every((x) =>
+        x.cli('SENTINEL', 'replicas', 'nvmaster').includes('127.0.0.1') &&
+        x.cli('SENTINEL', 'sentinels', 'nvmaster').split('\n').filter((l) => l === 'runid').length === 2);
+      if (ok) break;
+      await sleep(50);
+    }
+    const { dir, cleanup } = scratchDir();
+    const cfg = writeConfig(dir, { quotas: { numberIntervalSec: 0, numberDaily: 0, appDaily: 0, ipLimit: 0 },
+      sandboxLimits: NO_VENDOR_LIMITS });
+    const url = `redis-sentinel://${sentinels.map((x) => `127.0.0.1:${x.port}`).join(',')}/nvmaster`;
+    s = await startServer({ args: ['--sandbox', '--config', cfg, '--store', url] });
+    cleanup();
+    assert.equal((await call(s.base, 'GET', '/healthz')).status, 200);
+    const p = phone();
+    const id = await device(s.base, { phone: p, network: 'cellular' });
+    const answered = [];  // tokens answered 200
+    const seen = [];      // [after the kill?, status, code]
+    let killedAt = 0;
+    let backAt = 0;
+    let running = true;
+    const worker = async () => {
+      while (running) {
+        const t = await freshToken(s.base, id, 'CM');
+        const after = killedAt > 0;  // sent after the kill
+        const r = await verify(s.base, { phone: p, token: t });
+        seen.push([after, r.status, r.status === 200 ? r.json.code : r.json.error?.code]);
+        if (r.status === 200) {
+          answered.push(t);
+          if (after && !backAt) backAt = Date.now();
+        } else {
+          await sleep(50);
+        }
+      }
+    };
+    const workers = Array.from({ length: 4 }, worker);
+    await sleep(500);
+    await primary.kill();
+    killedAt = Date.now();
+    for (let i = 0; i < 600 && !(backAt && Date.now() - backAt > 1000); i++) await sleep(50);
+    running = false;
+    await Promise.all(workers);
+    assert.ok(backAt, `service never came back: ${JSON.stringify(seen.slice(-5))}`);
+    const others = seen.filter(([, st, code]) => !(st === 200 || (st === 503 && code === 'STORE_UNAVAILABLE')));
+    assert.deepEqual(others, [], 'only 200 or 503 STORE_UNAVAILABLE');
+    assert.ok(seen.some(([after, st]) => after && st === 503), 'the outage was seen');
+    assert.match(replica.cli('ROLE'), /^master/);
+    const h = await call(s.base, 'GET', '/healthz');
+    assert.equal(h.status, 200, h.text);
+    // Every token answered 200 is refused as used by the promoted replica.
+    let lost = 0;
+    for (const t of answered) {
+      const r = await verify(s.base, { phone: p, token: t });
+      if (r.json.error?.code !== 'TOKEN_USED') lost++;
+    }
+    assert.equal(lost, 0, `${lost} of ${answered.length} answered tokens passed again`);
+    process.stderr.write(`sentinel failover over HTTP: 200 again ${backAt - killedAt} ms after kill -9; ` +
+      `${seen.filter(([after, st]) => after && st === 503).length} answers 503 meanwhile; ${answered.length} tokens answered, 0 lost\n`);
+  } finally {
+    if (s) await s.stop();
+    for (const x of sentinels) await x.stop();
+    await replica.stop();
+    await primary.stop();
   }
 });

@@ -254,8 +254,24 @@ TEST_CASE("config: --store chooses SQLite or Redis, fail-open is explicit", "[co
     CHECK(file.config->store.url == "rediss://r.internal:6380/1");
     CHECK(file.config->store.redis_timeout_ms == 250);
     CHECK(file.config->store.redis_connect_timeout_ms == 500);
+    CHECK(file.config->store.redis_wait_replicas == -1);  // the default: 1 with Sentinel, 0 without
+    CHECK(file.config->store.redis_wait_timeout_ms == 100);
 
-    for (const char* bad : {"memcached://x", "redis://", "redis://h:70000", "sqlite:"}) {
+    const std::string sentinel = temp_file(R"({"store":"redis-sentinel://s1:26379,s2/mymaster/2",
+        "redis":{"waitReplicas":2,"waitTimeoutMs":50}})");
+    auto sn = load({"--sandbox", "--config", sentinel});
+    std::remove(sentinel.c_str());
+    REQUIRE(sn.config);
+    CHECK(sn.config->store.is_redis());
+    CHECK(sn.config->store.redis_wait_replicas == 2);
+    CHECK(sn.config->store.redis_wait_timeout_ms == 50);
+    const std::string too_many = temp_file(R"({"redis":{"waitReplicas":17}})");
+    auto tm = load({"--sandbox", "--config", too_many});
+    std::remove(too_many.c_str());
+    CHECK_THAT(tm.error, Catch::Contains("redis.waitReplicas"));
+
+    for (const char* bad : {"memcached://x", "redis://", "redis://h:70000", "sqlite:", "redis-sentinel://s1",
+                            "redis-sentinel://s1:0/m"}) {
         INFO(bad);
         auto r = load({"--sandbox", "--store", bad});
         CHECK_FALSE(r.config);

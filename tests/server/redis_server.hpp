@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <memory>
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
@@ -40,7 +42,9 @@ class RedisServer {
 public:
     // `args`: extra redis-server arguments (TLS settings, requirepass ...). With `tls_port`, the server listens
     // for TLS on port() and plain TCP is off.
-    explicit RedisServer(std::vector<std::string> args = {}, bool tls = false) : args_(std::move(args)), tls_(tls) {
+    // `leading`: arguments before all others (a config file, `--sentinel`).
+    explicit RedisServer(std::vector<std::string> args = {}, bool tls = false, std::vector<std::string> leading = {})
+        : args_(std::move(args)), leading_(std::move(leading)), tls_(tls) {
         char tmpl[] = "/tmp/nv-redis-XXXXXX";
         dir_ = mkdtemp(tmpl);
         port_ = free_loopback_port();
@@ -58,9 +62,10 @@ public:
     std::string url() const { return std::string(tls_ ? "rediss" : "redis") + "://127.0.0.1:" + std::to_string(port_) + "/0"; }
 
     void start() {
-        std::vector<std::string> argv{"redis-server", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                                      "--dir", dir_, "--daemonize", "no", "--loglevel", "warning",
-                                      "--logfile", dir_ + "/redis.log"};
+        std::vector<std::string> argv{"redis-server"};
+        argv.insert(argv.end(), leading_.begin(), leading_.end());
+        argv.insert(argv.end(), {"--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir_,
+                                 "--daemonize", "no", "--loglevel", "warning", "--logfile", dir_ + "/redis.log"});
         if (tls_) {
             argv.insert(argv.end(), {"--port", "0", "--tls-port", std::to_string(port_)});
         } else {
@@ -108,10 +113,44 @@ public:
 
 private:
     std::vector<std::string> args_;
+    std::vector<std::string> leading_;
     bool tls_ = false;
     std::string dir_;
     int port_ = 0;
     pid_t pid_ = -1;
+};
+
+// A redis-sentinel watching `master_name` at 127.0.0.1:`master_port` (quorum 2 of the three a test starts), with
+// short timers so a failover takes seconds: down after `down_after_ms`, failover timeout 2 s (a failed election
+// is retried after twice that).
+class SentinelServer {
+public:
+    SentinelServer(int master_port, const std::string& master_name, int down_after_ms = 1'000) {
+        char tmpl[] = "/tmp/nv-sentinel-XXXXXX";
+        conf_dir_ = mkdtemp(tmpl);
+        const std::string conf = conf_dir_ + "/sentinel.conf";
+        if (FILE* f = std::fopen(conf.c_str(), "w")) {
+            std::fprintf(f,
+                         "sentinel monitor %s 127.0.0.1 %d 2\n"
+                         "sentinel down-after-milliseconds %s %d\n"
+                         "sentinel failover-timeout %s 2000\n"
+                         "sentinel parallel-syncs %s 1\n",
+                         master_name.c_str(), master_port, master_name.c_str(), down_after_ms, master_name.c_str(),
+                         master_name.c_str());
+            std::fclose(f);
+        }
+        server_ = std::make_unique<RedisServer>(std::vector<std::string>{}, false, std::vector<std::string>{conf, "--sentinel"});
+    }
+    ~SentinelServer() {
+        server_.reset();
+        std::error_code ec;
+        std::filesystem::remove_all(conf_dir_, ec);
+    }
+    int port() const { return server_->port(); }
+
+private:
+    std::string conf_dir_;
+    std::unique_ptr<RedisServer> server_;
 };
 
 }  // namespace nv::test

@@ -59,9 +59,75 @@ struct RedisBackend {
     std::unique_ptr<Store> open() { return std::make_unique<RedisStore>(redis_options(server().port()), prefix); }
 };
 
+// Redis Sentinel: a primary, its replica and three sentinels (quorum 2), all real, on free loopback ports.
+struct SentinelTopology {
+    // `down_after_ms`: how long the master must be silent before the sentinels fail over (short for the failover
+    // test, long for the suite, so a busy machine never triggers one mid-suite).
+    explicit SentinelTopology(std::string name_, int down_after_ms = 10'000) : name(std::move(name_)) {
+        for (int i = 0; i < 3; ++i) {
+            sentinels.push_back(std::make_unique<nv::test::SentinelServer>(primary.port(), name, down_after_ms));
+        }
+        // Ready when the replica is in sync (admissions WAIT for it) and every sentinel knows the replica and the
+        // other two sentinels (so a failover can be agreed).
+        wait_for([&] { return info(replica.port(), "replication").find("master_link_status:up") != std::string::npos; });
+        wait_for([&] {
+            nv::server::RedisConnection c(redis_options(primary.port()));
+            c.command({"SET", "nv-ready", "1"});
+            return c.command({"WAIT", "1", "1000"}).integer() == 1;
+        });
+        for (auto& sn : sentinels) {
+            wait_for([&] {
+                nv::server::RedisConnection c(redis_options(sn->port()));
+                return c.command({"SENTINEL", "replicas", name}).size() == 1 &&
+                       c.command({"SENTINEL", "sentinels", name}).size() == 2;
+            });
+        }
+    }
+    static std::string info(int port, const char* section) {
+        nv::server::RedisConnection c(redis_options(port));
+        return c.command({"INFO", section}).str();
+    }
+    template <class F>
+    static void wait_for(F ready) {
+        for (int i = 0; i < 600; ++i) {
+            try {
+                if (ready()) return;
+            } catch (const StoreError&) {
+                // not up yet
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        FAIL("the Sentinel topology did not become ready within 30 s");
+    }
+    RedisOptions options() const {
+        RedisOptions o;
+        for (const auto& sn : sentinels) o.url.sentinels.emplace_back("127.0.0.1", sn->port());
+        o.url.master_name = name;
+        o.wait_replicas = 1;
+        o.wait_timeout_ms = 1'000;
+        o.io_timeout_ms = 3'000;  // longer than the WAIT
+        return o;
+    }
+
+    std::string name;
+    nv::test::RedisServer primary;
+    nv::test::RedisServer replica{{"--replicaof", "127.0.0.1", std::to_string(primary.port())}};
+    std::vector<std::unique_ptr<nv::test::SentinelServer>> sentinels;
+};
+
+// The store suite on Sentinel: one topology per test process, a key prefix per backend instance.
+struct SentinelBackend {
+    static SentinelTopology& topology() {
+        static SentinelTopology t("nvsuite");
+        return t;
+    }
+    std::string prefix = "test" + random_hex(6);
+    std::unique_ptr<Store> open() { return std::make_unique<RedisStore>(topology().options(), prefix); }
+};
+
 }  // namespace
 
-TEMPLATE_TEST_CASE("store: tokens are single use until they expire", "[store]", SqliteBackend, RedisBackend) {
+TEMPLATE_TEST_CASE("store: tokens are single use until they expire", "[store]", SqliteBackend, RedisBackend, SentinelBackend) {
     TestType backend;
     auto store = backend.open();
     Store& s = *store;
@@ -72,7 +138,7 @@ TEMPLATE_TEST_CASE("store: tokens are single use until they expire", "[store]", 
     CHECK(s.admit(adm("3", "tok", kMidnight + 120'001), l).status == AdmitStatus::Admitted);
 }
 
-TEMPLATE_TEST_CASE("store: quotas, refusals that spend nothing, refunds", "[store]", SqliteBackend, RedisBackend) {
+TEMPLATE_TEST_CASE("store: quotas, refusals that spend nothing, refunds", "[store]", SqliteBackend, RedisBackend, SentinelBackend) {
     TestType backend;
     auto store = backend.open();
     Store& s = *store;
@@ -93,7 +159,7 @@ TEMPLATE_TEST_CASE("store: quotas, refusals that spend nothing, refunds", "[stor
     CHECK(s.admit(adm("2", "d", kMidnight + 30'002), l).status == AdmitStatus::Admitted);
 }
 
-TEMPLATE_TEST_CASE("store: state survives a restart", "[store]", SqliteBackend, RedisBackend) {
+TEMPLATE_TEST_CASE("store: state survives a restart", "[store]", SqliteBackend, RedisBackend, SentinelBackend) {
     TestType backend;
     QuotaLimits l;
     l.number_interval_ms = 0;
@@ -121,7 +187,7 @@ TEMPLATE_TEST_CASE("store: state survives a restart", "[store]", SqliteBackend, 
     CHECK(s.healthy("app"));
 }
 
-TEMPLATE_TEST_CASE("store: concurrent admissions never overspend", "[store]", SqliteBackend, RedisBackend) {
+TEMPLATE_TEST_CASE("store: concurrent admissions never overspend", "[store]", SqliteBackend, RedisBackend, SentinelBackend) {
     TestType backend;
     auto store = backend.open();
     Store& s = *store;
@@ -149,7 +215,7 @@ TEST_CASE("sqlite store: an unusable path is a clear error", "[store][sqlite]") 
 }
 
 TEMPLATE_TEST_CASE("store: every quota rule, the day boundary and switched-off rules", "[store]", SqliteBackend,
-                   RedisBackend) {
+                   RedisBackend, SentinelBackend) {
     TestType backend;
     auto store = backend.open();
     Store& s = *store;
@@ -194,7 +260,7 @@ TEMPLATE_TEST_CASE("store: every quota rule, the day boundary and switched-off r
     for (int i = 0; i < 12; ++i) CHECK(next("1", tomorrow + 100 + i, "ip-a").status == AdmitStatus::Admitted);
 }
 
-TEMPLATE_TEST_CASE("store: the ledger counts per appKey and day", "[store]", SqliteBackend, RedisBackend) {
+TEMPLATE_TEST_CASE("store: the ledger counts per appKey and day", "[store]", SqliteBackend, RedisBackend, SentinelBackend) {
     TestType backend;
     auto store = backend.open();
     const std::int64_t day = shanghai_day(kMidnight);
@@ -212,7 +278,7 @@ TEMPLATE_TEST_CASE("store: the ledger counts per appKey and day", "[store]", Sql
 }
 
 TEMPLATE_TEST_CASE("store: SMS codes are single use, expire, and die after too many wrong tries", "[store]",
-                   SqliteBackend, RedisBackend) {
+                   SqliteBackend, RedisBackend, SentinelBackend) {
     TestType backend;
     auto store = backend.open();
     Store& s = *store;
@@ -475,8 +541,10 @@ TEST_CASE("redis store: on a Redis Cluster only the slot's owner serves the appK
     std::vector<std::unique_ptr<nv::test::RedisServer>> nodes;
     std::string create = "redis-cli --cluster create";
     for (int i = 0; i < 3; ++i) {
+        // The cluster bus port is set (else it is port + 10000, which may be taken or beyond 65535).
         nodes.push_back(std::make_unique<nv::test::RedisServer>(std::vector<std::string>{
-            "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000"}));
+            "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000",
+            "--cluster-port", std::to_string(nv::test::free_loopback_port())}));
         create += " 127.0.0.1:" + std::to_string(nodes.back()->port());
     }
     create += " --cluster-yes >/dev/null 2>&1";
@@ -513,6 +581,96 @@ TEST_CASE("redis store: on a Redis Cluster only the slot's owner serves the appK
     CHECK(serving == 1);
 }
 
+// kill -9 of the master under load: a sentinel promotes the replica and the store follows it, answering only
+// admissions or StoreError (503) meanwhile; with WAIT every acknowledged token is still used afterwards.
+TEST_CASE("redis store: Sentinel failover under load: follows the new master, loses no acknowledged token", "[store][redis][sentinel]") {
+    SentinelTopology t("nvfailover", 1'000);
+    RedisOptions fo = t.options();
+    if (std::getenv("NV_TEST_NO_WAIT")) fo.wait_replicas = 0;  // to measure what WAIT costs (docs/server.md)
+    RedisStore store(fo, "fo");
+    QuotaLimits l;
+    l.number_interval_ms = 0;
+    l.number_daily = 0;
+    l.app_daily = 0;
+    l.ip_limit = 0;
+    std::vector<std::string> acknowledged;
+    int refused = 0, other = 0;
+    std::atomic<bool> killed{false};
+    std::chrono::steady_clock::time_point kill_at, back_at;
+    const auto started = std::chrono::steady_clock::now();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    for (int i = 0; std::chrono::steady_clock::now() < deadline; ++i) {
+        if (i == 200) {
+            kill_at = std::chrono::steady_clock::now();
+            std::printf("sentinel: %.0f sequential admissions/s before the failover (WAIT for %d replica)\n",
+                        200 / std::chrono::duration<double>(kill_at - started).count(), fo.wait_replicas);
+            t.primary.stop();  // SIGKILL
+            killed = true;
+        }
+        const std::string token = "fo-" + std::to_string(i);
+        try {
+            const AdmitResult r = store.admit(adm(std::to_string(i), token, kMidnight + i), l);
+            if (r.status == AdmitStatus::Admitted) {
+                acknowledged.push_back(token);
+                if (killed && back_at == std::chrono::steady_clock::time_point{}) back_at = std::chrono::steady_clock::now();
+            } else {
+                ++other;
+            }
+        } catch (const StoreError&) {
+            ++refused;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        if (back_at != std::chrono::steady_clock::time_point{} && std::chrono::steady_clock::now() - back_at > std::chrono::milliseconds(500)) break;
+    }
+    REQUIRE(back_at != std::chrono::steady_clock::time_point{});
+    const auto failover_ms = std::chrono::duration_cast<std::chrono::milliseconds>(back_at - kill_at).count();
+    std::printf("sentinel failover: service back %lld ms after kill -9 of the master; %d admissions refused (503) "
+                "meanwhile, %zu acknowledged in all\n",
+                static_cast<long long>(failover_ms), refused, acknowledged.size());
+    CHECK(other == 0);              // only admissions or store errors while it failed over
+    CHECK(failover_ms < 30'000);    // down-after 1 s + election and promotion, with a wide margin for slow CI
+    CHECK(refused > 0);             // the outage was seen, not hidden
+    // The replica is the master now, and it has every acknowledged mark.
+    nv::server::RedisConnection promoted(redis_options(t.replica.port()));
+    CHECK(promoted.command({"ROLE"}).element(0).str() == "master");
+    int lost = 0;
+    for (std::size_t i = 0; i < acknowledged.size(); ++i) {
+        if (store.admit(adm("again" + std::to_string(i), acknowledged[i], kMidnight + 100'000), l).status !=
+            AdmitStatus::TokenUsed) {
+            ++lost;
+        }
+    }
+    std::printf("sentinel failover: %d of %zu acknowledged tokens passed again after the failover\n", lost,
+                acknowledged.size());
+    CHECK(lost == 0);
+}
+
+TEST_CASE("redis store: Sentinel names the master, and a named server that is not a master is refused (ROLE)", "[store][redis][sentinel]") {
+    SentinelBackend b;
+    auto store = b.open();
+    CHECK(store->healthy("app"));
+    // A sentinel whose "master" is in fact a replica (a stale answer, as during a failover): never written to.
+    SentinelTopology& t = SentinelBackend::topology();
+    nv::test::SentinelServer liar(t.replica.port(), "liar", 60'000);
+    RedisOptions o = t.options();
+    o.url.sentinels = {{"127.0.0.1", liar.port()}};
+    o.url.master_name = "liar";
+    RedisStore stale(o, "x");
+    CHECK_FALSE(stale.healthy("app"));
+    CHECK_THAT(stale.health_error(), Catch::Contains("is not the master of \"liar\""));
+    CHECK_THROWS_WITH(stale.admit(adm("1", "s", kMidnight), QuotaLimits{}), Catch::Contains("asking the sentinels again"));
+    // Sentinels that do not know the name: a clear error, naming it, and not ready.
+    o = t.options();
+    o.url.master_name = "nosuchmaster";
+    RedisStore unknown(o, "x");
+    CHECK_FALSE(unknown.healthy("app"));
+    CHECK_THAT(unknown.health_error(), Catch::Contains("nosuchmaster"));
+    // No sentinel reachable at all.
+    o.url.sentinels = {{"127.0.0.1", nv::test::free_loopback_port()}};
+    RedisStore nobody(o, "x");
+    CHECK_THROWS_WITH(nobody.admit(adm("1", "s", kMidnight), QuotaLimits{}), Catch::Contains("no sentinel named a master"));
+}
+
 TEST_CASE("redis store: URLs", "[store][redis]") {
     std::string e;
     auto u = parse_redis_url("redis://127.0.0.1:6380/2", e);
@@ -540,4 +698,25 @@ TEST_CASE("redis store: URLs", "[store][redis]") {
     }
     CHECK(redacted_redis_url("redis://app:secret@h:1/0") == "redis://app:***@h:1/0");
     CHECK(redacted_redis_url("redis://h:1/0") == "redis://h:1/0");
+
+    // Sentinel: the sentinels (port 26379 by default), the master's name, the database.
+    u = parse_redis_url("redis-sentinel://:pw@10.0.0.1,10.0.0.2:26380,[::1]:5000/mymaster/3", e);
+    REQUIRE(u);
+    CHECK_FALSE(u->tls);
+    CHECK(u->sentinels == std::vector<std::pair<std::string, int>>{{"10.0.0.1", 26379}, {"10.0.0.2", 26380}, {"::1", 5000}});
+    CHECK(u->master_name == "mymaster");
+    CHECK(u->db == 3);
+    CHECK(u->password == "pw");
+    u = parse_redis_url("rediss-sentinel://s1:26379/m", e);
+    REQUIRE(u);
+    CHECK(u->tls);
+    CHECK(u->db == 0);
+    CHECK(u->master_name == "m");
+    for (const char* bad : {"redis-sentinel://s1", "redis-sentinel://s1/", "redis-sentinel://s1,/m", "redis-sentinel://s1:0/m",
+                            "redis-sentinel://s1/m/x", "redis-sentinels://s1/m"}) {
+        INFO(bad);
+        CHECK_FALSE(parse_redis_url(bad, e));
+        CHECK_FALSE(e.empty());
+    }
+    CHECK(redacted_redis_url("redis-sentinel://:secret@s1,s2/m") == "redis-sentinel://:***@s1,s2/m");
 }

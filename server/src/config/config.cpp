@@ -113,7 +113,8 @@ std::string validate(const ServerConfig& c) {
         std::string e;
         if (!parse_redis_url(c.store.url, e)) return "--store: " + e;
     } else if (c.store.url.rfind("sqlite:", 0) != 0) {
-        return "the store must be sqlite:PATH, redis://host[:port][/db] or rediss://host[:port][/db]";
+        return "the store must be sqlite:PATH, redis://host[:port][/db], rediss://host[:port][/db] or "
+               "redis-sentinel://host[:port][,host[:port]...]/MASTER[/db]";
     } else if (c.store.url.size() == 7) {
         return "the store needs a path: sqlite:PATH";
     }
@@ -226,6 +227,8 @@ std::string apply_config_json(const std::string& text, ServerConfig& c) {
         u.str("keyFile", c.store.redis_key);
         u.integer("timeoutMs", c.store.redis_timeout_ms, 10, 60'000);
         u.integer("connectTimeoutMs", c.store.redis_connect_timeout_ms, 10, 60'000);
+        u.integer("waitReplicas", c.store.redis_wait_replicas, -1, 16);
+        u.integer("waitTimeoutMs", c.store.redis_wait_timeout_ms, 1, 10'000);
         u.finish();
     }
     r.str("webDir", c.web_dir);
@@ -480,7 +483,9 @@ Usage: nv-server [--sandbox] [options]
   --config FILE           a JSON config file (see docs/server.md for every setting)
   --store URL             where quotas, used tokens and the usage ledger live:
                           sqlite:PATH (the default, sqlite:nv-server.db) for one server, or
-                          redis://[:PASSWORD@]HOST[:PORT][/DB] (rediss:// for TLS) shared by several servers;
+                          redis://[:PASSWORD@]HOST[:PORT][/DB] (rediss:// for TLS) shared by several servers,
+                          or redis-sentinel://[:PASSWORD@]HOST[:PORT][,HOST[:PORT]...]/MASTER[/DB] (rediss-sentinel://
+                          for TLS): the master the sentinels name, followed through a failover;
                           prefer NV_REDIS_PASSWORD to a password in the URL (arguments are visible to others)
   --db PATH               the same as --store sqlite:PATH
   --store-fail-open       while the store is unreachable, verify without quota checks (default: refuse with

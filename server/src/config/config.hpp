@@ -47,12 +47,20 @@ struct StoreSettings {
     std::string redis_password;           // NV_REDIS_PASSWORD: AUTH without putting the password in the URL
     std::int64_t redis_timeout_ms = 1'000;          // one command
     std::int64_t redis_connect_timeout_ms = 1'000;
+    // Durability on failover: after each write, WAIT for this many replicas to have it (-1: 1 with
+    // redis-sentinel://, 0 otherwise; all connected ones when fewer are connected), at most
+    // redis_wait_timeout_ms; fewer is a store failure (503).
+    std::int64_t redis_wait_replicas = -1;
+    std::int64_t redis_wait_timeout_ms = 100;
     // false (the default): while the store is unreachable, verifications are refused with 503
     // STORE_UNAVAILABLE, so the paid quota cannot be overspent. true: they go ahead without quota checks or the
     // replay guard (logged and counted in nv_store_fail_open_total).
     bool fail_open = false;
 
-    bool is_redis() const { return url.rfind("redis://", 0) == 0 || url.rfind("rediss://", 0) == 0; }
+    bool is_redis() const {
+        return url.rfind("redis://", 0) == 0 || url.rfind("rediss://", 0) == 0 || url.rfind("redis-sentinel://", 0) == 0 ||
+               url.rfind("rediss-sentinel://", 0) == 0;
+    }
 };
 
 // Signed results (DESIGN 10): every success carries a compact JWS (ES256) a partner's backend verifies against

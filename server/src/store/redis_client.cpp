@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <tuple>
 
 #include "store/store.hpp"
 
@@ -62,17 +64,59 @@ void set_timeout(int fd, std::int64_t ms) {
 
 }  // namespace
 
+namespace {
+
+// host[:port] or [v6]:port, into `host` and `port` (unchanged when the text has none); an error text or "".
+std::string parse_host_port(std::string host, std::string& out_host, int& port) {
+    const std::size_t bracket = host.rfind(']');
+    if (const std::size_t colon = host.rfind(':'); colon != std::string::npos &&
+                                                   (bracket == std::string::npos ? host.find(':') == colon : colon > bracket)) {
+        const std::string digits = host.substr(colon + 1);
+        char* end = nullptr;
+        const long p = std::strtol(digits.c_str(), &end, 10);
+        if (digits.empty() || *end != '\0' || p < 1 || p > 65535) return "the Redis URL's port must be 1-65535";
+        port = static_cast<int>(p);
+        host.resize(colon);
+    }
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (host.empty() || host.find_first_of("/?#, ") != std::string::npos) {
+        return "the Redis URL needs a host: redis://host[:port][/db]";
+    }
+    out_host = host;
+    return "";
+}
+
+std::string parse_db(std::string_view text, int& db) {
+    std::string digits(text);
+    char* end = nullptr;
+    const long d = std::strtol(digits.c_str(), &end, 10);
+    if (digits.empty() || *end != '\0' || d < 0 || d > 1'000'000) {
+        return "the Redis URL's database must be a number: redis://host:port/0";
+    }
+    db = static_cast<int>(d);
+    return "";
+}
+
+}  // namespace
+
 std::optional<RedisUrl> parse_redis_url(const std::string& text, std::string& error) {
     RedisUrl u;
     std::string_view rest = text;
-    if (rest.rfind("redis://", 0) == 0) {
-        rest.remove_prefix(8);
-    } else if (rest.rfind("rediss://", 0) == 0) {
-        rest.remove_prefix(9);
-        u.tls = true;
-    } else {
-        error = "a Redis store URL starts with redis:// or rediss:// (TLS)";
-        return std::nullopt;
+    bool sentinel = false;
+    for (const auto& [scheme, tls, is_sentinel] :
+         {std::tuple{"redis://", false, false}, {"rediss://", true, false}, {"redis-sentinel://", false, true},
+          {"rediss-sentinel://", true, true}}) {
+        if (rest.rfind(scheme, 0) == 0) {
+            rest.remove_prefix(std::string_view(scheme).size());
+            u.tls = tls;
+            sentinel = is_sentinel;
+            break;
+        }
+        if (std::string_view(scheme) == "rediss-sentinel://") {
+            error = "a Redis store URL starts with redis:// or rediss:// (TLS), or redis-sentinel:// or "
+                    "rediss-sentinel:// (Sentinel)";
+            return std::nullopt;
+        }
     }
     const std::size_t slash = rest.find('/');
     std::string_view authority = rest.substr(0, slash);
@@ -95,35 +139,33 @@ std::optional<RedisUrl> parse_redis_url(const std::string& text, std::string& er
             u.password = *pass;
         }
     }
-    std::string host(authority);
-    const std::size_t bracket = host.rfind(']');
-    if (const std::size_t colon = host.rfind(':'); colon != std::string::npos &&
-                                                   (bracket == std::string::npos ? host.find(':') == colon : colon > bracket)) {
-        const std::string port = host.substr(colon + 1);
-        char* end = nullptr;
-        const long p = std::strtol(port.c_str(), &end, 10);
-        if (port.empty() || *end != '\0' || p < 1 || p > 65535) {
-            error = "the Redis URL's port must be 1-65535";
+    if (!sentinel) {
+        error = parse_host_port(std::string(authority), u.host, u.port);
+        if (error.empty() && !path.empty()) error = parse_db(path, u.db);
+        if (!error.empty()) return std::nullopt;
+        return u;
+    }
+    // Sentinel: host[:port],host[:port].../MASTER[/db]
+    while (true) {
+        const std::size_t comma = authority.find(',');
+        std::pair<std::string, int> s{"", 26379};
+        error = parse_host_port(std::string(authority.substr(0, comma)), s.first, s.second);
+        if (!error.empty()) {
+            error = "redis-sentinel://host[:port][,host[:port]...]/MASTER[/db]: " + error;
             return std::nullopt;
         }
-        u.port = static_cast<int>(p);
-        host.resize(colon);
+        u.sentinels.push_back(s);
+        if (comma == std::string_view::npos) break;
+        authority.remove_prefix(comma + 1);
     }
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-    if (host.empty() || host.find_first_of("/?# ") != std::string::npos) {
-        error = "the Redis URL needs a host: redis://host[:port][/db]";
+    const std::size_t db_slash = path.find('/');
+    u.master_name = std::string(path.substr(0, db_slash));
+    if (u.master_name.empty() || u.master_name.find_first_of(" ?#") != std::string::npos) {
+        error = "redis-sentinel:// needs the master's name: redis-sentinel://host:26379/MASTER[/db]";
         return std::nullopt;
     }
-    u.host = host;
-    if (!path.empty()) {
-        std::string db(path);
-        char* end = nullptr;
-        const long d = std::strtol(db.c_str(), &end, 10);
-        if (*end != '\0' || d < 0 || d > 1'000'000) {
-            error = "the Redis URL's database must be a number: redis://host:port/0";
-            return std::nullopt;
-        }
-        u.db = static_cast<int>(d);
+    if (db_slash != std::string_view::npos && !(error = parse_db(path.substr(db_slash + 1), u.db)).empty()) {
+        return std::nullopt;
     }
     return u;
 }

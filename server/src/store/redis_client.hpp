@@ -24,9 +24,15 @@ struct RedisUrl {
     int db = 0;
     std::string user;      // AUTH user (Redis 6 ACL); empty: the default user
     std::string password;  // AUTH password; empty: no AUTH
+    // redis-sentinel:// (rediss-sentinel:// for TLS): the sentinels that know where `master_name`'s master is.
+    // host and port are then unused: the store asks the sentinels (sent no AUTH; the password is the master's).
+    std::vector<std::pair<std::string, int>> sentinels;
+    std::string master_name;
 };
 
-// redis://[[user]:password@]host[:port][/db] or rediss://... (TLS). Userinfo may be percent-encoded.
+// redis://[[user]:password@]host[:port][/db] or rediss://... (TLS), and
+// redis-sentinel://[[user]:password@]host[:port][,host[:port]...]/MASTER[/db] (sentinel port 26379 by default)
+// or rediss-sentinel://... Userinfo may be percent-encoded.
 std::optional<RedisUrl> parse_redis_url(const std::string& url, std::string& error);
 
 // The URL with any password replaced by "***", for logs.
@@ -38,6 +44,11 @@ struct RedisOptions {
     std::string cert_file, key_file;  // rediss: a client certificate, when the server asks for one
     std::int64_t connect_timeout_ms = 1'000;
     std::int64_t io_timeout_ms = 1'000;  // one command's send + reply
+    // After each write, WAIT for this many replicas (0: do not wait), or for all connected ones when fewer are
+    // connected, for at most wait_timeout_ms; fewer acknowledgements fail the write with StoreError, so an answer
+    // is given only for a replicated mark.
+    int wait_replicas = 0;
+    std::int64_t wait_timeout_ms = 100;
 };
 
 struct RedisReplyFree {

@@ -203,13 +203,73 @@ std::unique_ptr<RedisConnection> RedisStore::acquire() {
         if (std::chrono::steady_clock::now() < down_until_) throw StoreError(down_error_);
     }
     try {
-        return std::make_unique<RedisConnection>(options_);
+        return connect();
     } catch (const StoreError& e) {
+        forget_master();  // Sentinel: the next connection asks the sentinels again
         std::lock_guard lock(pool_mu_);
         down_until_ = std::chrono::steady_clock::now() + kReconnectPause;
         down_error_ = e.what();
         throw;
     }
+}
+
+std::unique_ptr<RedisConnection> RedisStore::connect() {
+    if (options_.url.sentinels.empty()) return std::make_unique<RedisConnection>(options_);
+    RedisOptions o = options_;
+    std::tie(o.url.host, o.url.port) = master_address();
+    auto c = std::make_unique<RedisConnection>(o);
+    // The sentinels' answer can be stale (a failover in progress, an old master back as a replica): write only to
+    // a server that says it is the master.
+    const RedisReply role = c->command({"ROLE"});
+    const std::string what = role.size() > 0 ? role.element(0).str() : role.str();
+    if (role.is_error() || what != "master") {
+        forget_master();
+        throw StoreError("Redis at " + o.url.host + ":" + std::to_string(o.url.port) + " is not the master of \"" +
+                         options_.url.master_name + "\" (ROLE " + what.substr(0, 40) + "); asking the sentinels again");
+    }
+    return c;
+}
+
+std::pair<std::string, int> RedisStore::master_address() {
+    std::lock_guard lock(master_mu_);
+    if (!master_.first.empty()) return master_;
+    std::string errors;
+    for (const auto& [host, port] : options_.url.sentinels) {
+        RedisOptions so = options_;
+        so.url.host = host;
+        so.url.port = port;
+        so.url.user.clear();
+        so.url.password.clear();
+        so.url.db = 0;
+        try {
+            RedisConnection sentinel(so);
+            const RedisReply r = sentinel.command({"SENTINEL", "get-master-addr-by-name", options_.url.master_name});
+            if (r.size() == 2) {
+                const std::int64_t p = to_int(r.element(1));
+                if (p > 0 && p < 65536) {
+                    master_ = {r.element(0).str(), static_cast<int>(p)};
+                    return master_;
+                }
+            }
+            errors += "; " + host + ":" + std::to_string(port) + " does not know \"" + options_.url.master_name + "\"";
+        } catch (const StoreError& e) {
+            errors += std::string("; ") + e.what();
+        }
+    }
+    throw StoreError("no sentinel named a master for \"" + options_.url.master_name + "\"" + errors);
+}
+
+void RedisStore::forget_master() {
+    std::lock_guard lock(master_mu_);
+    master_ = {};
+}
+
+void RedisStore::dropped() {
+    {
+        std::lock_guard lock(pool_mu_);
+        idle_.clear();
+    }
+    forget_master();
 }
 
 void RedisStore::release(std::unique_ptr<RedisConnection> c) {
@@ -231,13 +291,29 @@ RedisReply RedisStore::eval(const Script& s, const std::vector<std::string>& key
             r = c->command(argv);
         }
         if (r.is_error()) throw StoreError("Redis refused a command: " + r.str().substr(0, 200));
+        if (options_.wait_replicas > 0) {
+            // Replication is asynchronous: a failover could lose this write after it was answered (a used token
+            // passing again). Answer only once the replicas have it: as many as asked for, or all that are
+            // connected when fewer are (after a failover, until the old master rejoins as a replica).
+            const RedisReply role = c->command({"ROLE"});
+            const std::int64_t connected = role.size() >= 3 ? static_cast<std::int64_t>(role.element(2).size()) : 0;
+            const std::int64_t want = std::min<std::int64_t>(options_.wait_replicas, connected);
+            if (want > 0) {
+                const RedisReply w = c->command({"WAIT", std::to_string(want), std::to_string(options_.wait_timeout_ms)});
+                if (w.is_error() || w.integer() < want) {
+                    throw StoreError("Redis: the write reached " + std::to_string(w.integer()) + " of " +
+                                     std::to_string(want) + " replicas (redis.waitReplicas) within " +
+                                     std::to_string(options_.wait_timeout_ms) + " ms");
+                }
+            }
+        }
         release(std::move(c));
         return r;
     } catch (const StoreError&) {
-        // One broken connection usually means all of them are (Redis restarted or went away): drop the pool, so
-        // the next requests make fresh ones instead of each finding a dead one.
-        std::lock_guard lock(pool_mu_);
-        idle_.clear();
+        // One broken connection usually means all of them are (Redis restarted or went away, or a failover made
+        // it a replica): drop the pool and, with Sentinel, the master's address, so the next requests make fresh
+        // connections (to the master the sentinels name then) instead of each finding a dead one.
+        dropped();
         throw;
     }
 }
@@ -339,8 +415,7 @@ UsageCounts RedisStore::usage(const std::string& app_key, std::int64_t day) {
             counts[static_cast<int>(to_int(r.element(i)))] = to_int(r.element(i + 1));
         }
     } catch (const StoreError&) {
-        std::lock_guard lock(pool_mu_);
-        idle_.clear();
+        dropped();
         throw;
     }
     release(std::move(c));
