@@ -4,7 +4,8 @@
 #   2. the same endpoint making one keep-alive upstream POST before answering (the shape of a verify, no work),
 #   3. nv-server --sandbox: POST /api/v1/verify with a fresh token per request, which validates, admits through
 #      the SQLite store, calls the sandbox vendor over HTTP, records the ledger and logs a line;
-#   4. the same with the Redis store (a redis-server started here on a free loopback port), one instance;
+#   4. the same with the Redis store (a redis-server started here on a free loopback port), one instance, then on
+#      Redis Sentinel (a replica and three sentinels; writes WAIT for the replica);
 #   5. two instances sharing one store (Redis, then one SQLite file), each driven by its own wrk with half the
 #      connections, both calling the first instance's sandbox vendor (issue 5).
 #   6. latency-bound (issue 11): nv-server with its default settings (threads, SQLite store) against a vendor
@@ -90,6 +91,35 @@ node "$root/tests/bench/mint_tokens.mjs" "http://127.0.0.1:$r_port" "$tokens" "$
 redis_json=$(run_wrk "$r_port" /api/v1/verify "$scratch/tokens-r.txt")
 kill "$r_pid"
 
+# The same on Redis Sentinel: a replica of that Redis and three sentinels; nv-server on redis-sentinel://, whose
+# writes WAIT for the replica (redis.waitReplicas defaults to 1 with Sentinel): the cost of the durability.
+free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+replica_port=$(free_port)
+redis-server --port "$replica_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$scratch" --daemonize no \
+  --loglevel warning --replicaof 127.0.0.1 "$redis_port" >"$scratch/replica.log" 2>&1 &
+pids+=($!)
+sentinel_url=redis-sentinel://
+for i in 1 2 3; do
+  sp=$(free_port)
+  mkdir -p "$scratch/sentinel$i"
+  printf 'sentinel monitor nvbench 127.0.0.1 %s 2\nsentinel down-after-milliseconds nvbench 5000\n' "$redis_port" \
+    >"$scratch/sentinel$i/sentinel.conf"
+  redis-server "$scratch/sentinel$i/sentinel.conf" --sentinel --port "$sp" --bind 127.0.0.1 --dir "$scratch/sentinel$i" \
+    --daemonize no --loglevel warning >"$scratch/sentinel$i.log" 2>&1 &
+  pids+=($!)
+  sentinel_url+="127.0.0.1:$sp,"
+  for _ in $(seq 100); do redis-cli -p "$sp" ping >/dev/null 2>&1 && break; sleep 0.05; done
+done
+sentinel_url="${sentinel_url%,}/nvbench/0"
+for _ in $(seq 200); do redis-cli -p "$replica_port" info replication | grep -q master_link_status:up && break; sleep 0.05; done
+redis-cli -p "$redis_port" flushall >/dev/null
+start "$scratch/nv-sentinel.log" "$server" --port 0 --config "$scratch/config.json" --store "$sentinel_url"
+s_pid=${pids[-1]}
+s_port=$port
+node "$root/tests/bench/mint_tokens.mjs" "http://127.0.0.1:$s_port" "$tokens" "$scratch/tokens-s.txt" >/dev/null
+sentinel_json=$(run_wrk "$s_port" /api/v1/verify "$scratch/tokens-s.txt")
+kill "$s_pid"
+
 # Two instances on one store: a is the sandbox (carriers and vendor) for both; b calls a's vendor.
 run_pair() {  # name store -> prints the combined JSON
   local name=$1 store=$2
@@ -153,11 +183,11 @@ lat0_json=$(latency_run 0)
 lat50_json=$(latency_run 50)
 lat50_64_json=$(latency_run 50 --threads 64)
 
-node - "$bare_json" "$chained_json" "$verify_json" "$mint" "$connections" "$duration" "$redis_json" "$redis2_json" "$sqlite2_json" "$lat0_json" "$lat50_json" "$lat50_64_json" <<'JS'
+node - "$bare_json" "$chained_json" "$verify_json" "$mint" "$connections" "$duration" "$redis_json" "$redis2_json" "$sqlite2_json" "$lat0_json" "$lat50_json" "$lat50_64_json" "$sentinel_json" <<'JS'
 const [bare, chained, verify, mint] = process.argv.slice(2, 6).map((x) => JSON.parse(x));
 const [c, d] = process.argv.slice(6, 8);
 const [redis, redis2, sqlite2] = process.argv.slice(8, 11).map((x) => JSON.parse(x));
-const [lat0, lat50, lat50old] = process.argv.slice(11, 14).map((x) => JSON.parse(x));
+const [lat0, lat50, lat50old, sentinel] = process.argv.slice(11, 15).map((x) => JSON.parse(x));
 const row = (name, r) => `${name.padEnd(50)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50_ms.toFixed(2).padStart(6)} ms   p99 ${r.p99_ms.toFixed(2).padStart(7)} ms   non-200 ${r.non200}`;
 const pct = (a, b) => `${(100 * a.rps / b.rps).toFixed(1)}%`;
 console.log(`verify benchmark: wrk -t2 -c${c} -d${d}s on loopback (2 cores shared by wrk, Redis and the servers)`);
@@ -165,17 +195,18 @@ console.log(row('bare cpp-httplib POST (baseline)', bare));
 console.log(row('bare POST + one keep-alive upstream POST', chained));
 console.log(row('nv-server verify, SQLite store, 1 instance', verify));
 console.log(row('nv-server verify, Redis store, 1 instance', redis));
+console.log(row('nv-server verify, Redis Sentinel (WAIT 1 replica)', sentinel));
 console.log(row('nv-server verify, Redis store, 2 instances', redis2) + `   (${redis2.each.map((x) => x.toFixed(0)).join(' + ')})`);
 console.log(row('nv-server verify, one SQLite file, 2 instances', sqlite2) + `   (${sqlite2.each.map((x) => x.toFixed(0)).join(' + ')})`);
 console.log(`verify / bare = ${pct(verify, bare)} (target >= 40%); chained / bare = ${pct(chained, bare)} (the ceiling of any design with one upstream call); verify / chained = ${pct(verify, chained)}`);
-console.log(`Redis / SQLite (1 instance) = ${pct(redis, verify)}; Redis / bare = ${pct(redis, bare)}; 2 instances / 1 on Redis = ${pct(redis2, redis)}`);
+console.log(`Redis / SQLite (1 instance) = ${pct(redis, verify)}; Redis / bare = ${pct(redis, bare)}; 2 instances / 1 on Redis = ${pct(redis2, redis)}; Sentinel (WAIT) / Redis = ${pct(sentinel, redis)}`);
 console.log(`tokens minted: ${mint.minted} in ${mint.seconds} s`);
 console.log('latency-bound: nv-server with default settings (SQLite, threads on demand up to 1024) against a vendor stand-in, wrk -c256');
 console.log(row('vendor answers at once', lat0));
 console.log(row('vendor answers after 50 ms', lat50));
 console.log(row('vendor after 50 ms, --threads 64 (the old default)', lat50old));
 console.log(`50 ms / 0 ms = ${(lat50.rps / lat0.rps).toFixed(2)}x (target >= 0.9x); with 64 threads ${(lat50old.rps / lat0.rps).toFixed(2)}x`);
-for (const [name, r] of [['SQLite', verify], ['Redis', redis], ['Redis x2', redis2], ['SQLite x2', sqlite2],
+for (const [name, r] of [['SQLite', verify], ['Redis', redis], ['Sentinel', sentinel], ['Redis x2', redis2], ['SQLite x2', sqlite2],
   ['latency 0 ms', lat0], ['latency 50 ms', lat50], ['latency 50 ms, 64 threads', lat50old]]) {
   if (r.non200 > 0) console.log(`note: ${r.non200} ${name} verify answers were not 200 (tokens ran out?): raise BENCH_TOKENS`);
 }
