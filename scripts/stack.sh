@@ -11,8 +11,11 @@
 # started (by PID) and exits 0. It installs nothing beyond scripts/setup.sh, and builds what is missing.
 #
 # Environment: PORT, TLS_PORT; NV_SERVER (an nv-server binary to run instead of build/native's, which is then
-# not built: the tests pass theirs); NV_STACK_DIR (default build/stack); NV_STACK_SETUP=0 skips scripts/setup.sh.
-# When ready, $NV_STACK_DIR/pids lists "name pid" for redis, nv-a, nv-b and nginx (the master).
+# not built: the tests pass theirs); NV_STACK_DIR (default build/stack); NV_STACK_SETUP=0 skips scripts/setup.sh;
+# NV_STACK_REDIS=sentinel runs Redis Sentinel instead of one redis-server: the primary, a replica and three
+# sentinels, the instances on redis-sentinel:// (a dead Redis node then does not stop the stack: that is the point).
+# When ready, $NV_STACK_DIR/pids lists "name pid" for redis (with Sentinel also redis-replica, sentinel1-3), nv-a,
+# nv-b and nginx (the master).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -40,8 +43,12 @@ fi
 
 mkdir -p "$dir/logs" "$dir/redis" "$dir/nginx" "$dir/tls"
 chmod 755 "$dir" "$dir/nginx"  # nginx's workers (nobody, when started as root) keep request bodies in here
-pids=()
-names=(redis-server "nv-server a" "nv-server b" nginx)
+redis_mode=${NV_STACK_REDIS:-single}
+[[ $redis_mode == single || $redis_mode == sentinel ]] || { echo "stack: NV_STACK_REDIS must be single or sentinel" >&2; exit 2; }
+pids=()   # watched: when one exits, the stack stops
+names=()
+ha_pids=()  # Sentinel mode: the Redis nodes, which may die (a failover follows); stopped last
+ha_names=()
 stopping=0
 failed=()
 stop_all() {
@@ -49,10 +56,14 @@ stop_all() {
   local i rc
   # nginx first (no new requests), then the instances (they finish what is in flight), then Redis.
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-    if ((i == 3)); then kill -QUIT "${pids[$i]}" 2>/dev/null || true; else kill -TERM "${pids[$i]}" 2>/dev/null || true; fi
+    if [[ ${names[$i]} == nginx ]]; then kill -QUIT "${pids[$i]}" 2>/dev/null || true; else kill -TERM "${pids[$i]}" 2>/dev/null || true; fi
     rc=0
     wait "${pids[$i]}" 2>/dev/null || rc=$?
     ((rc == 0)) || failed+=("${names[$i]} (exit $rc)")
+  done
+  for ((i = ${#ha_pids[@]} - 1; i >= 0; i--)); do
+    kill -TERM "${ha_pids[$i]}" 2>/dev/null || true
+    wait "${ha_pids[$i]}" 2>/dev/null || true  # a node killed on purpose exits non-zero: not a failure here
   done
 }
 on_signal() {
@@ -117,17 +128,51 @@ sandbox_port=$(free_port)
 
 redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$dir/redis" --save '' --appendonly yes \
   --appendfsync everysec --daemonize no --loglevel warning --logfile "$dir/logs/redis.log" &
-pids+=($!)
+if [[ $redis_mode == single ]]; then
+  pids+=($!)
+  names+=(redis-server)
+else
+  ha_pids+=($!)
+  ha_names+=(redis)
+fi
 await "redis-server on port $redis_port" "$dir/logs/redis.log" redis-cli -p "$redis_port" ping
 store=redis://127.0.0.1:$redis_port/0
+if [[ $redis_mode == sentinel ]]; then
+  replica_port=$(free_port)
+  mkdir -p "$dir/redis-replica"
+  redis-server --port "$replica_port" --bind 127.0.0.1 --dir "$dir/redis-replica" --save '' --appendonly yes \
+    --appendfsync everysec --daemonize no --loglevel warning --logfile "$dir/logs/redis-replica.log" \
+    --replicaof 127.0.0.1 "$redis_port" &
+  ha_pids+=($!)
+  ha_names+=(redis-replica)
+  await "the replica on port $replica_port" "$dir/logs/redis-replica.log" \
+    sh -c "redis-cli -p $replica_port info replication | grep -q master_link_status:up"
+  store=redis-sentinel://
+  for i in 1 2 3; do
+    sentinel_port=$(free_port)
+    mkdir -p "$dir/sentinel$i"
+    printf 'sentinel monitor nvstack 127.0.0.1 %s 2\nsentinel down-after-milliseconds nvstack 1000\nsentinel failover-timeout nvstack 2000\n' \
+      "$redis_port" >"$dir/sentinel$i/sentinel.conf"
+    redis-server "$dir/sentinel$i/sentinel.conf" --sentinel --port "$sentinel_port" --bind 127.0.0.1 \
+      --dir "$dir/sentinel$i" --daemonize no --loglevel warning --logfile "$dir/logs/sentinel$i.log" &
+    ha_pids+=($!)
+    ha_names+=("sentinel$i")
+    await "sentinel $i on port $sentinel_port" "$dir/logs/sentinel$i.log" \
+      redis-cli -p "$sentinel_port" sentinel get-master-addr-by-name nvstack
+    store+="127.0.0.1:$sentinel_port,"
+  done
+  store="${store%,}/nvstack/0"
+fi
 
 "$server" --sandbox --behind-proxy --port "$a_port" --sandbox-port "$sandbox_port" --store "$store" \
   >"$dir/logs/nv-a.log" 2>&1 &
 pids+=($!)
+names+=("nv-server a")
 await "nv-server a on port $a_port" "$dir/logs/nv-a.log" curl -sf "http://127.0.0.1:$a_port/healthz"
 "$server" --sandbox-url "http://127.0.0.1:$sandbox_port" --behind-proxy --port "$b_port" --store "$store" \
   >"$dir/logs/nv-b.log" 2>&1 &
 pids+=($!)
+names+=("nv-server b")
 await "nv-server b on port $b_port" "$dir/logs/nv-b.log" curl -sf "http://127.0.0.1:$b_port/healthz"
 
 max_files=$(ulimit -Hn)
@@ -138,13 +183,20 @@ NV_MAX_FILES=$max_files NV_NGINX_RUN_DIR=$dir/nginx NV_UPSTREAMS="127.0.0.1:$a_p
 rm -f "$dir/nginx/nginx.pid"
 nginx -c "$dir/nginx.conf" -p "$dir/nginx" -g 'daemon off;' 2>"$dir/logs/nginx.log" &
 pids+=($!)
+names+=(nginx)
 await "nginx on ports $port and $tls_port" "$dir/logs/nginx.log $dir/nginx/error.log" \
   curl -sf --cacert "$tls/ca.pem" "https://127.0.0.1:$tls_port/healthz"
 await "nginx on port $port" "$dir/nginx/error.log" curl -sf "http://127.0.0.1:$port/healthz"
 
-printf 'redis %s\nnv-a %s\nnv-b %s\nnginx %s\n' "${pids[@]}" >"$dir/pids"  # for tests and operators
+{  # for tests and operators
+  for i in "${!ha_pids[@]}"; do echo "${ha_names[$i]} ${ha_pids[$i]}"; done
+  for i in "${!pids[@]}"; do
+    case ${names[$i]} in redis-server) echo "redis ${pids[$i]}" ;; "nv-server a") echo "nv-a ${pids[$i]}" ;;
+      "nv-server b") echo "nv-b ${pids[$i]}" ;; *) echo "${names[$i]} ${pids[$i]}" ;; esac
+  done
+} >"$dir/pids"
 cat <<MSG
-stack: redis-server :$redis_port, nv-server a :$a_port (sandbox), nv-server b :$b_port, nginx :$port and :$tls_port
+stack: redis-server :$redis_port ($redis_mode; store $store), nv-server a :$a_port (sandbox), nv-server b :$b_port, nginx :$port and :$tls_port
        logs in ${dir#"$root"/}/logs/ and ${dir#"$root"/}/nginx/; HTTPS with: curl --cacert ${tls#"$root"/}/ca.pem
        metrics of each instance: http://127.0.0.1:$a_port/metrics http://127.0.0.1:$b_port/metrics
 stack ready: http://127.0.0.1:$port/

@@ -215,19 +215,32 @@ std::unique_ptr<RedisConnection> RedisStore::acquire() {
 
 std::unique_ptr<RedisConnection> RedisStore::connect() {
     if (options_.url.sentinels.empty()) return std::make_unique<RedisConnection>(options_);
-    RedisOptions o = options_;
-    std::tie(o.url.host, o.url.port) = master_address();
-    auto c = std::make_unique<RedisConnection>(o);
-    // The sentinels' answer can be stale (a failover in progress, an old master back as a replica): write only to
-    // a server that says it is the master.
-    const RedisReply role = c->command({"ROLE"});
-    const std::string what = role.size() > 0 ? role.element(0).str() : role.str();
-    if (role.is_error() || what != "master") {
-        forget_master();
-        throw StoreError("Redis at " + o.url.host + ":" + std::to_string(o.url.port) + " is not the master of \"" +
-                         options_.url.master_name + "\" (ROLE " + what.substr(0, 40) + "); asking the sentinels again");
+    for (int attempt = 0;; ++attempt) {
+        bool cached = false;
+        {
+            std::lock_guard lock(master_mu_);
+            cached = !master_.first.empty();
+        }
+        RedisOptions o = options_;
+        std::tie(o.url.host, o.url.port) = master_address();
+        try {
+            auto c = std::make_unique<RedisConnection>(o);
+            // The sentinels' answer can be stale (a failover in progress, an old master back as a replica):
+            // write only to a server that says it is the master.
+            const RedisReply role = c->command({"ROLE"});
+            const std::string what = role.size() > 0 ? role.element(0).str() : role.str();
+            if (role.is_error() || what != "master") {
+                throw StoreError("Redis at " + o.url.host + ":" + std::to_string(o.url.port) +
+                                 " is not the master of \"" + options_.url.master_name + "\" (ROLE " +
+                                 what.substr(0, 40) + "); asking the sentinels again");
+            }
+            return c;
+        } catch (const StoreError&) {
+            forget_master();
+            if (attempt == 0 && cached) continue;  // the address we had is stale: ask the sentinels now, once
+            throw;
+        }
     }
-    return c;
 }
 
 std::pair<std::string, int> RedisStore::master_address() {
