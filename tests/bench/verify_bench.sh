@@ -76,24 +76,28 @@ mint=$(node "$root/tests/bench/mint_tokens.mjs" "http://127.0.0.1:$nv_port" "$to
 verify_json=$(run_wrk "$nv_port" /api/v1/verify "$scratch/tokens.txt")
 kill "$nv_pid"
 
+free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+# One nv-server on `store`, with its own fresh tokens, under wrk; prints wrk's JSON.
+run_store() {  # name store
+  local name=$1 store=$2
+  start "$scratch/nv-$name.log" "$server" --port 0 --config "$scratch/config.json" --store "$store"
+  local pid=${pids[-1]} p=$port
+  node "$root/tests/bench/mint_tokens.mjs" "http://127.0.0.1:$p" "$tokens" "$scratch/tokens-$name.txt" >/dev/null
+  run_wrk "$p" /api/v1/verify "$scratch/tokens-$name.txt"
+  kill "$pid"
+}
+
 # Redis on a free loopback port, no persistence (the benchmark measures nv-server, not Redis's disk).
-redis_port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+redis_port=$(free_port)
 redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$scratch" --daemonize no \
   --loglevel warning >"$scratch/redis.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.05; done
 redis_url="redis://127.0.0.1:$redis_port/0"
-
-start "$scratch/nv-redis.log" "$server" --port 0 --config "$scratch/config.json" --store "$redis_url"
-r_pid=${pids[-1]}
-r_port=$port
-node "$root/tests/bench/mint_tokens.mjs" "http://127.0.0.1:$r_port" "$tokens" "$scratch/tokens-r.txt" >/dev/null
-redis_json=$(run_wrk "$r_port" /api/v1/verify "$scratch/tokens-r.txt")
-kill "$r_pid"
+redis_json=$(run_store redis "$redis_url")
 
 # The same on Redis Sentinel: a replica of that Redis and three sentinels; nv-server on redis-sentinel://, whose
 # writes WAIT for the replica (redis.waitReplicas defaults to 1 with Sentinel): the cost of the durability.
-free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 replica_port=$(free_port)
 redis-server --port "$replica_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$scratch" --daemonize no \
   --loglevel warning --replicaof 127.0.0.1 "$redis_port" >"$scratch/replica.log" 2>&1 &
@@ -113,12 +117,7 @@ done
 sentinel_url="${sentinel_url%,}/nvbench/0"
 for _ in $(seq 200); do redis-cli -p "$replica_port" info replication | grep -q master_link_status:up && break; sleep 0.05; done
 redis-cli -p "$redis_port" flushall >/dev/null
-start "$scratch/nv-sentinel.log" "$server" --port 0 --config "$scratch/config.json" --store "$sentinel_url"
-s_pid=${pids[-1]}
-s_port=$port
-node "$root/tests/bench/mint_tokens.mjs" "http://127.0.0.1:$s_port" "$tokens" "$scratch/tokens-s.txt" >/dev/null
-sentinel_json=$(run_wrk "$s_port" /api/v1/verify "$scratch/tokens-s.txt")
-kill "$s_pid"
+sentinel_json=$(run_store sentinel "$sentinel_url")
 
 # Two instances on one store: a is the sandbox (carriers and vendor) for both; b calls a's vendor.
 run_pair() {  # name store -> prints the combined JSON

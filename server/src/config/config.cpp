@@ -484,8 +484,8 @@ Usage: nv-server [--sandbox] [options]
   --store URL             where quotas, used tokens and the usage ledger live:
                           sqlite:PATH (the default, sqlite:nv-server.db) for one server, or
                           redis://[:PASSWORD@]HOST[:PORT][/DB] (rediss:// for TLS) shared by several servers,
-                          or redis-sentinel://[:PASSWORD@]HOST[:PORT][,HOST[:PORT]...]/MASTER[/DB] (rediss-sentinel://
-                          for TLS): the master the sentinels name, followed through a failover;
+                          or redis-sentinel://[:PASSWORD@]HOST[:PORT][,HOST[:PORT]...]/MASTER[/DB]: the master the
+                          sentinels name, followed through a failover;
                           prefer NV_REDIS_PASSWORD to a password in the URL (arguments are visible to others)
   --db PATH               the same as --store sqlite:PATH
   --store-fail-open       while the store is unreachable, verify without quota checks (default: refuse with
