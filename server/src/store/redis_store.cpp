@@ -134,8 +134,6 @@ return 1
 constexpr std::int64_t kLedgerLifetimeMs = 400 * kDayMs;  // over a year: enough to reconcile any bill
 constexpr std::int64_t kMarkLifetimeMs = kDayMs;           // how long a ledger increment's id is remembered
 constexpr std::size_t kMaxPending = 1'000'000;             // increments held through an outage (fail-open)
-constexpr auto kReconnectPause = std::chrono::milliseconds(200);
-constexpr std::size_t kMaxIdle = 128;
 
 std::string sha1_hex(const std::string& text) {
     unsigned char md[EVP_MAX_MD_SIZE];
@@ -171,7 +169,7 @@ Reason reason_from(const std::string& id) {
 }  // namespace
 
 RedisStore::RedisStore(RedisOptions options, std::string key_prefix)
-    : options_(std::move(options)), prefix_(std::move(key_prefix)) {
+    : options_(options), nodes_(std::move(options)), prefix_(std::move(key_prefix)) {
     for (auto [script, source] : {std::pair{&admit_, kAdmit}, {&refund_, kRefund}, {&ledger_add_, kLedgerAdd},
                                   {&sms_put_, kSmsPut}, {&sms_check_, kSmsCheck}, {&probe_, kProbe}}) {
         script->source = source;
@@ -191,144 +189,35 @@ std::string RedisStore::key(const std::string& app_key, const std::string& rest)
     return prefix_ + ":{" + app_key + "}:" + rest;
 }
 
-std::unique_ptr<RedisConnection> RedisStore::acquire() {
-    {
-        std::lock_guard lock(pool_mu_);
-        if (!idle_.empty()) {
-            auto c = std::move(idle_.back());
-            idle_.pop_back();
-            return c;
-        }
-        // Just failed to connect: answer at once instead of making every request wait for a connect timeout.
-        if (std::chrono::steady_clock::now() < down_until_) throw StoreError(down_error_);
-    }
-    try {
-        return connect();
-    } catch (const StoreError& e) {
-        forget_master();  // Sentinel: the next connection asks the sentinels again
-        std::lock_guard lock(pool_mu_);
-        down_until_ = std::chrono::steady_clock::now() + kReconnectPause;
-        down_error_ = e.what();
-        throw;
-    }
-}
-
-std::unique_ptr<RedisConnection> RedisStore::connect() {
-    if (options_.url.sentinels.empty()) return std::make_unique<RedisConnection>(options_);
-    for (int attempt = 0;; ++attempt) {
-        bool cached = false;
-        {
-            std::lock_guard lock(master_mu_);
-            cached = !master_.first.empty();
-        }
-        RedisOptions o = options_;
-        std::tie(o.url.host, o.url.port) = master_address();
-        try {
-            auto c = std::make_unique<RedisConnection>(o);
-            // The sentinels' answer can be stale (a failover in progress, an old master back as a replica):
-            // write only to a server that says it is the master.
-            const RedisReply role = c->command({"ROLE"});
-            const std::string what = role.size() > 0 ? role.element(0).str() : role.str();
-            if (role.is_error() || what != "master") {
-                throw StoreError("Redis at " + o.url.host + ":" + std::to_string(o.url.port) +
-                                 " is not the master of \"" + options_.url.master_name + "\" (ROLE " +
-                                 what.substr(0, 40) + "); asking the sentinels again");
-            }
-            return c;
-        } catch (const StoreError&) {
-            forget_master();
-            if (attempt == 0 && cached) continue;  // the address we had is stale: ask the sentinels now, once
-            throw;
-        }
-    }
-}
-
-std::pair<std::string, int> RedisStore::master_address() {
-    std::lock_guard lock(master_mu_);
-    if (!master_.first.empty()) return master_;
-    std::string errors;
-    for (const auto& [host, port] : options_.url.sentinels) {
-        RedisOptions so = options_;
-        so.url.host = host;
-        so.url.port = port;
-        so.url.user.clear();
-        so.url.password.clear();
-        so.url.db = 0;
-        try {
-            RedisConnection sentinel(so);
-            const RedisReply r = sentinel.command({"SENTINEL", "get-master-addr-by-name", options_.url.master_name});
-            if (r.size() == 2) {
-                const std::int64_t p = to_int(r.element(1));
-                if (p > 0 && p < 65536) {
-                    master_ = {r.element(0).str(), static_cast<int>(p)};
-                    return master_;
-                }
-            }
-            errors += "; " + host + ":" + std::to_string(port) + " does not know \"" + options_.url.master_name + "\"";
-        } catch (const StoreError& e) {
-            errors += std::string("; ") + e.what();
-        }
-    }
-    throw StoreError("no sentinel named a master for \"" + options_.url.master_name + "\"" + errors);
-}
-
-void RedisStore::forget_master() {
-    std::lock_guard lock(master_mu_);
-    master_ = {};
-}
-
-void RedisStore::dropped() {
-    {
-        std::lock_guard lock(pool_mu_);
-        idle_.clear();
-    }
-    forget_master();
-}
-
-void RedisStore::release(std::unique_ptr<RedisConnection> c) {
-    std::lock_guard lock(pool_mu_);
-    if (idle_.size() < kMaxIdle) idle_.push_back(std::move(c));
-}
-
 RedisReply RedisStore::eval(const Script& s, const std::vector<std::string>& keys, const std::vector<std::string>& args) {
-    auto c = acquire();
-    try {
+    return nodes_.run(keys.front(), [&](RedisConnection& c) {
         const std::string nkeys = std::to_string(keys.size());
         std::vector<std::string_view> argv{"EVALSHA", s.sha, nkeys};
         for (const auto& k : keys) argv.emplace_back(k);
         for (const auto& a : args) argv.emplace_back(a);
-        RedisReply r = c->command(argv);
+        RedisReply r = c.command(argv);
         if (r.is_error() && r.str().rfind("NOSCRIPT", 0) == 0) {  // a new or restarted Redis: send the source once
             argv[0] = "EVAL";
             argv[1] = s.source;
-            r = c->command(argv);
+            r = c.command(argv);
         }
-        if (r.is_error()) throw StoreError("Redis refused a command: " + r.str().substr(0, 200));
-        if (options_.wait_replicas > 0) {
-            // Replication is asynchronous: a failover could lose this write after it was answered (a used token
-            // passing again). Answer only once the replicas have it: as many as asked for, or all that are
-            // connected when fewer are (after a failover, until the old master rejoins as a replica).
-            const RedisReply role = c->command({"ROLE"});
-            const std::int64_t connected = role.size() >= 3 ? static_cast<std::int64_t>(role.element(2).size()) : 0;
-            const std::int64_t want = std::min<std::int64_t>(options_.wait_replicas, connected);
-            if (want > 0) {
-                const RedisReply w = c->command({"WAIT", std::to_string(want), std::to_string(options_.wait_timeout_ms)});
-                if (w.is_error() || w.integer() < want) {
-                    throw StoreError("Redis: the write reached " + std::to_string(w.integer()) + " of " +
-                                     std::to_string(want) + " replicas (redis.waitReplicas) within " +
-                                     std::to_string(options_.wait_timeout_ms) + " ms");
-                }
+        if (r.is_error() || options_.wait_replicas <= 0) return r;
+        // Replication is asynchronous: a failover could lose this write after it was answered (a used token
+        // passing again). Answer only once the replicas have it: as many as asked for, or all that are
+        // connected when fewer are (after a failover, until the old master rejoins as a replica).
+        const RedisReply role = c.command({"ROLE"});
+        const std::int64_t connected = role.size() >= 3 ? static_cast<std::int64_t>(role.element(2).size()) : 0;
+        const std::int64_t want = std::min<std::int64_t>(options_.wait_replicas, connected);
+        if (want > 0) {
+            const RedisReply w = c.command({"WAIT", std::to_string(want), std::to_string(options_.wait_timeout_ms)});
+            if (w.is_error() || w.integer() < want) {
+                throw StoreError("Redis: the write reached " + std::to_string(w.integer()) + " of " +
+                                 std::to_string(want) + " replicas (redis.waitReplicas) within " +
+                                 std::to_string(options_.wait_timeout_ms) + " ms");
             }
         }
-        release(std::move(c));
         return r;
-    } catch (const StoreError&) {
-        // One broken connection usually means all of them are (Redis restarted or went away, or a failover made
-        // it a replica): drop the pool and, with Sentinel, the master's address, so the next requests make fresh
-        // connections (to the master the sentinels name then) instead of each finding a dead one.
-        dropped();
-        throw;
-    }
+    });
 }
 
 AdmitResult RedisStore::admit(const Admission& a, const QuotaLimits& limits) {
@@ -418,20 +307,12 @@ std::int64_t RedisStore::pending_results() {
 
 UsageCounts RedisStore::usage(const std::string& app_key, std::int64_t day) {
     flush_pending();
-    auto c = acquire();
+    const std::string k = key(app_key, "l:" + std::to_string(day));
+    const RedisReply r = nodes_.run(k, [&](RedisConnection& c) { return c.command({"HGETALL", k}); });
     UsageCounts counts;
-    try {
-        const std::string k = key(app_key, "l:" + std::to_string(day));
-        const RedisReply r = c->command({"HGETALL", k});
-        if (r.is_error()) throw StoreError("Redis refused a command: " + r.str().substr(0, 200));
-        for (std::size_t i = 0; i + 1 < r.size(); i += 2) {
-            counts[static_cast<int>(to_int(r.element(i)))] = to_int(r.element(i + 1));
-        }
-    } catch (const StoreError&) {
-        dropped();
-        throw;
+    for (std::size_t i = 0; i + 1 < r.size(); i += 2) {
+        counts[static_cast<int>(to_int(r.element(i)))] = to_int(r.element(i + 1));
     }
-    release(std::move(c));
     return counts;
 }
 
@@ -458,14 +339,14 @@ bool RedisStore::healthy(const std::string& app_key) {
         flush_pending();
         return true;
     } catch (const StoreError& e) {
-        std::lock_guard lock(pool_mu_);
+        std::lock_guard lock(health_mu_);
         last_health_error_ = e.what();
         return false;
     }
 }
 
 std::string RedisStore::health_error() {
-    std::lock_guard lock(pool_mu_);
+    std::lock_guard lock(health_mu_);
     return last_health_error_;
 }
 

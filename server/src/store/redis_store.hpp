@@ -1,7 +1,5 @@
 // The shared store for several nv-server instances behind a load balancer: one Redis server (standalone), or the
-// master that Redis Sentinel names (redis-sentinel://), followed through a failover: every new connection asks
-// the sentinels (once, then cached) and checks ROLE, and any failure (a dead master, a READONLY reply from one
-// demoted to replica) drops the pool and the cached address. A Redis Cluster is not followed (MOVED is an error):
+// master that Redis Sentinel names (redis-sentinel://, followed through a failover by RedisNodes). A Redis Cluster is not followed (MOVED is an error):
 // pointed at the node that owns the appKey's slot it works, at any other node every operation and the readiness
 // probe fail (tests/server/store_test.cpp, "cluster").
 //
@@ -28,6 +26,7 @@
 #include <vector>
 
 #include "store/redis_client.hpp"
+#include "store/redis_nodes.hpp"
 #include "store/store.hpp"
 
 namespace nv::server {
@@ -64,28 +63,16 @@ private:
     struct Script {
         std::string source, sha;
     };
-    std::unique_ptr<RedisConnection> acquire();
-    std::unique_ptr<RedisConnection> connect();      // a new connection (with Sentinel: to a verified master)
-    std::pair<std::string, int> master_address();    // Sentinel: the master's address, asked once and cached
-    void forget_master();                            // Sentinel: ask again on the next connection
-    void dropped();                                  // after a failure: no idle connection, no cached master
-    void release(std::unique_ptr<RedisConnection> c);
     RedisReply eval(const Script& s, const std::vector<std::string>& keys, const std::vector<std::string>& args);
     void flush_pending();
     std::string key(const std::string& app_key, const std::string& rest) const;
 
     RedisOptions options_;
+    RedisNodes nodes_;
     std::string prefix_;
     Script admit_, refund_, ledger_add_, sms_put_, sms_check_, probe_;
-    std::string last_health_error_;  // guarded by pool_mu_
-
-    std::mutex master_mu_;
-    std::pair<std::string, int> master_;  // guarded by master_mu_; empty host: not resolved
-
-    std::mutex pool_mu_;
-    std::vector<std::unique_ptr<RedisConnection>> idle_;
-    std::chrono::steady_clock::time_point down_until_{};
-    std::string down_error_;
+    std::mutex health_mu_;
+    std::string last_health_error_;  // guarded by health_mu_
 
     struct Pending {
         std::string app_key;
