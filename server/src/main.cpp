@@ -48,7 +48,7 @@ std::unique_ptr<Store> open_store(const ServerConfig& cfg) {
     o.io_timeout_ms = cfg.store.redis_timeout_ms;
     o.connect_timeout_ms = cfg.store.redis_connect_timeout_ms;
     o.wait_replicas = static_cast<int>(cfg.store.redis_wait_replicas >= 0 ? cfg.store.redis_wait_replicas
-                                                                          : (o.url.sentinels.empty() ? 0 : 1));
+                                                                          : (o.url.sentinels.empty() && o.url.cluster_nodes.empty() ? 0 : 1));
     o.wait_timeout_ms = cfg.store.redis_wait_timeout_ms;
     auto store = std::make_unique<RedisStore>(o);
     if (!store->healthy(cfg.app_key)) {

@@ -153,4 +153,82 @@ private:
     std::unique_ptr<RedisServer> server_;
 };
 
+// A Redis Cluster: `masters` masters with `replicas` replicas each (redis-cli --cluster create), every node a
+// RedisServer on a free loopback port with its bus port set (else it is port + 10000, which may be taken or beyond
+// 65535). Ready when every node says cluster_state:ok and every master's replicas are in sync.
+class RedisCluster {
+public:
+    explicit RedisCluster(int masters = 3, int replicas = 1, int node_timeout_ms = 5'000) {
+        std::string create = "redis-cli --cluster create";
+        for (int i = 0; i < masters * (1 + replicas); ++i) {
+            nodes.push_back(std::make_unique<RedisServer>(std::vector<std::string>{
+                "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout",
+                std::to_string(node_timeout_ms), "--cluster-port", std::to_string(free_loopback_port())}));
+            create += " 127.0.0.1:" + std::to_string(nodes.back()->port());
+        }
+        create += " --cluster-replicas " + std::to_string(replicas) + " --cluster-yes >/dev/null 2>&1";
+        if (std::system(create.c_str()) != 0) throw std::runtime_error("redis-cli --cluster create failed");
+        wait_ready(replicas);
+    }
+
+    // redis-cluster://127.0.0.1:P1,127.0.0.1:P2,... (every node)
+    std::string url() const {
+        std::string u = "redis-cluster://";
+        for (const auto& n : nodes) u += (u.size() > 16 ? "," : "") + std::string("127.0.0.1:") + std::to_string(n->port());
+        return u;
+    }
+
+    static nv::server::RedisReply ask(int port, const std::vector<std::string_view>& args) {
+        nv::server::RedisOptions o;
+        o.url.host = "127.0.0.1";
+        o.url.port = port;
+        nv::server::RedisConnection c(o);
+        return c.command(args);
+    }
+
+    // The port of the master serving `slot`, as the node at `port` sees it (0: none).
+    static int owner_port(int port, int slot) {
+        const auto r = ask(port, {"CLUSTER", "SLOTS"});
+        for (std::size_t i = 0; i < r.size(); ++i) {
+            const auto range = r.element(i);
+            if (range.element(0).integer() <= slot && slot <= range.element(1).integer()) {
+                return static_cast<int>(range.element(2).element(1).integer());
+            }
+        }
+        return 0;
+    }
+
+    RedisServer& node(int port) {
+        for (auto& n : nodes) {
+            if (n->port() == port) return *n;
+        }
+        throw std::runtime_error("no cluster node on port " + std::to_string(port));
+    }
+
+    std::vector<std::unique_ptr<RedisServer>> nodes;
+
+private:
+    void wait_ready(int replicas) {
+        for (int i = 0; i < 600; ++i) {
+            bool ok = true;
+            try {
+                for (auto& n : nodes) {
+                    const std::string info = ask(n->port(), {"INFO", "replication"}).str();
+                    ok = ok && ask(n->port(), {"CLUSTER", "INFO"}).str().find("cluster_state:ok") != std::string::npos;
+                    if (info.find("role:master") != std::string::npos) {
+                        ok = ok && info.find("connected_slaves:" + std::to_string(replicas)) != std::string::npos;
+                    } else {
+                        ok = ok && info.find("master_link_status:up") != std::string::npos;
+                    }
+                }
+            } catch (const std::exception&) {
+                ok = false;
+            }
+            if (ok) return;
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        throw std::runtime_error("the Redis Cluster did not become ready within 30 s");
+    }
+};
+
 }  // namespace nv::test

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "rules/calendar.hpp"
@@ -125,9 +126,30 @@ struct SentinelBackend {
     std::unique_ptr<Store> open() { return std::make_unique<RedisStore>(topology().options(), prefix); }
 };
 
+RedisOptions cluster_options(const nv::test::RedisCluster& c) {
+    RedisOptions o;
+    std::string e;
+    o.url = *parse_redis_url(c.url(), e);
+    o.wait_replicas = 1;
+    o.wait_timeout_ms = 1'000;
+    o.io_timeout_ms = 3'000;  // longer than the WAIT
+    return o;
+}
+
+// The store suite on a Redis Cluster: three masters with a replica each, one cluster per test process, a key
+// prefix per backend instance. The store is given every node; writes WAIT for the replica.
+struct ClusterBackend {
+    static nv::test::RedisCluster& cluster() {
+        static nv::test::RedisCluster c;
+        return c;
+    }
+    std::string prefix = "test" + random_hex(6);
+    std::unique_ptr<Store> open() { return std::make_unique<RedisStore>(cluster_options(cluster()), prefix); }
+};
+
 }  // namespace
 
-TEMPLATE_TEST_CASE("store: tokens are single use until they expire", "[store]", SqliteBackend, RedisBackend, SentinelBackend) {
+TEMPLATE_TEST_CASE("store: tokens are single use until they expire", "[store]", SqliteBackend, RedisBackend, SentinelBackend, ClusterBackend) {
     TestType backend;
     auto store = backend.open();
     Store& s = *store;
@@ -138,7 +160,7 @@ TEMPLATE_TEST_CASE("store: tokens are single use until they expire", "[store]", 
     CHECK(s.admit(adm("3", "tok", kMidnight + 120'001), l).status == AdmitStatus::Admitted);
 }
 
-TEMPLATE_TEST_CASE("store: quotas, refusals that spend nothing, refunds", "[store]", SqliteBackend, RedisBackend, SentinelBackend) {
+TEMPLATE_TEST_CASE("store: quotas, refusals that spend nothing, refunds", "[store]", SqliteBackend, RedisBackend, SentinelBackend, ClusterBackend) {
     TestType backend;
     auto store = backend.open();
     Store& s = *store;
@@ -159,7 +181,7 @@ TEMPLATE_TEST_CASE("store: quotas, refusals that spend nothing, refunds", "[stor
     CHECK(s.admit(adm("2", "d", kMidnight + 30'002), l).status == AdmitStatus::Admitted);
 }
 
-TEMPLATE_TEST_CASE("store: state survives a restart", "[store]", SqliteBackend, RedisBackend, SentinelBackend) {
+TEMPLATE_TEST_CASE("store: state survives a restart", "[store]", SqliteBackend, RedisBackend, SentinelBackend, ClusterBackend) {
     TestType backend;
     QuotaLimits l;
     l.number_interval_ms = 0;
@@ -187,7 +209,7 @@ TEMPLATE_TEST_CASE("store: state survives a restart", "[store]", SqliteBackend, 
     CHECK(s.healthy("app"));
 }
 
-TEMPLATE_TEST_CASE("store: concurrent admissions never overspend", "[store]", SqliteBackend, RedisBackend, SentinelBackend) {
+TEMPLATE_TEST_CASE("store: concurrent admissions never overspend", "[store]", SqliteBackend, RedisBackend, SentinelBackend, ClusterBackend) {
     TestType backend;
     auto store = backend.open();
     Store& s = *store;
@@ -215,7 +237,7 @@ TEST_CASE("sqlite store: an unusable path is a clear error", "[store][sqlite]") 
 }
 
 TEMPLATE_TEST_CASE("store: every quota rule, the day boundary and switched-off rules", "[store]", SqliteBackend,
-                   RedisBackend, SentinelBackend) {
+                   RedisBackend, SentinelBackend, ClusterBackend) {
     TestType backend;
     auto store = backend.open();
     Store& s = *store;
@@ -260,7 +282,7 @@ TEMPLATE_TEST_CASE("store: every quota rule, the day boundary and switched-off r
     for (int i = 0; i < 12; ++i) CHECK(next("1", tomorrow + 100 + i, "ip-a").status == AdmitStatus::Admitted);
 }
 
-TEMPLATE_TEST_CASE("store: the ledger counts per appKey and day", "[store]", SqliteBackend, RedisBackend, SentinelBackend) {
+TEMPLATE_TEST_CASE("store: the ledger counts per appKey and day", "[store]", SqliteBackend, RedisBackend, SentinelBackend, ClusterBackend) {
     TestType backend;
     auto store = backend.open();
     const std::int64_t day = shanghai_day(kMidnight);
@@ -278,7 +300,7 @@ TEMPLATE_TEST_CASE("store: the ledger counts per appKey and day", "[store]", Sql
 }
 
 TEMPLATE_TEST_CASE("store: SMS codes are single use, expire, and die after too many wrong tries", "[store]",
-                   SqliteBackend, RedisBackend, SentinelBackend) {
+                   SqliteBackend, RedisBackend, SentinelBackend, ClusterBackend) {
     TestType backend;
     auto store = backend.open();
     Store& s = *store;
@@ -535,34 +557,15 @@ TEST_CASE("redis store: a replica serves nothing and is not ready (READONLY)", "
     CHECK(on_primary.admit(adm("1", "ro-a", kMidnight), l).status == AdmitStatus::Admitted);
 }
 
-// Not a Cluster client (yet): on a real three-master cluster exactly one node (the owner of the appKey's slot)
-// serves the appKey, and the probe is true exactly there. Before, /healthz said ok on every node.
-TEST_CASE("redis store: on a Redis Cluster only the slot's owner serves the appKey, and only it is ready", "[store][redis][cluster]") {
-    std::vector<std::unique_ptr<nv::test::RedisServer>> nodes;
-    std::string create = "redis-cli --cluster create";
-    for (int i = 0; i < 3; ++i) {
-        // The cluster bus port is set (else it is port + 10000, which may be taken or beyond 65535).
-        nodes.push_back(std::make_unique<nv::test::RedisServer>(std::vector<std::string>{
-            "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000",
-            "--cluster-port", std::to_string(nv::test::free_loopback_port())}));
-        create += " 127.0.0.1:" + std::to_string(nodes.back()->port());
-    }
-    create += " --cluster-yes >/dev/null 2>&1";
-    REQUIRE(std::system(create.c_str()) == 0);
-    // Every node agrees the cluster is up before anything is asked.
-    for (auto& n : nodes) {
-        bool up = false;
-        for (int i = 0; i < 200 && !up; ++i) {
-            nv::server::RedisConnection raw(redis_options(n->port()));
-            up = raw.command({"CLUSTER", "INFO"}).str().find("cluster_state:ok") != std::string::npos;
-            if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
-        REQUIRE(up);
-    }
+// redis:// is one server, even when that server is a Cluster node: exactly one node (the owner of the appKey's
+// slot) serves the appKey, and the probe is true exactly there (before, /healthz said ok on every node). A
+// Cluster is given as redis-cluster:// (below).
+TEST_CASE("redis store: redis:// to a Redis Cluster node: only the slot's owner serves the appKey, and only it is ready", "[store][redis][cluster]") {
+    auto& cluster = ClusterBackend::cluster();
     QuotaLimits l;
     int serving = 0;
-    for (std::size_t i = 0; i < nodes.size(); ++i) {
-        RedisStore store(redis_options(nodes[i]->port()), "cl");
+    for (std::size_t i = 0; i < cluster.nodes.size(); ++i) {
+        RedisStore store(redis_options(cluster.nodes[i]->port()), "cl" + random_hex(4));
         const bool ready = store.healthy("app");
         bool admitted = false;
         std::string error;
@@ -578,7 +581,250 @@ TEST_CASE("redis store: on a Redis Cluster only the slot's owner serves the appK
         }
         serving += admitted ? 1 : 0;
     }
-    CHECK(serving == 1);
+    CHECK(serving == 1);  // of three masters and three replicas
+}
+
+TEST_CASE("redis store: a key's Cluster slot is Redis's own (CRC16 of the hash tag)", "[store][redis][cluster]") {
+    CHECK(redis_key_slot("123456789") == 0x31C3);  // the CRC16/XMODEM check value
+    CHECK(redis_key_slot("foo") == 12182);
+    CHECK(redis_key_slot("{user1000}.following") == redis_key_slot("{user1000}.followers"));
+    CHECK(redis_key_slot("{}x") != redis_key_slot("{}y"));  // an empty tag is no tag: the whole key counts
+    CHECK(redis_key_slot("nv:{app}:t:1") == redis_key_slot("app"));
+    // And for keys of every shape, what the server itself says.
+    const int port = ClusterBackend::cluster().nodes.front()->port();
+    std::mt19937 rng(7);
+    const std::string alphabet = std::string("ab{}:\x01\xff") + "0";
+    for (int i = 0; i < 300; ++i) {
+        std::string k;
+        for (int j = static_cast<int>(rng() % 12); j >= 0; --j) k += alphabet[rng() % alphabet.size()];
+        INFO(k);
+        CHECK(redis_key_slot(k) == nv::test::RedisCluster::ask(port, {"CLUSTER", "KEYSLOT", k}).integer());
+    }
+}
+
+TEST_CASE("redis store: redis-cluster:// given any one node serves every appKey, SMS keys included", "[store][redis][cluster]") {
+    auto& cluster = ClusterBackend::cluster();
+    QuotaLimits l;
+    for (auto& node : cluster.nodes) {  // masters and replicas alike: the rest is learned from the slot map
+        RedisOptions o = cluster_options(cluster);
+        o.url.cluster_nodes = {{"127.0.0.1", node->port()}};
+        RedisStore store(o, "one" + random_hex(4));
+        std::set<int> owners;
+        for (int app = 0; app < 12; ++app) {
+            const std::string key = "app" + std::to_string(app);
+            owners.insert(nv::test::RedisCluster::owner_port(node->port(), redis_key_slot(key)));
+            CHECK(store.healthy(key));
+            Admission a = adm("1", "t", kMidnight);
+            a.app_key = key;
+            CHECK(store.admit(a, l).status == AdmitStatus::Admitted);
+            CHECK(store.admit(a, l).status == AdmitStatus::TokenUsed);
+            a.app_key = "sms:" + key;  // the SMS fallback's quota: its own slot
+            CHECK(store.admit(a, l).status == AdmitStatus::Admitted);
+            store.put_sms_code(key, "n", "h", kMidnight + 300'000);
+            CHECK(store.check_sms_code(key, "n", "h", kMidnight, 3) == SmsCheck::Ok);
+        }
+        CHECK(owners.size() == 3);  // the appKeys were spread over all three masters
+    }
+    // Not a cluster: a clear error, and not ready.
+    RedisOptions o = cluster_options(cluster);
+    o.url.cluster_nodes = {{"127.0.0.1", RedisBackend::server().port()}};
+    RedisStore plain(o, "x");
+    CHECK_FALSE(plain.healthy("app"));
+    CHECK_THAT(plain.health_error(), Catch::Contains("CLUSTER SLOTS"));
+    o.url.cluster_nodes = {{"127.0.0.1", nv::test::free_loopback_port()}};
+    RedisStore nobody(o, "x");
+    CHECK_THROWS_WITH(nobody.admit(adm("1", "s", kMidnight), l), Catch::Contains("no Redis Cluster node gave the slot map"));
+}
+
+// The appKey's slot moved to another master while admissions run (redis-cli --cluster reshard): MOVED, ASK and
+// TRYAGAIN are followed, every admission is answered (none fails for the move), and the counts stay exact.
+TEST_CASE("redis store: Cluster resharding under load: the appKey's slot moves, every admission is answered, quotas stay exact", "[store][redis][cluster]") {
+    nv::test::RedisCluster cluster;
+    const int seed = cluster.nodes.front()->port();
+    // An appKey whose slot is among the first few of its master's range: reshard moves a master's lowest slots.
+    std::string app;
+    int slot = 0, from = 0, first = 0;
+    {
+        const auto r = nv::test::RedisCluster::ask(seed, {"CLUSTER", "SLOTS"});
+        for (int i = 0; app.empty(); ++i) {
+            const std::string k = "rs" + std::to_string(i);
+            for (std::size_t j = 0; j < r.size(); ++j) {
+                const auto range = r.element(j);
+                const int lo = static_cast<int>(range.element(0).integer());
+                if (redis_key_slot(k) >= lo && redis_key_slot(k) < lo + 8) {
+                    app = k;
+                    slot = redis_key_slot(k);
+                    first = lo;
+                    from = static_cast<int>(range.element(2).element(1).integer());
+                }
+            }
+        }
+    }
+    int to = 0;
+    for (auto& n : cluster.nodes) {
+        const int p = n->port();
+        if (p != from && nv::test::RedisCluster::ask(p, {"ROLE"}).element(0).str() == "master") to = p;
+    }
+    REQUIRE(to != 0);
+    const std::string from_id = nv::test::RedisCluster::ask(from, {"CLUSTER", "MYID"}).str();
+    const std::string to_id = nv::test::RedisCluster::ask(to, {"CLUSTER", "MYID"}).str();
+
+    RedisStore store(cluster_options(cluster), "rs");
+    QuotaLimits l;
+    l.number_interval_ms = 0;
+    l.number_daily = 4;  // each number is tried 8 times in a row: exactly 4 are admitted, whatever the move does
+    l.app_daily = 0;
+    l.ip_limit = 0;
+    std::atomic<bool> stop{false}, moving{false};
+    std::atomic<int> admitted{0}, limited{0}, failed{0}, during_move{0}, overspent{0}, underspent{0};
+    std::atomic<long long> slowest_us{0};
+    std::string first_error;
+    std::mutex error_mu;
+    std::vector<std::thread> load;
+    for (int t = 0; t < 4; ++t) {
+        load.emplace_back([&, t] {
+            int in_group = 0;
+            for (int i = 0; !stop || i % 8 != 0; ++i) {  // whole groups of 8
+                Admission a = adm(std::to_string(t) + "-" + std::to_string(i / 8), std::to_string(t) + "-" + std::to_string(i),
+                                  kMidnight + i);
+                a.app_key = app;
+                const auto began = std::chrono::steady_clock::now();
+                const bool in_move = moving;
+                try {
+                    if (store.admit(a, l).status == AdmitStatus::Admitted) {
+                        ++admitted;
+                        ++in_group;
+                    } else {
+                        ++limited;
+                    }
+                } catch (const StoreError& e) {
+                    ++failed;
+                    std::lock_guard lock(error_mu);
+                    if (first_error.empty()) first_error = e.what();
+                }
+                if (in_move) {
+                    ++during_move;
+                    const long long us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - began).count();
+                    if (us > slowest_us) slowest_us = us;
+                }
+                if (i % 8 == 7) {
+                    if (in_group > 4) ++overspent;
+                    if (in_group < 4) ++underspent;
+                    in_group = 0;
+                }
+            }
+        });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // load (and keys) in the slot before the move
+    moving = true;
+    const auto began = std::chrono::steady_clock::now();
+    const std::string reshard = "redis-cli --cluster reshard 127.0.0.1:" + std::to_string(seed) + " --cluster-from " +
+                                from_id + " --cluster-to " + to_id + " --cluster-slots " +
+                                std::to_string(slot - first + 1) + " --cluster-yes >/dev/null 2>&1";
+    const int rc = std::system(reshard.c_str());
+    const auto move_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - began).count();
+    moving = false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    stop = true;
+    for (auto& th : load) th.join();
+    REQUIRE(rc == 0);
+    CHECK(nv::test::RedisCluster::owner_port(seed, slot) == to);  // it really moved
+    const auto followed = store.redirects();
+    std::printf("cluster reshard: slot %d moved in %lld ms; %d admissions answered during the move, the slowest in "
+                "%.1f ms; %d admitted, %d refused by quota, %d failed in all; followed %lld MOVED, %lld ASK, %lld "
+                "TRYAGAIN\n",
+                slot, static_cast<long long>(move_ms), during_move.load(), static_cast<double>(slowest_us.load()) / 1000.0,
+                admitted.load(), limited.load(), failed.load(), static_cast<long long>(followed.moved),
+                static_cast<long long>(followed.ask), static_cast<long long>(followed.tryagain));
+    CHECK(followed.moved > 0);                        // the move was seen and followed
+    CHECK(followed.ask + followed.tryagain > 0);      // while it was under way, too
+    INFO(first_error);
+    CHECK(failed == 0);
+    CHECK(during_move > 0);
+    CHECK(overspent == 0);   // no number got more than its daily 4 across the move
+    CHECK(underspent == 0);  // nor fewer (no admission counted but not answered)
+    CHECK(admitted == limited);
+    // The appKey's own counter (on the slot's new master) counted each admission exactly once.
+    CHECK(nv::test::RedisCluster::ask(to, {"HGET", "rs:{" + app + "}:a", "c"}).str() == std::to_string(admitted.load()));
+    CHECK(store.healthy(app));
+}
+
+// kill -9 of the master that owns the appKey's slot, under load: its replica is promoted by the cluster, the
+// store follows (answering admissions or StoreError, 503, meanwhile), the probe is false while no master serves
+// the slot and true after, and with WAIT every acknowledged token is still used.
+TEST_CASE("redis store: Cluster failover under load: the slot's replica takes over, no acknowledged token is lost", "[store][redis][cluster]") {
+    nv::test::RedisCluster cluster(3, 1, 2'000);
+    RedisOptions fo = cluster_options(cluster);
+    if (std::getenv("NV_TEST_NO_WAIT")) fo.wait_replicas = 0;
+    RedisStore store(fo, "cf");
+    const int seed = cluster.nodes.front()->port();
+    const int owner = nv::test::RedisCluster::owner_port(seed, redis_key_slot("app"));
+    int replica = 0;
+    for (auto& n : cluster.nodes) {
+        const auto role = nv::test::RedisCluster::ask(n->port(), {"ROLE"});
+        if (role.element(0).str() == "slave" && role.element(2).integer() == owner) replica = n->port();
+    }
+    REQUIRE(replica != 0);
+    QuotaLimits l;
+    l.number_interval_ms = 0;
+    l.number_daily = 0;
+    l.app_daily = 0;
+    l.ip_limit = 0;
+    std::vector<std::string> acknowledged;
+    int refused = 0, other = 0;
+    bool killed = false, seen_unready = false;
+    std::chrono::steady_clock::time_point kill_at, back_at, ready_at;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    for (int i = 0; std::chrono::steady_clock::now() < deadline; ++i) {
+        if (i == 200) {
+            kill_at = std::chrono::steady_clock::now();
+            cluster.node(owner).stop();  // SIGKILL
+            killed = true;
+        }
+        const std::string token = "cf-" + std::to_string(i);
+        try {
+            const AdmitResult r = store.admit(adm(std::to_string(i), token, kMidnight + i), l);
+            if (r.status == AdmitStatus::Admitted) {
+                acknowledged.push_back(token);
+                if (killed && back_at == std::chrono::steady_clock::time_point{}) back_at = std::chrono::steady_clock::now();
+            } else {
+                ++other;
+            }
+        } catch (const StoreError&) {
+            ++refused;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        if (killed && i % 10 == 0) {
+            const bool ready = store.healthy("app");
+            if (!ready && back_at == std::chrono::steady_clock::time_point{}) seen_unready = true;
+            if (ready && ready_at == std::chrono::steady_clock::time_point{}) ready_at = std::chrono::steady_clock::now();
+        }
+        if (back_at != std::chrono::steady_clock::time_point{} && ready_at != std::chrono::steady_clock::time_point{} &&
+            std::chrono::steady_clock::now() - back_at > std::chrono::milliseconds(500)) {
+            break;
+        }
+    }
+    REQUIRE(back_at != std::chrono::steady_clock::time_point{});
+    const auto failover_ms = std::chrono::duration_cast<std::chrono::milliseconds>(back_at - kill_at).count();
+    std::printf("cluster failover: service back %lld ms after kill -9 of the slot's master (node timeout 2 s); %d "
+                "admissions refused (503) meanwhile, %zu acknowledged in all\n",
+                static_cast<long long>(failover_ms), refused, acknowledged.size());
+    CHECK(other == 0);
+    CHECK(refused > 0);
+    CHECK(seen_unready);  // not ready while no master served the slot
+    CHECK(ready_at != std::chrono::steady_clock::time_point{});
+    CHECK(failover_ms < 30'000);
+    CHECK(nv::test::RedisCluster::ask(replica, {"ROLE"}).element(0).str() == "master");
+    int lost = 0;
+    for (std::size_t i = 0; i < acknowledged.size(); ++i) {
+        if (store.admit(adm("again" + std::to_string(i), acknowledged[i], kMidnight + 100'000), l).status !=
+            AdmitStatus::TokenUsed) {
+            ++lost;
+        }
+    }
+    std::printf("cluster failover: %d of %zu acknowledged tokens passed again after the failover\n", lost,
+                acknowledged.size());
+    CHECK(lost == 0);
 }
 
 // kill -9 of the master under load: a sentinel promotes the replica and the store follows it, answering only
@@ -719,4 +965,23 @@ TEST_CASE("redis store: URLs", "[store][redis]") {
         CHECK_FALSE(e.empty());
     }
     CHECK(redacted_redis_url("redis-sentinel://:secret@s1,s2/m") == "redis-sentinel://:***@s1,s2/m");
+
+    // Cluster: the nodes to learn the map from (port 6379 by default), database 0 only.
+    u = parse_redis_url("redis-cluster://app:pw@10.0.0.1,10.0.0.2:7001,[::1]:7002", e);
+    REQUIRE(u);
+    CHECK_FALSE(u->tls);
+    CHECK(u->cluster_nodes == std::vector<std::pair<std::string, int>>{{"10.0.0.1", 6379}, {"10.0.0.2", 7001}, {"::1", 7002}});
+    CHECK(u->user == "app");
+    CHECK(u->password == "pw");
+    CHECK(u->sentinels.empty());
+    u = parse_redis_url("rediss-cluster://n1:7000/0", e);
+    REQUIRE(u);
+    CHECK(u->tls);
+    for (const char* bad : {"redis-cluster://", "redis-cluster://n1:7000/1", "redis-cluster://n1,,n2", "redis-cluster://n1:0",
+                            "redis-clusters://n1"}) {
+        INFO(bad);
+        CHECK_FALSE(parse_redis_url(bad, e));
+        CHECK_FALSE(e.empty());
+    }
+    CHECK_THAT((parse_redis_url("redis-cluster://n1/2", e), e), Catch::Contains("only database 0"));
 }

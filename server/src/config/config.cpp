@@ -113,8 +113,8 @@ std::string validate(const ServerConfig& c) {
         std::string e;
         if (!parse_redis_url(c.store.url, e)) return "--store: " + e;
     } else if (c.store.url.rfind("sqlite:", 0) != 0) {
-        return "the store must be sqlite:PATH, redis://host[:port][/db], rediss://host[:port][/db] or "
-               "redis-sentinel://host[:port][,host[:port]...]/MASTER[/db]";
+        return "the store must be sqlite:PATH, redis://host[:port][/db], rediss://host[:port][/db], "
+               "redis-sentinel://host[:port][,host[:port]...]/MASTER[/db] or redis-cluster://host[:port][,host[:port]...]";
     } else if (c.store.url.size() == 7) {
         return "the store needs a path: sqlite:PATH";
     }
@@ -485,7 +485,9 @@ Usage: nv-server [--sandbox] [options]
                           sqlite:PATH (the default, sqlite:nv-server.db) for one server, or
                           redis://[:PASSWORD@]HOST[:PORT][/DB] (rediss:// for TLS) shared by several servers,
                           or redis-sentinel://[:PASSWORD@]HOST[:PORT][,HOST[:PORT]...]/MASTER[/DB]: the master the
-                          sentinels name, followed through a failover;
+                          sentinels name, followed through a failover, or
+                          redis-cluster://[:PASSWORD@]HOST[:PORT][,HOST[:PORT]...]: a Redis Cluster, each appKey's
+                          keys on the node that owns its slot, followed through resharding and failover;
                           prefer NV_REDIS_PASSWORD to a password in the URL (arguments are visible to others)
   --db PATH               the same as --store sqlite:PATH
   --store-fail-open       while the store is unreachable, verify without quota checks (default: refuse with

@@ -48,7 +48,7 @@ struct StoreSettings {
     std::int64_t redis_timeout_ms = 1'000;          // one command
     std::int64_t redis_connect_timeout_ms = 1'000;
     // Durability on failover: after each write, WAIT for this many replicas to have it (-1: 1 with
-    // redis-sentinel://, 0 otherwise; all connected ones when fewer are connected), at most
+    // redis-sentinel:// and redis-cluster://, 0 otherwise; all connected ones when fewer are connected), at most
     // redis_wait_timeout_ms; fewer is a store failure (503).
     std::int64_t redis_wait_replicas = -1;
     std::int64_t redis_wait_timeout_ms = 100;
@@ -58,8 +58,11 @@ struct StoreSettings {
     bool fail_open = false;
 
     bool is_redis() const {
-        return url.rfind("redis://", 0) == 0 || url.rfind("rediss://", 0) == 0 || url.rfind("redis-sentinel://", 0) == 0 ||
-               url.rfind("rediss-sentinel://", 0) == 0;
+        for (const char* scheme : {"redis://", "rediss://", "redis-sentinel://", "rediss-sentinel://", "redis-cluster://",
+                                   "rediss-cluster://"}) {
+            if (url.rfind(scheme, 0) == 0) return true;
+        }
+        return false;
     }
 };
 

@@ -99,25 +99,41 @@ std::string parse_db(std::string_view text, int& db) {
 
 }  // namespace
 
+int redis_key_slot(std::string_view key) {
+    if (const std::size_t open = key.find('{'); open != std::string_view::npos) {
+        if (const std::size_t close = key.find('}', open + 1); close != std::string_view::npos && close > open + 1) {
+            key = key.substr(open + 1, close - open - 1);
+        }
+    }
+    std::uint16_t crc = 0;
+    for (const char ch : key) {
+        crc ^= static_cast<std::uint16_t>(static_cast<unsigned char>(ch) << 8);
+        for (int i = 0; i < 8; ++i) crc = static_cast<std::uint16_t>(crc & 0x8000 ? (crc << 1) ^ 0x1021 : crc << 1);
+    }
+    return crc & 16383;
+}
+
 std::optional<RedisUrl> parse_redis_url(const std::string& text, std::string& error) {
     RedisUrl u;
     std::string_view rest = text;
-    bool sentinel = false;
-    for (const auto& [scheme, tls, is_sentinel] :
-         {std::tuple{"redis://", false, false}, {"rediss://", true, false}, {"redis-sentinel://", false, true},
-          {"rediss-sentinel://", true, true}}) {
+    enum Kind { Single, Sentinel, Cluster } kind = Single;
+    for (const auto& [scheme, tls, k] :
+         {std::tuple{"redis://", false, Single}, {"rediss://", true, Single}, {"redis-sentinel://", false, Sentinel},
+          {"rediss-sentinel://", true, Sentinel}, {"redis-cluster://", false, Cluster},
+          {"rediss-cluster://", true, Cluster}}) {
         if (rest.rfind(scheme, 0) == 0) {
             rest.remove_prefix(std::string_view(scheme).size());
             u.tls = tls;
-            sentinel = is_sentinel;
+            kind = k;
             break;
         }
-        if (std::string_view(scheme) == "rediss-sentinel://") {
-            error = "a Redis store URL starts with redis:// or rediss:// (TLS), or redis-sentinel:// or "
-                    "rediss-sentinel:// (Sentinel)";
+        if (std::string_view(scheme) == "rediss-cluster://") {
+            error = "a Redis store URL starts with redis:// or rediss:// (TLS), redis-sentinel:// or "
+                    "rediss-sentinel:// (Sentinel), or redis-cluster:// or rediss-cluster:// (Cluster)";
             return std::nullopt;
         }
     }
+    const bool sentinel = kind == Sentinel;
     const std::size_t slash = rest.find('/');
     std::string_view authority = rest.substr(0, slash);
     std::string_view path = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
@@ -138,6 +154,25 @@ std::optional<RedisUrl> parse_redis_url(const std::string& text, std::string& er
             u.user = *user;
             u.password = *pass;
         }
+    }
+    if (kind == Cluster) {  // host[:port],host[:port]...[/0]
+        while (true) {
+            const std::size_t comma = authority.find(',');
+            std::pair<std::string, int> n{"", 6379};
+            error = parse_host_port(std::string(authority.substr(0, comma)), n.first, n.second);
+            if (!error.empty()) {
+                error = "redis-cluster://host[:port][,host[:port]...]: " + error;
+                return std::nullopt;
+            }
+            u.cluster_nodes.push_back(n);
+            if (comma == std::string_view::npos) break;
+            authority.remove_prefix(comma + 1);
+        }
+        if (!path.empty() && path != "0") {
+            error = "a Redis Cluster has only database 0: redis-cluster://host:port[,host:port...]";
+            return std::nullopt;
+        }
+        return u;
     }
     if (!sentinel) {
         error = parse_host_port(std::string(authority), u.host, u.port);
@@ -205,7 +240,9 @@ RedisReply RedisReply::element(std::size_t i) const {
 
 // ---- connection
 
-RedisConnection::RedisConnection(const RedisOptions& o) : where_(o.url.host + ":" + std::to_string(o.url.port)) {
+RedisConnection::RedisConnection(const RedisOptions& o)
+    : where_((o.url.host.find(':') != std::string::npos ? "[" + o.url.host + "]" : o.url.host) + ":" +
+             std::to_string(o.url.port)) {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -358,6 +395,12 @@ std::size_t RedisConnection::receive(char* buf, std::size_t cap) {
 
 RedisReply RedisConnection::command(const std::vector<std::string_view>& args) {
     if (fd_ < 0) throw StoreError("Redis at " + where_ + ": connection lost");
+    if (asking_) {
+        asking_ = false;
+        const RedisReply ok = command({"ASKING"});
+        asking_ = true;
+        if (ok.is_error()) throw StoreError("Redis at " + where_ + " refused ASKING (" + ok.str().substr(0, 80) + ")");
+    }
     std::vector<const char*> argv;
     std::vector<std::size_t> lens;
     for (std::string_view a : args) {

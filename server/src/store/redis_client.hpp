@@ -28,12 +28,20 @@ struct RedisUrl {
     // host and port are then unused: the store asks the sentinels (sent no AUTH; the password is the master's).
     std::vector<std::pair<std::string, int>> sentinels;
     std::string master_name;
+    // redis-cluster:// (rediss-cluster:// for TLS): nodes of one Redis Cluster to learn the slot map from (any
+    // reachable one will do; the others are learned from it). host and port are then unused; the database is 0.
+    std::vector<std::pair<std::string, int>> cluster_nodes;
 };
 
 // redis://[[user]:password@]host[:port][/db] or rediss://... (TLS), and
 // redis-sentinel://[[user]:password@]host[:port][,host[:port]...]/MASTER[/db] (sentinel port 26379 by default)
-// or rediss-sentinel://... Userinfo may be percent-encoded.
+// or rediss-sentinel://..., and redis-cluster://[[user]:password@]host[:port][,host[:port]...][/0] or
+// rediss-cluster://... Userinfo may be percent-encoded.
 std::optional<RedisUrl> parse_redis_url(const std::string& url, std::string& error);
+
+// The Redis Cluster hash slot of a key: CRC16 (XMODEM) of its hash tag (the text between the first '{' and the
+// next '}', when that is not empty) or of the whole key, modulo 16384.
+int redis_key_slot(std::string_view key);
 
 // The URL with any password replaced by "***", for logs.
 std::string redacted_redis_url(const std::string& url);
@@ -86,6 +94,13 @@ public:
     // then unusable and must be dropped).
     RedisReply command(const std::vector<std::string_view>& args);
 
+    // Redis Cluster, after an ASK redirection: while on, every command is preceded by ASKING (which holds for one
+    // command only, and a script can take two: EVALSHA, then EVAL after NOSCRIPT).
+    void set_asking(bool on) { asking_ = on; }
+
+    // host:port
+    const std::string& where() const { return where_; }
+
 private:
     void send_all(const char* data, std::size_t n);
     std::size_t receive(char* buf, std::size_t cap);
@@ -96,6 +111,7 @@ private:
     ssl_ctx_st* ctx_ = nullptr;
     ssl_st* ssl_ = nullptr;
     redisReader* reader_ = nullptr;
+    bool asking_ = false;
 };
 
 }  // namespace nv::server

@@ -190,6 +190,12 @@ std::string RedisStore::key(const std::string& app_key, const std::string& rest)
 }
 
 RedisReply RedisStore::eval(const Script& s, const std::vector<std::string>& keys, const std::vector<std::string>& args) {
+    // One script, one slot: a Redis Cluster refuses a script whose keys live in two (CROSSSLOT), so this is
+    // checked on every topology, and the store suite on a single Redis catches a key that breaks the rule.
+    const int slot = redis_key_slot(keys.front());
+    for (const auto& k : keys) {
+        if (redis_key_slot(k) != slot) throw StoreError("Redis: a script's keys span two Cluster slots (" + k + ")");
+    }
     return nodes_.run(keys.front(), [&](RedisConnection& c) {
         const std::string nkeys = std::to_string(keys.size());
         std::vector<std::string_view> argv{"EVALSHA", s.sha, nkeys};

@@ -1,7 +1,6 @@
-// The shared store for several nv-server instances behind a load balancer: one Redis server (standalone), or the
-// master that Redis Sentinel names (redis-sentinel://, followed through a failover by RedisNodes). A Redis Cluster is not followed (MOVED is an error):
-// pointed at the node that owns the appKey's slot it works, at any other node every operation and the readiness
-// probe fail (tests/server/store_test.cpp, "cluster").
+// The shared store for several nv-server instances behind a load balancer: one Redis server (standalone), the
+// master that Redis Sentinel names (redis-sentinel://), or a Redis Cluster (redis-cluster://); RedisNodes finds
+// the server for each operation and follows failovers and resharding (tests/server/store_test.cpp).
 //
 // Every operation is one round trip: a Lua script (EVALSHA) that reads the counters, applies the same quota rules
 // as quota.cpp, counts and marks the token, atomically. Keys carry the appKey as a Cluster hash tag
@@ -51,6 +50,9 @@ public:
     // Why the last probe failed (empty after a success), for the log.
     std::string health_error();
     std::string kind() const override { return "redis"; }
+
+    // Redis Cluster: the redirections followed so far.
+    RedisNodes::Redirects redirects() const { return nodes_.redirects(); }
 
     // Ledger increments waiting for Redis (0 when all are written).
     std::int64_t pending_results();
