@@ -216,6 +216,52 @@ export async function startSentinel(masterPort, name, { downAfterMs = 1000 } = {
   return s;
 }
 
+// A real Redis Cluster: `masters` masters with `replicas` replicas each (redis-cli --cluster create), every node a
+// startRedis on a free loopback port with its bus port set; ready when every node says cluster_state:ok and
+// every master's replicas are in sync. `url`: redis-cluster:// with every node. Stopped by PID.
+export async function startCluster({ masters = 3, replicas = 1, nodeTimeoutMs = 2000 } = {}) {
+  const nodes = [];
+  try {
+    for (let i = 0; i < masters * (1 + replicas); i++) {
+      nodes.push(await startRedis({ appendonly: false,
+        args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout',
+          String(nodeTimeoutMs), '--cluster-port', String(await freePort())] }));
+    }
+    execFileSync('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`),
+      '--cluster-replicas', String(replicas), '--cluster-yes'], { stdio: 'ignore' });
+    const ready = () => nodes.every((n) => {
+      const info = n.cli('INFO', 'replication');
+      return n.cli('CLUSTER', 'INFO').includes('cluster_state:ok') &&
+        (info.includes('role:master') ? info.includes(`connected_slaves:${replicas}`) : info.includes('master_link_status:up'));
+    });
+    for (let i = 0; i < 600 && !ready(); i++) await new Promise((res) => setTimeout(res, 50));
+    if (!ready()) throw new Error('the Redis Cluster did not become ready within 30 s');
+  } catch (e) {
+    for (const n of nodes) await n.stop();
+    throw e;
+  }
+  return {
+    nodes,
+    url: `redis-cluster://${nodes.map((n) => `127.0.0.1:${n.port}`).join(',')}`,
+    // The node (a startRedis) that is master of `key`'s slot now, as the first live node sees it (CLUSTER NODES:
+    // "id host:port@bus flags master-id ping pong epoch state slot-range...").
+    owner(key) {
+      const live = nodes.find((n) => { try { return n.cli('PING') === 'PONG'; } catch { return false; } });
+      const slot = Number(live.cli('CLUSTER', 'KEYSLOT', key));
+      for (const line of live.cli('CLUSTER', 'NODES').split('\n')) {
+        const f = line.split(' ');
+        if (!f[2]?.includes('master') || f[2].includes('fail')) continue;
+        const port = Number(f[1].split('@')[0].split(':').pop());
+        if (f.slice(8).some((r) => { const [lo, hi = lo] = r.split('-').map(Number); return lo <= slot && slot <= hi; })) {
+          return nodes.find((n) => n.port === port);
+        }
+      }
+      return undefined;
+    },
+    async stop() { for (const n of nodes) await n.stop(); },
+  };
+}
+
 // The production shape (scripts/stack.sh: nginx, two nv-server, Redis) on free loopback ports, with this
 // build's nv-server; stop() sends SIGTERM to the script and checks that it and everything it started are gone.
 export async function startStack({ env = {} } = {}) {
