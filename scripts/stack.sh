@@ -13,9 +13,12 @@
 # Environment: PORT, TLS_PORT; NV_SERVER (an nv-server binary to run instead of build/native's, which is then
 # not built: the tests pass theirs); NV_STACK_DIR (default build/stack); NV_STACK_SETUP=0 skips scripts/setup.sh;
 # NV_STACK_REDIS=sentinel runs Redis Sentinel instead of one redis-server: the primary, a replica and three
-# sentinels, the instances on redis-sentinel:// (a dead Redis node then does not stop the stack: that is the point).
-# When ready, $NV_STACK_DIR/pids lists "name pid" for redis (with Sentinel also redis-replica, sentinel1-3), nv-a,
-# nv-b and nginx (the master).
+# sentinels, the instances on redis-sentinel:// (a dead Redis node then does not stop the stack: that is the point);
+# NV_STACK_REDIS=cluster runs a Redis Cluster: three masters with a replica each (cluster1-6), the instances on
+# redis-cluster:// (again a dead node does not stop the stack: its replica takes over).
+# When ready, $NV_STACK_DIR/pids lists "name pid" for redis (with Sentinel also redis-replica, sentinel1-3; with
+# Cluster cluster1-6 instead), nv-a, nv-b and nginx (the master), and $NV_STACK_DIR/ports "name port" for the
+# Redis nodes.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -44,10 +47,12 @@ fi
 mkdir -p "$dir/logs" "$dir/redis" "$dir/nginx" "$dir/tls"
 chmod 755 "$dir" "$dir/nginx"  # nginx's workers (nobody, when started as root) keep request bodies in here
 redis_mode=${NV_STACK_REDIS:-single}
-[[ $redis_mode == single || $redis_mode == sentinel ]] || { echo "stack: NV_STACK_REDIS must be single or sentinel" >&2; exit 2; }
+[[ $redis_mode == single || $redis_mode == sentinel || $redis_mode == cluster ]] ||
+  { echo "stack: NV_STACK_REDIS must be single, sentinel or cluster" >&2; exit 2; }
 pids=()   # watched: when one exits, the stack stops
 names=()
-ha_pids=()  # Sentinel mode: the Redis nodes, which may die (a failover follows); stopped last
+ha_ports=()  # the Redis nodes' ports, for $dir/ports
+ha_pids=()  # Sentinel and Cluster modes: the Redis nodes, which may die (a failover follows); stopped last
 ha_names=()
 stopping=0
 failed=()
@@ -126,16 +131,19 @@ a_port=$(free_port)
 b_port=$(free_port)
 sandbox_port=$(free_port)
 
-redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$dir/redis" --save '' --appendonly yes \
-  --appendfsync everysec --daemonize no --loglevel warning --logfile "$dir/logs/redis.log" &
-if [[ $redis_mode == single ]]; then
-  pids+=($!)
-  names+=(redis-server)
-else
-  ha_pids+=($!)
-  ha_names+=(redis)
+if [[ $redis_mode != cluster ]]; then
+  redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$dir/redis" --save '' --appendonly yes \
+    --appendfsync everysec --daemonize no --loglevel warning --logfile "$dir/logs/redis.log" &
+  if [[ $redis_mode == single ]]; then
+    pids+=($!)
+    names+=(redis-server)
+  else
+    ha_pids+=($!)
+    ha_names+=(redis)
+  fi
+  await "redis-server on port $redis_port" "$dir/logs/redis.log" redis-cli -p "$redis_port" ping
+  ha_ports+=("redis $redis_port")
 fi
-await "redis-server on port $redis_port" "$dir/logs/redis.log" redis-cli -p "$redis_port" ping
 store=redis://127.0.0.1:$redis_port/0
 if [[ $redis_mode == sentinel ]]; then
   replica_port=$(free_port)
@@ -162,6 +170,32 @@ if [[ $redis_mode == sentinel ]]; then
     store+="127.0.0.1:$sentinel_port,"
   done
   store="${store%,}/nvstack/0"
+  ha_ports+=("redis-replica $replica_port")
+fi
+if [[ $redis_mode == cluster ]]; then
+  cluster_nodes=()
+  for i in 1 2 3 4 5 6; do
+    node_port=$(free_port)
+    mkdir -p "$dir/cluster$i"
+    rm -f "$dir/cluster$i/nodes.conf" "$dir/cluster$i"/appendonly*  # a new cluster each time
+    rm -rf "$dir/cluster$i/appendonlydir"
+    redis-server --port "$node_port" --bind 127.0.0.1 --dir "$dir/cluster$i" --save '' --appendonly yes \
+      --appendfsync everysec --daemonize no --loglevel warning --logfile "$dir/logs/cluster$i.log" \
+      --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 2000 --cluster-port "$(free_port)" &
+    ha_pids+=($!)
+    ha_names+=("cluster$i")
+    ha_ports+=("cluster$i $node_port")
+    await "cluster node $i on port $node_port" "$dir/logs/cluster$i.log" redis-cli -p "$node_port" ping
+    cluster_nodes+=("127.0.0.1:$node_port")
+  done
+  redis-cli --cluster create "${cluster_nodes[@]}" --cluster-replicas 1 --cluster-yes >"$dir/logs/cluster-create.log" 2>&1 ||
+    die "redis-cli --cluster create failed; see ${dir#"$root"/}/logs/cluster-create.log"
+  for node in "${cluster_nodes[@]}"; do
+    await "the cluster as node ${node##*:} sees it" "$dir/logs/cluster-create.log" \
+      sh -c "redis-cli -p ${node##*:} cluster info | grep -q cluster_state:ok && redis-cli -p ${node##*:} info replication | grep -q -e connected_slaves:1 -e master_link_status:up"
+  done
+  store=redis-cluster://$(IFS=,; echo "${cluster_nodes[*]}")
+  redis_port=${cluster_nodes[0]##*:}
 fi
 
 "$server" --sandbox --behind-proxy --port "$a_port" --sandbox-port "$sandbox_port" --store "$store" \
@@ -195,6 +229,7 @@ await "nginx on port $port" "$dir/nginx/error.log" curl -sf "http://127.0.0.1:$p
       "nv-server b") echo "nv-b ${pids[$i]}" ;; *) echo "${names[$i]} ${pids[$i]}" ;; esac
   done
 } >"$dir/pids"
+printf '%s\n' "${ha_ports[@]}" >"$dir/ports"
 cat <<MSG
 stack: redis-server :$redis_port ($redis_mode; store $store), nv-server a :$a_port (sandbox), nv-server b :$b_port, nginx :$port and :$tls_port
        logs in ${dir#"$root"/}/logs/ and ${dir#"$root"/}/nginx/; HTTPS with: curl --cacert ${tls#"$root"/}/ca.pem

@@ -5,7 +5,8 @@
 #   3. nv-server --sandbox: POST /api/v1/verify with a fresh token per request, which validates, admits through
 #      the SQLite store, calls the sandbox vendor over HTTP, records the ledger and logs a line;
 #   4. the same with the Redis store (a redis-server started here on a free loopback port), one instance, then on
-#      Redis Sentinel (a replica and three sentinels; writes WAIT for the replica);
+#      Redis Sentinel (a replica and three sentinels; writes WAIT for the replica), and on a Redis Cluster (three
+#      masters with a replica each; writes WAIT for the slot's replica);
 #   5. two instances sharing one store (Redis, then one SQLite file), each driven by its own wrk with half the
 #      connections, both calling the first instance's sandbox vendor (issue 5).
 #   6. latency-bound (issue 11): nv-server with its default settings (threads, SQLite store) against a vendor
@@ -119,6 +120,37 @@ for _ in $(seq 200); do redis-cli -p "$replica_port" info replication | grep -q 
 redis-cli -p "$redis_port" flushall >/dev/null
 sentinel_json=$(run_store sentinel "$sentinel_url")
 
+# And on a Redis Cluster: three masters with a replica each (redis-cli --cluster create), nv-server on
+# redis-cluster:// with every node; writes WAIT for the slot's replica (redis.waitReplicas defaults to 1 there).
+cluster_url=redis-cluster://
+cluster_nodes=()
+for i in 1 2 3 4 5 6; do
+  cp=$(free_port)
+  mkdir -p "$scratch/cluster$i"
+  redis-server --port "$cp" --bind 127.0.0.1 --save '' --appendonly no --dir "$scratch/cluster$i" --daemonize no \
+    --loglevel warning --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 5000 \
+    --cluster-port "$(free_port)" >"$scratch/cluster$i.log" 2>&1 &
+  pids+=($!)
+  cluster_nodes+=("127.0.0.1:$cp")
+  for _ in $(seq 100); do redis-cli -p "$cp" ping >/dev/null 2>&1 && break; sleep 0.05; done
+done
+cluster_url+=$(IFS=,; echo "${cluster_nodes[*]}")
+redis-cli --cluster create "${cluster_nodes[@]}" --cluster-replicas 1 --cluster-yes >"$scratch/cluster-create.log" 2>&1
+for node in "${cluster_nodes[@]}"; do
+  for _ in $(seq 200); do
+    redis-cli -p "${node##*:}" cluster info | grep -q cluster_state:ok && break
+    sleep 0.05
+  done
+done
+for node in "${cluster_nodes[@]}"; do  # replicas in sync, so every write's WAIT is answered
+  for _ in $(seq 200); do
+    info=$(redis-cli -p "${node##*:}" info replication)
+    grep -q -e connected_slaves:1 -e master_link_status:up <<<"$info" && break
+    sleep 0.05
+  done
+done
+cluster_json=$(run_store cluster "$cluster_url")
+
 # Two instances on one store: a is the sandbox (carriers and vendor) for both; b calls a's vendor.
 run_pair() {  # name store -> prints the combined JSON
   local name=$1 store=$2
@@ -182,11 +214,11 @@ lat0_json=$(latency_run 0)
 lat50_json=$(latency_run 50)
 lat50_64_json=$(latency_run 50 --threads 64)
 
-node - "$bare_json" "$chained_json" "$verify_json" "$mint" "$connections" "$duration" "$redis_json" "$redis2_json" "$sqlite2_json" "$lat0_json" "$lat50_json" "$lat50_64_json" "$sentinel_json" <<'JS'
+node - "$bare_json" "$chained_json" "$verify_json" "$mint" "$connections" "$duration" "$redis_json" "$redis2_json" "$sqlite2_json" "$lat0_json" "$lat50_json" "$lat50_64_json" "$sentinel_json" "$cluster_json" <<'JS'
 const [bare, chained, verify, mint] = process.argv.slice(2, 6).map((x) => JSON.parse(x));
 const [c, d] = process.argv.slice(6, 8);
 const [redis, redis2, sqlite2] = process.argv.slice(8, 11).map((x) => JSON.parse(x));
-const [lat0, lat50, lat50old, sentinel] = process.argv.slice(11, 15).map((x) => JSON.parse(x));
+const [lat0, lat50, lat50old, sentinel, cluster] = process.argv.slice(11, 16).map((x) => JSON.parse(x));
 const row = (name, r) => `${name.padEnd(50)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50_ms.toFixed(2).padStart(6)} ms   p99 ${r.p99_ms.toFixed(2).padStart(7)} ms   non-200 ${r.non200}`;
 const pct = (a, b) => `${(100 * a.rps / b.rps).toFixed(1)}%`;
 console.log(`verify benchmark: wrk -t2 -c${c} -d${d}s on loopback (2 cores shared by wrk, Redis and the servers)`);
@@ -195,17 +227,18 @@ console.log(row('bare POST + one keep-alive upstream POST', chained));
 console.log(row('nv-server verify, SQLite store, 1 instance', verify));
 console.log(row('nv-server verify, Redis store, 1 instance', redis));
 console.log(row('nv-server verify, Redis Sentinel (WAIT 1 replica)', sentinel));
+console.log(row('nv-server verify, Redis Cluster (3+3, WAIT 1)', cluster));
 console.log(row('nv-server verify, Redis store, 2 instances', redis2) + `   (${redis2.each.map((x) => x.toFixed(0)).join(' + ')})`);
 console.log(row('nv-server verify, one SQLite file, 2 instances', sqlite2) + `   (${sqlite2.each.map((x) => x.toFixed(0)).join(' + ')})`);
 console.log(`verify / bare = ${pct(verify, bare)} (target >= 40%); chained / bare = ${pct(chained, bare)} (the ceiling of any design with one upstream call); verify / chained = ${pct(verify, chained)}`);
-console.log(`Redis / SQLite (1 instance) = ${pct(redis, verify)}; Redis / bare = ${pct(redis, bare)}; 2 instances / 1 on Redis = ${pct(redis2, redis)}; Sentinel (WAIT) / Redis = ${pct(sentinel, redis)}`);
+console.log(`Redis / SQLite (1 instance) = ${pct(redis, verify)}; Redis / bare = ${pct(redis, bare)}; 2 instances / 1 on Redis = ${pct(redis2, redis)}; Sentinel (WAIT) / Redis = ${pct(sentinel, redis)}; Cluster (WAIT) / Redis = ${pct(cluster, redis)}`);
 console.log(`tokens minted: ${mint.minted} in ${mint.seconds} s`);
 console.log('latency-bound: nv-server with default settings (SQLite, threads on demand up to 1024) against a vendor stand-in, wrk -c256');
 console.log(row('vendor answers at once', lat0));
 console.log(row('vendor answers after 50 ms', lat50));
 console.log(row('vendor after 50 ms, --threads 64 (the old default)', lat50old));
 console.log(`50 ms / 0 ms = ${(lat50.rps / lat0.rps).toFixed(2)}x (target >= 0.9x); with 64 threads ${(lat50old.rps / lat0.rps).toFixed(2)}x`);
-for (const [name, r] of [['SQLite', verify], ['Redis', redis], ['Sentinel', sentinel], ['Redis x2', redis2], ['SQLite x2', sqlite2],
+for (const [name, r] of [['SQLite', verify], ['Redis', redis], ['Sentinel', sentinel], ['Cluster', cluster], ['Redis x2', redis2], ['SQLite x2', sqlite2],
   ['latency 0 ms', lat0], ['latency 50 ms', lat50], ['latency 50 ms, 64 threads', lat50old]]) {
   if (r.non200 > 0) console.log(`note: ${r.non200} ${name} verify answers were not 200 (tokens ran out?): raise BENCH_TOKENS`);
 }

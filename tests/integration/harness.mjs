@@ -289,9 +289,11 @@ export async function startStack({ env = {} } = {}) {
   });
   const pids = Object.fromEntries(readFileSync(join(dir, 'pids'), 'utf8').trim().split('\n').map((l) => l.split(' '))
     .map(([name, pid]) => [name, Number(pid)]));
+  const ports = Object.fromEntries(readFileSync(join(dir, 'ports'), 'utf8').trim().split('\n').map((l) => l.split(' '))
+    .map(([name, p]) => [name, Number(p)]));
   const alive = (pid) => { try { process.kill(pid, 0); return true; } catch { return false; } };
   return {
-    port, tlsPort, dir, pids, output: () => out,
+    port, tlsPort, dir, pids, ports, output: () => out,
     base: `http://127.0.0.1:${port}`,
     tlsBase: `https://127.0.0.1:${tlsPort}`,
     ca: readFileSync(join(dir, 'tls/ca.pem')),

@@ -320,6 +320,47 @@ test('NV_STACK_REDIS=sentinel: the stack on Redis Sentinel rides out kill -9 of 
   }
 });
 
+// NV_STACK_REDIS=cluster: the same stack on a Redis Cluster (three masters with a replica each). kill -9 of the
+// master that owns the appKey's slot: its replica takes over, the journey through the front works again, both
+// instances are ready again by themselves, and the stack stops cleanly.
+test('NV_STACK_REDIS=cluster: the stack on a Redis Cluster rides out kill -9 of the slot\'s master', async () => {
+  const ha = await startStack({ env: { NV_STACK_REDIS: 'cluster' } });
+  try {
+    assert.match(ha.output(), /\(cluster; store redis-cluster:\/\/(127\.0\.0\.1:\d+,){5}127\.0\.0\.1:\d+\)/);
+    const nodes = ['cluster1', 'cluster2', 'cluster3', 'cluster4', 'cluster5', 'cluster6'];
+    for (const name of nodes) assert.ok(ha.alive(ha.pids[name]), name);
+    assert.equal((await journey(ha.base)).verify.status, 200);
+    // The readiness probe's key (nv:{appKey}:h) is on the master of the appKey's slot.
+    const cli = (name, ...args) => spawnSync('redis-cli', ['-p', String(ha.ports[name]), ...args], { encoding: 'utf8' }).stdout.trim();
+    const owner = nodes.find((n) => cli(n, 'ROLE').startsWith('master') && cli(n, '--scan', '--pattern', 'nv:*:h') !== '');
+    assert.ok(owner, 'the master holding the probe key');
+    process.kill(ha.pids[owner], 'SIGKILL');
+    const killed = Date.now();
+    let back = null;
+    const seen = new Set();
+    while (!back && Date.now() - killed < 30_000) {
+      const r = (await journey(ha.base)).verify;
+      seen.add(r.status === 200 ? 200 : `${r.status} ${r.json?.error?.code}`);
+      if (r.status === 200) back = Date.now() - killed;
+      else await new Promise((res) => setTimeout(res, 100));
+    }
+    assert.ok(back !== null, `no 200 within 30 s of the kill: ${[...seen]}`);
+    assert.deepEqual([...seen].filter((x) => x !== 200 && x !== '503 STORE_UNAVAILABLE'), []);
+    for (const name of ['a', 'b']) {
+      const port = Number(ha.output().match(new RegExp(`nv-server ${name} :(\\d+)`))[1]);
+      let status = 0;
+      for (let i = 0; i < 100 && status !== 200; i++) {
+        status = (await send(`http://127.0.0.1:${port}`, 'GET', '/healthz')).status;
+        if (status !== 200) await new Promise((res) => setTimeout(res, 100));
+      }
+      assert.equal(status, 200, `instance ${name}`);
+    }
+    process.stderr.write(`stack on Cluster: 200 through the front ${back} ms after kill -9 of the slot's master (${[...seen].join(', ')})\n`);
+  } finally {
+    await ha.stop();
+  }
+});
+
 test('the shipped unit, alert rules and scrape config pass their own tools', () => {
   const deploy = join(root, 'server/deploy');
   const { dir, cleanup } = scratchDir();
