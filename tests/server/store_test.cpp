@@ -917,6 +917,21 @@ TEST_CASE("redis store: Sentinel names the master, and a named server that is no
     CHECK_THROWS_WITH(nobody.admit(adm("1", "s", kMidnight), QuotaLimits{}), Catch::Contains("no sentinel named a master"));
 }
 
+// A sentinel that has not heard of a failover names the old master (here: the replica, as one demoted after a
+// failover would be). Listed first, it does not cost a request: the next sentinel's answer is tried at once.
+TEST_CASE("redis store: Sentinel: a stale sentinel first in the URL is passed over within the same attempt", "[store][redis][sentinel]") {
+    SentinelTopology t("nvorder");
+    nv::test::SentinelServer stale(t.replica.port(), "nvorder", 60'000);
+    RedisOptions o = t.options();
+    o.url.sentinels.insert(o.url.sentinels.begin(), {"127.0.0.1", stale.port()});
+    RedisStore store(o, "order");
+    CHECK(store.healthy("app"));  // the first probe already: no failed request before the right master is found
+    CHECK(store.health_error().empty());
+    CHECK(store.admit(adm("1", "o", kMidnight), QuotaLimits{}).status == AdmitStatus::Admitted);
+    nv::server::RedisConnection primary(redis_options(t.primary.port()));
+    CHECK(primary.command({"EXISTS", "order:{app}:t:t:o"}).integer() == 1);  // written to the real master
+}
+
 TEST_CASE("redis store: URLs", "[store][redis]") {
     std::string e;
     auto u = parse_redis_url("redis://127.0.0.1:6380/2", e);

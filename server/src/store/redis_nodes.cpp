@@ -269,61 +269,78 @@ std::unique_ptr<RedisConnection> RedisNodes::acquire() {
 
 std::unique_ptr<RedisConnection> RedisNodes::connect() {
     if (options_.url.sentinels.empty()) return std::make_unique<RedisConnection>(options_);
-    for (int attempt = 0;; ++attempt) {
-        bool cached = false;
-        {
-            std::lock_guard lock(master_mu_);
-            cached = !master_.first.empty();
-        }
-        RedisOptions o = options_;
-        std::tie(o.url.host, o.url.port) = master_address();
+    // The master we had, if any; else (or when it is no master now) each sentinel's answer in the URL's order,
+    // until one names a server that says it is the master: a sentinel that has not heard of a failover yet names
+    // the old master, and the next one may already know the new.
+    std::string errors;
+    std::vector<Address> tried;
+    Address cached;
+    {
+        std::lock_guard lock(master_mu_);
+        cached = master_;
+    }
+    if (!cached.first.empty()) {
+        tried.push_back(cached);
         try {
-            auto c = std::make_unique<RedisConnection>(o);
-            // The sentinels' answer can be stale (a failover in progress, an old master back as a replica):
-            // write only to a server that says it is the master.
-            const RedisReply role = c->command({"ROLE"});
-            const std::string what = role.size() > 0 ? role.element(0).str() : role.str();
-            if (role.is_error() || what != "master") {
-                throw StoreError("Redis at " + o.url.host + ":" + std::to_string(o.url.port) +
-                                 " is not the master of \"" + options_.url.master_name + "\" (ROLE " +
-                                 what.substr(0, 40) + "); asking the sentinels again");
-            }
-            return c;
-        } catch (const StoreError&) {
+            return connect_master(cached);
+        } catch (const StoreError& e) {
             forget_master();
-            if (attempt == 0 && cached) continue;  // the address we had is stale: ask the sentinels now, once
-            throw;
+            errors += std::string("; ") + e.what();
         }
     }
-}
-
-std::pair<std::string, int> RedisNodes::master_address() {
-    std::lock_guard lock(master_mu_);
-    if (!master_.first.empty()) return master_;
-    std::string errors;
-    for (const auto& [host, port] : options_.url.sentinels) {
-        RedisOptions so = options_;
-        so.url.host = host;
-        so.url.port = port;
-        so.url.user.clear();
-        so.url.password.clear();
-        so.url.db = 0;
+    for (const auto& sentinel : options_.url.sentinels) {
+        Address named;
         try {
-            RedisConnection sentinel(so);
-            const RedisReply r = sentinel.command({"SENTINEL", "get-master-addr-by-name", options_.url.master_name});
-            if (r.size() == 2) {
-                const std::int64_t p = port_of(r.element(1));
-                if (p > 0 && p < 65536) {
-                    master_ = {r.element(0).str(), static_cast<int>(p)};
-                    return master_;
-                }
-            }
-            errors += "; " + host + ":" + std::to_string(port) + " does not know \"" + options_.url.master_name + "\"";
+            named = ask_sentinel(sentinel);
+        } catch (const StoreError& e) {
+            errors += std::string("; ") + e.what();
+            continue;
+        }
+        if (std::find(tried.begin(), tried.end(), named) != tried.end()) continue;
+        tried.push_back(named);
+        try {
+            auto c = connect_master(named);
+            std::lock_guard lock(master_mu_);
+            master_ = named;
+            return c;
         } catch (const StoreError& e) {
             errors += std::string("; ") + e.what();
         }
     }
-    throw StoreError("no sentinel named a master for \"" + options_.url.master_name + "\"" + errors);
+    throw StoreError((tried.empty() ? "no sentinel named a master for \"" + options_.url.master_name + "\""
+                                    : "no server the sentinels named is the master of \"" + options_.url.master_name +
+                                          "\"") +
+                     errors);
+}
+
+std::unique_ptr<RedisConnection> RedisNodes::connect_master(const Address& a) {
+    RedisOptions o = options_;
+    std::tie(o.url.host, o.url.port) = a;
+    auto c = std::make_unique<RedisConnection>(o);
+    // The sentinels' answer can be stale (a failover in progress, an old master back as a replica): write only
+    // to a server that says it is the master.
+    const RedisReply role = c->command({"ROLE"});
+    const std::string what = role.size() > 0 ? role.element(0).str() : role.str();
+    if (role.is_error() || what != "master") {
+        throw StoreError("Redis at " + where_of(a) + " is not the master of \"" + options_.url.master_name + "\" (ROLE " +
+                         what.substr(0, 40) + "); asking the sentinels again");
+    }
+    return c;
+}
+
+RedisNodes::Address RedisNodes::ask_sentinel(const Address& sentinel) {
+    RedisOptions so = options_;
+    std::tie(so.url.host, so.url.port) = sentinel;
+    so.url.user.clear();
+    so.url.password.clear();
+    so.url.db = 0;
+    RedisConnection c(so);
+    const RedisReply r = c.command({"SENTINEL", "get-master-addr-by-name", options_.url.master_name});
+    if (r.size() == 2) {
+        const std::int64_t p = port_of(r.element(1));
+        if (p > 0 && p < 65536) return {r.element(0).str(), static_cast<int>(p)};
+    }
+    throw StoreError("the sentinel at " + where_of(sentinel) + " does not know \"" + options_.url.master_name + "\"");
 }
 
 void RedisNodes::forget_master() {

@@ -1,8 +1,9 @@
 // Where a Redis command goes, and the connections that take it there. RedisStore says what to run; this says where:
 // - one Redis server (redis://);
-// - the master that Redis Sentinel names (redis-sentinel://), followed through a failover: every new connection
-//   asks the sentinels (once, then cached) and checks ROLE, and any failure (a dead master, a READONLY reply from
-//   one demoted to replica) drops the pool and the cached address;
+// - the master that Redis Sentinel names (redis-sentinel://), followed through a failover: a new connection goes
+//   to the cached master, else to what the sentinels name (in the URL's order, the next one's answer when a
+//   server named is not the master), and checks ROLE; any failure (a dead master, a READONLY reply from one
+//   demoted to replica) drops the pool and the cached address;
 // - the Redis Cluster node that owns the key's slot (redis-cluster://): the slot map from CLUSTER SLOTS, one pool
 //   per node; MOVED updates the slot and has the map re-read, ASK is followed once (ASKING), TRYAGAIN (a slot
 //   half moved) is retried for a bounded time; a node that fails has its pool dropped and the map re-read, so
@@ -58,7 +59,8 @@ private:
 
     std::unique_ptr<RedisConnection> acquire();
     std::unique_ptr<RedisConnection> connect();    // a new connection (with Sentinel: to a verified master)
-    std::pair<std::string, int> master_address();  // Sentinel: the master's address, asked once and cached
+    std::unique_ptr<RedisConnection> connect_master(const Address& a);  // Sentinel: refused unless ROLE is master
+    Address ask_sentinel(const Address& sentinel);  // Sentinel: the master it names
     void forget_master();                          // Sentinel: ask again on the next connection
     void dropped();                                // after a failure: no idle connection, no cached master
     void release(std::unique_ptr<RedisConnection> c);
