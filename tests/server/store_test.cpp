@@ -774,10 +774,14 @@ TEST_CASE("redis store: Cluster failover under load: the slot's replica takes ov
     int refused = 0, other = 0;
     bool killed = false, seen_unready = false;
     std::chrono::steady_clock::time_point kill_at, back_at, ready_at;
+    std::chrono::steady_clock::time_point started;  // after 200 warm-up admissions (connections, the slot map)
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     for (int i = 0; std::chrono::steady_clock::now() < deadline; ++i) {
-        if (i == 200) {
+        if (i == 200) started = std::chrono::steady_clock::now();
+        if (i == 1200) {
             kill_at = std::chrono::steady_clock::now();
+            std::printf("cluster: %.0f sequential admissions/s before the failover (WAIT for %d replica)\n",
+                        1000 / std::chrono::duration<double>(kill_at - started).count(), fo.wait_replicas);
             cluster.node(owner).stop();  // SIGKILL
             killed = true;
         }
