@@ -265,13 +265,16 @@ TEST_CASE("config: --store chooses SQLite or Redis, fail-open is explicit", "[co
     CHECK(sn.config->store.is_redis());
     CHECK(sn.config->store.redis_wait_replicas == 2);
     CHECK(sn.config->store.redis_wait_timeout_ms == 50);
+    auto cl = load({"--sandbox", "--store", "redis-cluster://n1:7000,n2:7001"});
+    REQUIRE(cl.config);
+    CHECK(cl.config->store.is_redis());
     const std::string too_many = temp_file(R"({"redis":{"waitReplicas":17}})");
     auto tm = load({"--sandbox", "--config", too_many});
     std::remove(too_many.c_str());
     CHECK_THAT(tm.error, Catch::Contains("redis.waitReplicas"));
 
     for (const char* bad : {"memcached://x", "redis://", "redis://h:70000", "sqlite:", "redis-sentinel://s1",
-                            "redis-sentinel://s1:0/m"}) {
+                            "redis-sentinel://s1:0/m", "redis-cluster://n1/1", "redis-cluster://"}) {
         INFO(bad);
         auto r = load({"--sandbox", "--store", bad});
         CHECK_FALSE(r.config);
