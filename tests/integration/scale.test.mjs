@@ -299,6 +299,66 @@ test('Redis AUTH from NV_REDIS_PASSWORD (or the URL); the password is never prin
   }
 });
 
+// Four clients verify against `s` without pause while `kill()` takes the store's master down, until 200 has been
+// answered again for a second (at most 30 s); a prober reads /healthz every 100 ms. Asserts what every failover
+// must keep: only 200 or 503 STORE_UNAVAILABLE, the outage seen, /healthz 200 after, and every token answered 200
+// still refused as used. Returns the time to 200 again and the counts, for the log.
+async function failoverUnderLoad(s, kill) {
+  const p = phone();
+  const id = await device(s.base, { phone: p, network: 'cellular' });
+  const answered = [];  // tokens answered 200
+  const seen = [];      // [after the kill?, status, code]
+  const health = [];    // [after the kill?, status]
+  let killedAt = 0;
+  let backAt = 0;
+  let running = true;
+  const worker = async () => {
+    while (running) {
+      const t = await freshToken(s.base, id, 'CM');
+      const after = killedAt > 0;  // sent after the kill
+      const r = await verify(s.base, { phone: p, token: t });
+      seen.push([after, r.status, r.status === 200 ? r.json.code : r.json.error?.code]);
+      if (r.status === 200) {
+        answered.push(t);
+        if (after && !backAt) backAt = Date.now();
+      } else {
+        await sleep(50);
+      }
+    }
+  };
+  const prober = async () => {
+    while (running) {
+      health.push([killedAt > 0, (await call(s.base, 'GET', '/healthz')).status]);
+      await sleep(100);
+    }
+  };
+  const workers = [...Array.from({ length: 4 }, worker), prober()];
+  await sleep(500);
+  await kill();
+  killedAt = Date.now();
+  for (let i = 0; i < 600 && !(backAt && Date.now() - backAt > 1000); i++) await sleep(50);
+  running = false;
+  await Promise.all(workers);
+  assert.ok(backAt, `service never came back: ${JSON.stringify(seen.slice(-5))}`);
+  const others = seen.filter(([, st, code]) => !(st === 200 || (st === 503 && code === 'STORE_UNAVAILABLE')));
+  assert.deepEqual(others, [], 'only 200 or 503 STORE_UNAVAILABLE');
+  assert.ok(seen.some(([after, st]) => after && st === 503), 'the outage was seen');
+  assert.ok(health.every(([, st]) => st === 200 || st === 503), JSON.stringify(health));
+  const h = await call(s.base, 'GET', '/healthz');
+  assert.equal(h.status, 200, h.text);
+  let lost = 0;
+  for (const t of answered) {
+    const r = await verify(s.base, { phone: p, token: t });
+    if (r.json.error?.code !== 'TOKEN_USED') lost++;
+  }
+  assert.equal(lost, 0, `${lost} of ${answered.length} answered tokens passed again`);
+  return {
+    backMs: backAt - killedAt, answered: answered.length,
+    refused: seen.filter(([after, st]) => after && st === 503).length,
+    unready: health.filter(([after, st]) => after && st === 503).length,
+  };
+}
+
 // The issue's finding, at the HTTP level: against a real Redis Cluster (three masters, a replica each), an
 // instance given one node as redis:// fails every verification (503 STORE_UNAVAILABLE) unless that node owns the
 // appKey's slot, and /healthz says so (503), where it used to answer 200 "ok" (it sent PING). Given the same node
@@ -358,58 +418,10 @@ test('Redis Cluster: kill -9 of the slot\'s master under load: the replica takes
     const probeKey = cluster.nodes.map((n) => n.cli('--scan', '--pattern', 'nv:*:h')).find((k) => k);
     const owner = cluster.owner(probeKey);
     assert.ok(owner, `no master holds ${probeKey}`);
-    const p = phone();
-    const id = await device(s.base, { phone: p, network: 'cellular' });
-    const answered = [];
-    const seen = [];
-    const health = [];  // [after the kill?, status]
-    let killedAt = 0;
-    let backAt = 0;
-    let running = true;
-    const worker = async () => {
-      while (running) {
-        const t = await freshToken(s.base, id, 'CM');
-        const after = killedAt > 0;
-        const r = await verify(s.base, { phone: p, token: t });
-        seen.push([after, r.status, r.status === 200 ? r.json.code : r.json.error?.code]);
-        if (r.status === 200) {
-          answered.push(t);
-          if (after && !backAt) backAt = Date.now();
-        } else {
-          await sleep(50);
-        }
-      }
-    };
-    const prober = async () => {
-      while (running) {
-        health.push([killedAt > 0, (await call(s.base, 'GET', '/healthz')).status]);
-        await sleep(100);
-      }
-    };
-    const workers = [...Array.from({ length: 4 }, worker), prober()];
-    await sleep(500);
-    await owner.kill();
-    killedAt = Date.now();
-    for (let i = 0; i < 600 && !(backAt && Date.now() - backAt > 1000); i++) await sleep(50);
-    running = false;
-    await Promise.all(workers);
-    assert.ok(backAt, `service never came back: ${JSON.stringify(seen.slice(-5))}`);
-    const others = seen.filter(([, st, code]) => !(st === 200 || (st === 503 && code === 'STORE_UNAVAILABLE')));
-    assert.deepEqual(others, [], 'only 200 or 503 STORE_UNAVAILABLE');
-    assert.ok(seen.some(([after, st]) => after && st === 503), 'the outage was seen');
-    assert.ok(health.some(([after, st]) => after && st === 503), '/healthz said 503 while no master served the slot');
-    assert.ok(health.every(([, st]) => st === 200 || st === 503), JSON.stringify(health));
-    const h = await call(s.base, 'GET', '/healthz');
-    assert.equal(h.status, 200, h.text);
-    let lost = 0;
-    for (const t of answered) {
-      const r = await verify(s.base, { phone: p, token: t });
-      if (r.json.error?.code !== 'TOKEN_USED') lost++;
-    }
-    assert.equal(lost, 0, `${lost} of ${answered.length} answered tokens passed again`);
-    process.stderr.write(`cluster failover over HTTP: 200 again ${backAt - killedAt} ms after kill -9 of the slot's master; ` +
-      `${seen.filter(([after, st]) => after && st === 503).length} answers 503 and ` +
-      `${health.filter(([after, st]) => after && st === 503).length} /healthz 503 meanwhile; ${answered.length} tokens answered, 0 lost\n`);
+    const r = await failoverUnderLoad(s, () => owner.kill());
+    assert.ok(r.unready > 0, '/healthz said 503 while no master served the slot');
+    process.stderr.write(`cluster failover over HTTP: 200 again ${r.backMs} ms after kill -9 of the slot's master; ` +
+      `${r.refused} answers 503 and ${r.unready} /healthz 503 meanwhile; ${r.answered} tokens answered, 0 lost\n`);
   } finally {
     if (s) await s.stop();
     await cluster.stop();
@@ -442,50 +454,10 @@ test('Redis Sentinel: kill -9 of the master under load: followed, only 200 or 50
     s = await startServer({ args: ['--sandbox', '--config', cfg, '--store', url] });
     cleanup();
     assert.equal((await call(s.base, 'GET', '/healthz')).status, 200);
-    const p = phone();
-    const id = await device(s.base, { phone: p, network: 'cellular' });
-    const answered = [];  // tokens answered 200
-    const seen = [];      // [after the kill?, status, code]
-    let killedAt = 0;
-    let backAt = 0;
-    let running = true;
-    const worker = async () => {
-      while (running) {
-        const t = await freshToken(s.base, id, 'CM');
-        const after = killedAt > 0;  // sent after the kill
-        const r = await verify(s.base, { phone: p, token: t });
-        seen.push([after, r.status, r.status === 200 ? r.json.code : r.json.error?.code]);
-        if (r.status === 200) {
-          answered.push(t);
-          if (after && !backAt) backAt = Date.now();
-        } else {
-          await sleep(50);
-        }
-      }
-    };
-    const workers = Array.from({ length: 4 }, worker);
-    await sleep(500);
-    await primary.kill();
-    killedAt = Date.now();
-    for (let i = 0; i < 600 && !(backAt && Date.now() - backAt > 1000); i++) await sleep(50);
-    running = false;
-    await Promise.all(workers);
-    assert.ok(backAt, `service never came back: ${JSON.stringify(seen.slice(-5))}`);
-    const others = seen.filter(([, st, code]) => !(st === 200 || (st === 503 && code === 'STORE_UNAVAILABLE')));
-    assert.deepEqual(others, [], 'only 200 or 503 STORE_UNAVAILABLE');
-    assert.ok(seen.some(([after, st]) => after && st === 503), 'the outage was seen');
+    const r = await failoverUnderLoad(s, () => primary.kill());
     assert.match(replica.cli('ROLE'), /^master/);
-    const h = await call(s.base, 'GET', '/healthz');
-    assert.equal(h.status, 200, h.text);
-    // Every token answered 200 is refused as used by the promoted replica.
-    let lost = 0;
-    for (const t of answered) {
-      const r = await verify(s.base, { phone: p, token: t });
-      if (r.json.error?.code !== 'TOKEN_USED') lost++;
-    }
-    assert.equal(lost, 0, `${lost} of ${answered.length} answered tokens passed again`);
-    process.stderr.write(`sentinel failover over HTTP: 200 again ${backAt - killedAt} ms after kill -9; ` +
-      `${seen.filter(([after, st]) => after && st === 503).length} answers 503 meanwhile; ${answered.length} tokens answered, 0 lost\n`);
+    process.stderr.write(`sentinel failover over HTTP: 200 again ${r.backMs} ms after kill -9; ` +
+      `${r.refused} answers 503 meanwhile; ${r.answered} tokens answered, 0 lost\n`);
   } finally {
     if (s) await s.stop();
     for (const x of sentinels) await x.stop();

@@ -86,6 +86,18 @@ std::string parse_host_port(std::string host, std::string& out_host, int& port) 
     return "";
 }
 
+// host[:port],host[:port]... into `out` (`default_port` where none is given); an error text or "".
+std::string parse_host_list(std::string_view text, int default_port, std::vector<std::pair<std::string, int>>& out) {
+    while (true) {
+        const std::size_t comma = text.find(',');
+        std::pair<std::string, int> n{"", default_port};
+        if (std::string e = parse_host_port(std::string(text.substr(0, comma)), n.first, n.second); !e.empty()) return e;
+        out.push_back(n);
+        if (comma == std::string_view::npos) return "";
+        text.remove_prefix(comma + 1);
+    }
+}
+
 std::string parse_db(std::string_view text, int& db) {
     std::string digits(text);
     char* end = nullptr;
@@ -156,17 +168,10 @@ std::optional<RedisUrl> parse_redis_url(const std::string& text, std::string& er
         }
     }
     if (kind == Cluster) {  // host[:port],host[:port]...[/0]
-        while (true) {
-            const std::size_t comma = authority.find(',');
-            std::pair<std::string, int> n{"", 6379};
-            error = parse_host_port(std::string(authority.substr(0, comma)), n.first, n.second);
-            if (!error.empty()) {
-                error = "redis-cluster://host[:port][,host[:port]...]: " + error;
-                return std::nullopt;
-            }
-            u.cluster_nodes.push_back(n);
-            if (comma == std::string_view::npos) break;
-            authority.remove_prefix(comma + 1);
+        error = parse_host_list(authority, 6379, u.cluster_nodes);
+        if (!error.empty()) {
+            error = "redis-cluster://host[:port][,host[:port]...]: " + error;
+            return std::nullopt;
         }
         if (!path.empty() && path != "0") {
             error = "a Redis Cluster has only database 0: redis-cluster://host:port[,host:port...]";
@@ -181,17 +186,10 @@ std::optional<RedisUrl> parse_redis_url(const std::string& text, std::string& er
         return u;
     }
     // Sentinel: host[:port],host[:port].../MASTER[/db]
-    while (true) {
-        const std::size_t comma = authority.find(',');
-        std::pair<std::string, int> s{"", 26379};
-        error = parse_host_port(std::string(authority.substr(0, comma)), s.first, s.second);
-        if (!error.empty()) {
-            error = "redis-sentinel://host[:port][,host[:port]...]/MASTER[/db]: " + error;
-            return std::nullopt;
-        }
-        u.sentinels.push_back(s);
-        if (comma == std::string_view::npos) break;
-        authority.remove_prefix(comma + 1);
+    error = parse_host_list(authority, 26379, u.sentinels);
+    if (!error.empty()) {
+        error = "redis-sentinel://host[:port][,host[:port]...]/MASTER[/db]: " + error;
+        return std::nullopt;
     }
     const std::size_t db_slash = path.find('/');
     u.master_name = std::string(path.substr(0, db_slash));
