@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <random>
 #include <set>
@@ -749,22 +750,12 @@ TEST_CASE("redis store: Cluster resharding under load: the appKey's slot moves, 
     CHECK(store.healthy(app));
 }
 
-// kill -9 of the master that owns the appKey's slot, under load: its replica is promoted by the cluster, the
-// store follows (answering admissions or StoreError, 503, meanwhile), the probe is false while no master serves
-// the slot and true after, and with WAIT every acknowledged token is still used.
-TEST_CASE("redis store: Cluster failover under load: the slot's replica takes over, no acknowledged token is lost", "[store][redis][cluster]") {
-    nv::test::RedisCluster cluster(3, 1, 2'000);
-    RedisOptions fo = cluster_options(cluster);
-    if (std::getenv("NV_TEST_NO_WAIT")) fo.wait_replicas = 0;
-    RedisStore store(fo, "cf");
-    const int seed = cluster.nodes.front()->port();
-    const int owner = nv::test::RedisCluster::owner_port(seed, redis_key_slot("app"));
-    int replica = 0;
-    for (auto& n : cluster.nodes) {
-        const auto role = nv::test::RedisCluster::ask(n->port(), {"ROLE"});
-        if (role.element(0).str() == "slave" && role.element(2).integer() == owner) replica = n->port();
-    }
-    REQUIRE(replica != 0);
+// One writer admits without pause; after 200 warm-up admissions (connections, the slot map) and 1,000 measured
+// ones, `kill` takes the master down (SIGKILL). Until service has been back for 500 ms (at most 60 s): every
+// answer is an admission or StoreError (503), and every tenth round the readiness probe is read. Afterwards every
+// acknowledged token must still be used. Prints the rate, the failover time and the counts under `name`.
+static void failover_under_load(const char* name, RedisStore& store, int wait_replicas, const std::function<void()>& kill) {
+    using clock = std::chrono::steady_clock;
     QuotaLimits l;
     l.number_interval_ms = 0;
     l.number_daily = 0;
@@ -773,24 +764,23 @@ TEST_CASE("redis store: Cluster failover under load: the slot's replica takes ov
     std::vector<std::string> acknowledged;
     int refused = 0, other = 0;
     bool killed = false, seen_unready = false;
-    std::chrono::steady_clock::time_point kill_at, back_at, ready_at;
-    std::chrono::steady_clock::time_point started;  // after 200 warm-up admissions (connections, the slot map)
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    for (int i = 0; std::chrono::steady_clock::now() < deadline; ++i) {
-        if (i == 200) started = std::chrono::steady_clock::now();
+    clock::time_point started, kill_at, back_at, ready_at;
+    const auto deadline = clock::now() + std::chrono::seconds(60);
+    for (int i = 0; clock::now() < deadline; ++i) {
+        if (i == 200) started = clock::now();
         if (i == 1200) {
-            kill_at = std::chrono::steady_clock::now();
-            std::printf("cluster: %.0f sequential admissions/s before the failover (WAIT for %d replica)\n",
-                        1000 / std::chrono::duration<double>(kill_at - started).count(), fo.wait_replicas);
-            cluster.node(owner).stop();  // SIGKILL
+            kill_at = clock::now();
+            std::printf("%s: %.0f sequential admissions/s before the failover (WAIT for %d replica)\n", name,
+                        1000 / std::chrono::duration<double>(kill_at - started).count(), wait_replicas);
+            kill();
             killed = true;
         }
-        const std::string token = "cf-" + std::to_string(i);
+        const std::string token = std::string(name) + "-" + std::to_string(i);
         try {
             const AdmitResult r = store.admit(adm(std::to_string(i), token, kMidnight + i), l);
             if (r.status == AdmitStatus::Admitted) {
                 acknowledged.push_back(token);
-                if (killed && back_at == std::chrono::steady_clock::time_point{}) back_at = std::chrono::steady_clock::now();
+                if (killed && back_at == clock::time_point{}) back_at = clock::now();
             } else {
                 ++other;
             }
@@ -800,25 +790,24 @@ TEST_CASE("redis store: Cluster failover under load: the slot's replica takes ov
         }
         if (killed && i % 10 == 0) {
             const bool ready = store.healthy("app");
-            if (!ready && back_at == std::chrono::steady_clock::time_point{}) seen_unready = true;
-            if (ready && ready_at == std::chrono::steady_clock::time_point{}) ready_at = std::chrono::steady_clock::now();
+            if (!ready && back_at == clock::time_point{}) seen_unready = true;
+            if (ready && ready_at == clock::time_point{}) ready_at = clock::now();
         }
-        if (back_at != std::chrono::steady_clock::time_point{} && ready_at != std::chrono::steady_clock::time_point{} &&
-            std::chrono::steady_clock::now() - back_at > std::chrono::milliseconds(500)) {
+        if (back_at != clock::time_point{} && ready_at != clock::time_point{} &&
+            clock::now() - back_at > std::chrono::milliseconds(500)) {
             break;
         }
     }
-    REQUIRE(back_at != std::chrono::steady_clock::time_point{});
+    REQUIRE(back_at != clock::time_point{});
     const auto failover_ms = std::chrono::duration_cast<std::chrono::milliseconds>(back_at - kill_at).count();
-    std::printf("cluster failover: service back %lld ms after kill -9 of the slot's master (node timeout 2 s); %d "
-                "admissions refused (503) meanwhile, %zu acknowledged in all\n",
-                static_cast<long long>(failover_ms), refused, acknowledged.size());
-    CHECK(other == 0);
-    CHECK(refused > 0);
-    CHECK(seen_unready);  // not ready while no master served the slot
-    CHECK(ready_at != std::chrono::steady_clock::time_point{});
-    CHECK(failover_ms < 30'000);
-    CHECK(nv::test::RedisCluster::ask(replica, {"ROLE"}).element(0).str() == "master");
+    std::printf("%s failover: service back %lld ms after kill -9 of the master; %d admissions refused (503) "
+                "meanwhile, %zu acknowledged in all\n",
+                name, static_cast<long long>(failover_ms), refused, acknowledged.size());
+    CHECK(other == 0);           // only admissions or store errors while it failed over
+    CHECK(refused > 0);          // the outage was seen, not hidden
+    CHECK(seen_unready);         // not ready while no master served the appKey
+    CHECK(ready_at != clock::time_point{});
+    CHECK(failover_ms < 30'000);  // the failover's own time, with a wide margin for slow CI
     int lost = 0;
     for (std::size_t i = 0; i < acknowledged.size(); ++i) {
         if (store.admit(adm("again" + std::to_string(i), acknowledged[i], kMidnight + 100'000), l).status !=
@@ -826,9 +815,28 @@ TEST_CASE("redis store: Cluster failover under load: the slot's replica takes ov
             ++lost;
         }
     }
-    std::printf("cluster failover: %d of %zu acknowledged tokens passed again after the failover\n", lost,
+    std::printf("%s failover: %d of %zu acknowledged tokens passed again after the failover\n", name, lost,
                 acknowledged.size());
     CHECK(lost == 0);
+}
+
+// kill -9 of the master that owns the appKey's slot, under load: its replica is promoted by the cluster, the
+// store follows (answering admissions or StoreError, 503, meanwhile), the probe is false while no master serves
+// the slot and true after, and with WAIT every acknowledged token is still used.
+TEST_CASE("redis store: Cluster failover under load: the slot's replica takes over, no acknowledged token is lost", "[store][redis][cluster]") {
+    nv::test::RedisCluster cluster(3, 1, 2'000);
+    RedisOptions fo = cluster_options(cluster);
+    if (std::getenv("NV_TEST_NO_WAIT")) fo.wait_replicas = 0;  // to measure what WAIT costs (docs/server.md)
+    RedisStore store(fo, "cf");
+    const int owner = nv::test::RedisCluster::owner_port(cluster.nodes.front()->port(), redis_key_slot("app"));
+    int replica = 0;
+    for (auto& n : cluster.nodes) {
+        const auto role = nv::test::RedisCluster::ask(n->port(), {"ROLE"});
+        if (role.element(0).str() == "slave" && role.element(2).integer() == owner) replica = n->port();
+    }
+    REQUIRE(replica != 0);
+    failover_under_load("cluster", store, fo.wait_replicas, [&] { cluster.node(owner).stop(); });
+    CHECK(nv::test::RedisCluster::ask(replica, {"ROLE"}).element(0).str() == "master");
 }
 
 // kill -9 of the master under load: a sentinel promotes the replica and the store follows it, answering only
@@ -836,63 +844,11 @@ TEST_CASE("redis store: Cluster failover under load: the slot's replica takes ov
 TEST_CASE("redis store: Sentinel failover under load: follows the new master, loses no acknowledged token", "[store][redis][sentinel]") {
     SentinelTopology t("nvfailover", 1'000);
     RedisOptions fo = t.options();
-    if (std::getenv("NV_TEST_NO_WAIT")) fo.wait_replicas = 0;  // to measure what WAIT costs (docs/server.md)
+    if (std::getenv("NV_TEST_NO_WAIT")) fo.wait_replicas = 0;
     RedisStore store(fo, "fo");
-    QuotaLimits l;
-    l.number_interval_ms = 0;
-    l.number_daily = 0;
-    l.app_daily = 0;
-    l.ip_limit = 0;
-    std::vector<std::string> acknowledged;
-    int refused = 0, other = 0;
-    std::atomic<bool> killed{false};
-    std::chrono::steady_clock::time_point kill_at, back_at;
-    const auto started = std::chrono::steady_clock::now();
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    for (int i = 0; std::chrono::steady_clock::now() < deadline; ++i) {
-        if (i == 200) {
-            kill_at = std::chrono::steady_clock::now();
-            std::printf("sentinel: %.0f sequential admissions/s before the failover (WAIT for %d replica)\n",
-                        200 / std::chrono::duration<double>(kill_at - started).count(), fo.wait_replicas);
-            t.primary.stop();  // SIGKILL
-            killed = true;
-        }
-        const std::string token = "fo-" + std::to_string(i);
-        try {
-            const AdmitResult r = store.admit(adm(std::to_string(i), token, kMidnight + i), l);
-            if (r.status == AdmitStatus::Admitted) {
-                acknowledged.push_back(token);
-                if (killed && back_at == std::chrono::steady_clock::time_point{}) back_at = std::chrono::steady_clock::now();
-            } else {
-                ++other;
-            }
-        } catch (const StoreError&) {
-            ++refused;
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        }
-        if (back_at != std::chrono::steady_clock::time_point{} && std::chrono::steady_clock::now() - back_at > std::chrono::milliseconds(500)) break;
-    }
-    REQUIRE(back_at != std::chrono::steady_clock::time_point{});
-    const auto failover_ms = std::chrono::duration_cast<std::chrono::milliseconds>(back_at - kill_at).count();
-    std::printf("sentinel failover: service back %lld ms after kill -9 of the master; %d admissions refused (503) "
-                "meanwhile, %zu acknowledged in all\n",
-                static_cast<long long>(failover_ms), refused, acknowledged.size());
-    CHECK(other == 0);              // only admissions or store errors while it failed over
-    CHECK(failover_ms < 30'000);    // down-after 1 s + election and promotion, with a wide margin for slow CI
-    CHECK(refused > 0);             // the outage was seen, not hidden
-    // The replica is the master now, and it has every acknowledged mark.
-    nv::server::RedisConnection promoted(redis_options(t.replica.port()));
+    failover_under_load("sentinel", store, fo.wait_replicas, [&] { t.primary.stop(); });
+    nv::server::RedisConnection promoted(redis_options(t.replica.port()));  // the replica is the master now
     CHECK(promoted.command({"ROLE"}).element(0).str() == "master");
-    int lost = 0;
-    for (std::size_t i = 0; i < acknowledged.size(); ++i) {
-        if (store.admit(adm("again" + std::to_string(i), acknowledged[i], kMidnight + 100'000), l).status !=
-            AdmitStatus::TokenUsed) {
-            ++lost;
-        }
-    }
-    std::printf("sentinel failover: %d of %zu acknowledged tokens passed again after the failover\n", lost,
-                acknowledged.size());
-    CHECK(lost == 0);
 }
 
 TEST_CASE("redis store: Sentinel names the master, and a named server that is not a master is refused (ROLE)", "[store][redis][sentinel]") {
