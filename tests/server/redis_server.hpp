@@ -125,7 +125,9 @@ private:
 // is retried after twice that).
 class SentinelServer {
 public:
-    SentinelServer(int master_port, const std::string& master_name, int down_after_ms = 1'000) {
+    // `extra_conf`: more lines for sentinel.conf (TLS settings); `tls`: the sentinel listens for TLS only.
+    SentinelServer(int master_port, const std::string& master_name, int down_after_ms = 1'000,
+                   const std::string& extra_conf = "", bool tls = false) {
         char tmpl[] = "/tmp/nv-sentinel-XXXXXX";
         conf_dir_ = mkdtemp(tmpl);
         const std::string conf = conf_dir_ + "/sentinel.conf";
@@ -137,9 +139,10 @@ public:
                          "sentinel parallel-syncs %s 1\n",
                          master_name.c_str(), master_port, master_name.c_str(), down_after_ms, master_name.c_str(),
                          master_name.c_str());
+            std::fputs(extra_conf.c_str(), f);
             std::fclose(f);
         }
-        server_ = std::make_unique<RedisServer>(std::vector<std::string>{}, false, std::vector<std::string>{conf, "--sentinel"});
+        server_ = std::make_unique<RedisServer>(std::vector<std::string>{}, tls, std::vector<std::string>{conf, "--sentinel"});
     }
     ~SentinelServer() {
         server_.reset();
@@ -158,12 +161,19 @@ private:
 // 65535). Ready when every node says cluster_state:ok and every master's replicas are in sync.
 class RedisCluster {
 public:
-    explicit RedisCluster(int masters = 3, int replicas = 1, int node_timeout_ms = 5'000) {
-        std::string create = "redis-cli --cluster create";
+    // `tls_args` (with `ca_file`, the CA that signed the nodes' certificate): every node speaks TLS only, to
+    // clients and on the cluster bus (the arguments hold the certificate settings and --tls-cluster yes).
+    explicit RedisCluster(int masters = 3, int replicas = 1, int node_timeout_ms = 5'000,
+                          std::vector<std::string> tls_args = {}, std::string ca_file = "")
+        : ca_file_(std::move(ca_file)) {
+        std::string create = "redis-cli" + (ca_file_.empty() ? std::string() : " --tls --cacert " + ca_file_) +
+                             " --cluster create";
         for (int i = 0; i < masters * (1 + replicas); ++i) {
-            nodes.push_back(std::make_unique<RedisServer>(std::vector<std::string>{
-                "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout",
-                std::to_string(node_timeout_ms), "--cluster-port", std::to_string(free_loopback_port())}));
+            std::vector<std::string> args{"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                                          "--cluster-node-timeout", std::to_string(node_timeout_ms), "--cluster-port",
+                                          std::to_string(free_loopback_port())};
+            args.insert(args.end(), tls_args.begin(), tls_args.end());
+            nodes.push_back(std::make_unique<RedisServer>(args, !ca_file_.empty()));
             create += " 127.0.0.1:" + std::to_string(nodes.back()->port());
         }
         create += " --cluster-replicas " + std::to_string(replicas) + " --cluster-yes >/dev/null 2>&1";
@@ -171,17 +181,21 @@ public:
         wait_ready(replicas);
     }
 
-    // redis-cluster://127.0.0.1:P1,127.0.0.1:P2,... (every node)
+    // redis-cluster://127.0.0.1:P1,127.0.0.1:P2,... (every node; rediss-cluster:// with TLS)
     std::string url() const {
-        std::string u = "redis-cluster://";
-        for (const auto& n : nodes) u += (u.size() > 16 ? "," : "") + std::string("127.0.0.1:") + std::to_string(n->port());
+        std::string u = ca_file_.empty() ? "redis-cluster://" : "rediss-cluster://";
+        const std::size_t bare = u.size();
+        for (const auto& n : nodes) u += (u.size() > bare ? "," : "") + std::string("127.0.0.1:") + std::to_string(n->port());
         return u;
     }
 
-    static nv::server::RedisReply ask(int port, const std::vector<std::string_view>& args) {
+    // One command to the node on `port` (over TLS, verified with `ca_file`, when it is given).
+    static nv::server::RedisReply ask(int port, const std::vector<std::string_view>& args, const std::string& ca_file = "") {
         nv::server::RedisOptions o;
         o.url.host = "127.0.0.1";
         o.url.port = port;
+        o.url.tls = !ca_file.empty();
+        o.ca_file = ca_file;
         nv::server::RedisConnection c(o);
         return c.command(args);
     }
@@ -208,13 +222,14 @@ public:
     std::vector<std::unique_ptr<RedisServer>> nodes;
 
 private:
+    std::string ca_file_;
     void wait_ready(int replicas) {
         for (int i = 0; i < 600; ++i) {
             bool ok = true;
             try {
                 for (auto& n : nodes) {
-                    const std::string info = ask(n->port(), {"INFO", "replication"}).str();
-                    ok = ok && ask(n->port(), {"CLUSTER", "INFO"}).str().find("cluster_state:ok") != std::string::npos;
+                    const std::string info = ask(n->port(), {"INFO", "replication"}, ca_file_).str();
+                    ok = ok && ask(n->port(), {"CLUSTER", "INFO"}, ca_file_).str().find("cluster_state:ok") != std::string::npos;
                     if (info.find("role:master") != std::string::npos) {
                         ok = ok && info.find("connected_slaves:" + std::to_string(replicas)) != std::string::npos;
                     } else {

@@ -493,6 +493,14 @@ TEST_CASE("redis store: a ledger increment retried after a lost reply counts onc
     CHECK(u.at(9001) == 2);
 }
 
+// A self-signed certificate for 127.0.0.1 (its own CA): DIR/NAME.pem and DIR/NAME.key.
+static void make_self_signed(const std::string& dir, const std::string& name) {
+    const std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+                            "-addext subjectAltName=IP:127.0.0.1 -keyout " + dir + "/" + name + ".key -out " + dir + "/" +
+                            name + ".pem 2>/dev/null";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+}
+
 TEST_CASE("redis store: AUTH, and TLS with the server's certificate verified", "[store][redis]") {
     SECTION("a password, right and wrong (never in the message)") {
         nv::test::RedisServer server({"--requirepass", "s3cret-pass"});
@@ -515,14 +523,8 @@ TEST_CASE("redis store: AUTH, and TLS with the server's certificate verified", "
     SECTION("rediss:// with a test CA; the system bundle and a wrong CA are refused") {
         char tmpl[] = "/tmp/nv-redis-tls-XXXXXX";
         const std::string dir = mkdtemp(tmpl);
-        auto make_ca = [&](const std::string& name) {
-            const std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
-                                    "-addext subjectAltName=IP:127.0.0.1 -keyout " + dir + "/" + name + ".key -out " +
-                                    dir + "/" + name + ".pem 2>/dev/null";
-            REQUIRE(std::system(cmd.c_str()) == 0);
-        };
-        make_ca("server");
-        make_ca("other");
+        make_self_signed(dir, "server");
+        make_self_signed(dir, "other");
         nv::test::RedisServer server({"--tls-cert-file", dir + "/server.pem", "--tls-key-file", dir + "/server.key",
                                       "--tls-ca-cert-file", dir + "/server.pem", "--tls-auth-clients", "no"},
                                      /*tls=*/true);
@@ -541,6 +543,76 @@ TEST_CASE("redis store: AUTH, and TLS with the server's certificate verified", "
         CHECK_THROWS_WITH(other.usage("app", 1), Catch::Contains("certificate"));
         std::filesystem::remove_all(dir);
     }
+}
+
+// rediss-cluster:// and rediss-sentinel://: every node and sentinel speaks TLS only (the cluster bus and
+// replication too), and each connection the store makes (to a node the slot map names, to a sentinel, to the
+// master a sentinel names) verifies the certificate against the CA given; another CA is refused.
+TEST_CASE("redis store: rediss-cluster:// and rediss-sentinel://, every certificate verified", "[store][redis][tls]") {
+    char tmpl[] = "/tmp/nv-redis-tls-XXXXXX";
+    const std::string dir = mkdtemp(tmpl);
+    make_self_signed(dir, "server");
+    make_self_signed(dir, "other");
+    const std::string ca = dir + "/server.pem";
+    std::vector<std::string> tls{"--tls-cert-file", ca, "--tls-key-file", dir + "/server.key", "--tls-ca-cert-file", ca,
+                                 "--tls-auth-clients", "no", "--tls-replication", "yes"};
+    std::string e;
+    SECTION("Cluster") {
+        std::vector<std::string> args = tls;
+        args.insert(args.end(), {"--tls-cluster", "yes"});
+        nv::test::RedisCluster cluster(3, 0, 5'000, args, ca);
+        RedisOptions o;
+        o.url = *parse_redis_url(cluster.url(), e);
+        REQUIRE(o.url.tls);
+        o.ca_file = ca;
+        RedisStore store(o, "tlsc");
+        std::set<int> owners;
+        const int seed = cluster.nodes.front()->port();
+        for (int app = 0; app < 12; ++app) {
+            const std::string key = "app" + std::to_string(app);
+            CHECK(store.healthy(key));
+            Admission a = adm("1", "t", kMidnight);
+            a.app_key = key;
+            CHECK(store.admit(a, QuotaLimits{}).status == AdmitStatus::Admitted);
+            const auto slots = nv::test::RedisCluster::ask(seed, {"CLUSTER", "SLOTS"}, ca);
+            for (std::size_t i = 0; i < slots.size(); ++i) {
+                const auto range = slots.element(i);
+                if (range.element(0).integer() <= redis_key_slot(key) && redis_key_slot(key) <= range.element(1).integer()) {
+                    owners.insert(static_cast<int>(range.element(2).element(1).integer()));
+                }
+            }
+        }
+        CHECK(owners.size() == 3);  // over TLS to all three masters
+        o.ca_file = dir + "/other.pem";
+        RedisStore wrong(o, "tlsc");
+        CHECK_FALSE(wrong.healthy("app"));
+        CHECK_THAT(wrong.health_error(), Catch::Contains("certificate"));
+    }
+    SECTION("Sentinel") {
+        nv::test::RedisServer master(tls, /*tls=*/true);
+        std::string conf;
+        for (std::size_t i = 0; i + 1 < tls.size(); i += 2) conf += tls[i].substr(2) + " " + tls[i + 1] + "\n";
+        std::vector<std::unique_ptr<nv::test::SentinelServer>> sentinels;
+        std::string url = "rediss-sentinel://";
+        for (int i = 0; i < 3; ++i) {
+            sentinels.push_back(std::make_unique<nv::test::SentinelServer>(master.port(), "tlsm", 10'000, conf, true));
+            url += (i ? ",127.0.0.1:" : "127.0.0.1:") + std::to_string(sentinels.back()->port());
+        }
+        RedisOptions o;
+        o.url = *parse_redis_url(url + "/tlsm", e);
+        REQUIRE(o.url.tls);
+        o.ca_file = ca;
+        RedisStore store(o, "tlss");
+        CHECK(store.healthy("app"));
+        INFO(store.health_error());
+        CHECK(store.admit(adm("1", "t", kMidnight), QuotaLimits{}).status == AdmitStatus::Admitted);
+        CHECK(store.admit(adm("2", "t", kMidnight), QuotaLimits{}).status == AdmitStatus::TokenUsed);
+        o.ca_file = dir + "/other.pem";
+        RedisStore wrong(o, "tlss");
+        CHECK_FALSE(wrong.healthy("app"));
+        CHECK_THAT(wrong.health_error(), Catch::Contains("certificate"));
+    }
+    std::filesystem::remove_all(dir);
 }
 
 // The readiness probe takes the operations' own path: where they fail for a store reason, it fails too.

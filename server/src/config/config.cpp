@@ -483,16 +483,18 @@ Usage: nv-server [--sandbox] [options]
   --config FILE           a JSON config file (see docs/server.md for every setting)
   --store URL             where quotas, used tokens and the usage ledger live:
                           sqlite:PATH (the default, sqlite:nv-server.db) for one server, or
-                          redis://[:PASSWORD@]HOST[:PORT][/DB] (rediss:// for TLS) shared by several servers,
+                          redis://[:PASSWORD@]HOST[:PORT][/DB] shared by several servers,
                           or redis-sentinel://[:PASSWORD@]HOST[:PORT][,HOST[:PORT]...]/MASTER[/DB]: the master the
                           sentinels name, followed through a failover, or
                           redis-cluster://[:PASSWORD@]HOST[:PORT][,HOST[:PORT]...]: a Redis Cluster, each appKey's
-                          keys on the node that owns its slot, followed through resharding and failover;
+                          keys on the node that owns its slot, followed through resharding and failover
+                          (rediss://, rediss-sentinel://, rediss-cluster:// for TLS);
                           prefer NV_REDIS_PASSWORD to a password in the URL (arguments are visible to others)
   --db PATH               the same as --store sqlite:PATH
   --store-fail-open       while the store is unreachable, verify without quota checks (default: refuse with
                           503 STORE_UNAVAILABLE, so the paid quota cannot be overspent)
-  --redis-ca FILE         CA certificates (PEM) to verify a rediss:// server with, instead of the system bundle
+  --redis-ca FILE         CA certificates (PEM) to verify Redis over TLS with (rediss:// servers, TLS sentinels
+                          and cluster nodes), instead of the system bundle
   --cors-origin ORIGIN    a partner page origin (https://shop.example.com) allowed to call the API across
                           origins; repeat for several (default: none, only pages this server serves)
   --upstream-insecure-skip-verify
