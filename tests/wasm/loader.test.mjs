@@ -12,6 +12,17 @@ test('loads once: later calls share the instance', async () => {
   assert.ok(core instanceof Core);
 });
 
+test('loadCore() again without a locale keeps the page\'s: no other locale\'s table is fetched', async () => {
+  // A module instance of its own (the query makes it one), so this page's first load is in English.
+  const { loadCore: load } = await import('../../web/src/loader.js?en-page');
+  const en = await load({ locale: 'en' });
+  assert.ok(en.page && en.tables.en, 'the page build, with the English table');
+  assert.equal(await load(), en);
+  assert.equal(en.tables['zh-CN'], undefined, 'the zh-CN table was not fetched');
+  assert.equal(await load({ locale: 'zh-CN' }), en);
+  assert.ok(en.tables['zh-CN'], 'asked for, it is');
+});
+
 test('loads from explicit bytes (the same artefact a browser fetches)', async () => {
   const bytes = await readFile(new URL('../../web/dist/nv-core.wasm', import.meta.url));
   const other = await instantiate({ wasmBinary: bytes });

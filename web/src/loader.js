@@ -22,7 +22,8 @@ class Abort extends Error {}
 let shared;
 
 /**
- * Loads the core once per page (or process); later calls return the same promise (with `locale`'s messages).
+ * Loads the core once per page (or process); later calls return the same promise (with `locale`'s messages, when
+ * one is given).
  * @param {{wasmUrl?: string|URL, wasmBinary?: ArrayBuffer|Uint8Array, locale?: 'zh-CN'|'en',
  *   messages?: Record<string, Record<string, string>>}} [options]
  */
@@ -34,7 +35,8 @@ export function loadCore(options = {}) {
     });
     return shared;
   }
-  return shared.then((core) => core.useLocale(options.locale));
+  // Without a locale, the one the page loaded with stands: no other table is fetched.
+  return shared.then((core) => (options.locale ? core.useLocale(options.locale) : core));
 }
 
 // A message table: {ID: text} for one locale (reasons and advice), as web/build.mjs writes it.
