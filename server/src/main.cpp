@@ -36,7 +36,7 @@ std::int64_t unix_ms() {
 
 // The store the configuration names. SQLite opens its file now (a bad path is a startup error); Redis connects
 // on first use, so the server starts (and reports itself degraded) while Redis is still down.
-std::unique_ptr<Store> open_store(const ServerConfig& cfg) {
+std::unique_ptr<Store> open_store(const ServerConfig& cfg, Metrics& metrics) {
     if (!cfg.store.is_redis()) return std::make_unique<SqliteStore>(cfg.db_path);
     std::string error;
     RedisOptions o;
@@ -51,6 +51,7 @@ std::unique_ptr<Store> open_store(const ServerConfig& cfg) {
                                                                           : (o.url.sentinels.empty() && o.url.cluster_nodes.empty() ? 0 : 1));
     o.wait_timeout_ms = cfg.store.redis_wait_timeout_ms;
     auto store = std::make_unique<RedisStore>(o);
+    if (store->is_cluster()) metrics.watch_redirects(store->redirects());
     if (!store->healthy(cfg.app_key)) {
         log_event("warn", "store unreachable at startup; verifications answer 503 until it is back",
                   "\"store\":" + nlohmann::json(redacted_redis_url(cfg.store.url)).dump() +
@@ -112,14 +113,14 @@ int main(int argc, char** argv) {
     signal(SIGPIPE, SIG_IGN);
     const rlim_t open_files = raise_open_files_limit();
 
+    Metrics metrics;
     std::unique_ptr<Store> store;
     try {
-        store = open_store(cfg);
+        store = open_store(cfg, metrics);
     } catch (const StoreError& e) {
         std::cerr << "nv-server: " << e.what() << "\n";
         return 1;
     }
-    Metrics metrics;
     std::string key_error;
     const auto keys = load_keys(cfg, key_error);
     if (!keys) {

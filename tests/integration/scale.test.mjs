@@ -378,7 +378,9 @@ test('Redis Cluster: redis:// to one node is 503 (and /healthz 503) off the slot
         const p = phone();
         const id = await device(s.base, { phone: p, network: 'cellular' });
         const r = await verify(s.base, { phone: p, token: await freshToken(s.base, id, 'CM') });
-        results.push({ url, health: health.status, store: health.json.store, verify: r.status, code: r.json.code ?? r.json.error?.code });
+        const metrics = (await call(s.base, 'GET', '/metrics')).text;
+        results.push({ url, health: health.status, store: health.json.store, verify: r.status, code: r.json.code ?? r.json.error?.code,
+          redirects: /^nv_redis_redirects_total\{kind="moved"\} \d+$/m.test(metrics) });
       }
     }
     cleanup();
@@ -392,8 +394,10 @@ test('Redis Cluster: redis:// to one node is 503 (and /healthz 503) off the slot
       }
     }
     for (const x of results.filter((r) => r.url.startsWith('redis-cluster://'))) {
-      assert.deepEqual([x.verify, x.health, x.store], [200, 200, 'ok'], JSON.stringify(x));
+      // The redirections followed are in /metrics (nv_redis_redirects_total{kind}), only for a Cluster store.
+      assert.deepEqual([x.verify, x.health, x.store, x.redirects], [200, 200, 'ok', true], JSON.stringify(x));
     }
+    assert.ok(single.every((x) => !x.redirects), 'no redirect series for redis://');
   } finally {
     await Promise.all(servers.map((s) => s.stop()));  // each takes a few seconds (keep-alive): all at once
     await cluster.stop();

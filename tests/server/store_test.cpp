@@ -802,13 +802,13 @@ TEST_CASE("redis store: Cluster resharding under load: the appKey's slot moves, 
     for (auto& th : load) th.join();
     REQUIRE(rc == 0);
     CHECK(nv::test::RedisCluster::owner_port(seed, slot) == to);  // it really moved
-    const auto followed = store.redirects();
+    const auto& followed = *store.redirects();
     std::printf("cluster reshard: slot %d moved in %lld ms; %d admissions answered during the move, the slowest in "
                 "%.1f ms; %d admitted, %d refused by quota, %d failed in all; followed %lld MOVED, %lld ASK, %lld "
                 "TRYAGAIN\n",
                 slot, static_cast<long long>(move_ms), during_move.load(), static_cast<double>(slowest_us.load()) / 1000.0,
-                admitted.load(), limited.load(), failed.load(), static_cast<long long>(followed.moved),
-                static_cast<long long>(followed.ask), static_cast<long long>(followed.tryagain));
+                admitted.load(), limited.load(), failed.load(), static_cast<long long>(followed.moved.load()),
+                static_cast<long long>(followed.ask.load()), static_cast<long long>(followed.tryagain.load()));
     CHECK(followed.moved > 0);                        // the move was seen and followed
     CHECK(followed.ask + followed.tryagain > 0);      // while it was under way, too
     INFO(first_error);

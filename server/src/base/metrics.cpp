@@ -39,6 +39,11 @@ void Metrics::watch_pool(std::shared_ptr<const PoolGauges> pool) {
     pool_ = std::move(pool);
 }
 
+void Metrics::watch_redirects(std::shared_ptr<const RedirectCounters> counters) {
+    std::lock_guard lock(mu_);
+    redirects_ = std::move(counters);
+}
+
 std::string Metrics::render() const {
     std::lock_guard lock(mu_);
     std::ostringstream o;
@@ -78,6 +83,14 @@ std::string Metrics::render() const {
           << "# HELP nv_worker_queue Connections accepted and waiting for a free thread.\n"
              "# TYPE nv_worker_queue gauge\n"
           << "nv_worker_queue " << pool_->queued.load() << '\n';
+    }
+    if (redirects_) {
+        o << "# HELP nv_redis_redirects_total Redis Cluster redirections followed: MOVED (the slot has a new owner), "
+             "ASK (a slot being moved), TRYAGAIN (retried while a slot is half moved).\n"
+             "# TYPE nv_redis_redirects_total counter\n"
+          << "nv_redis_redirects_total{kind=\"moved\"} " << redirects_->moved.load() << '\n'
+          << "nv_redis_redirects_total{kind=\"ask\"} " << redirects_->ask.load() << '\n'
+          << "nv_redis_redirects_total{kind=\"tryagain\"} " << redirects_->tryagain.load() << '\n';
     }
     return o.str();
 }

@@ -22,6 +22,12 @@ struct PoolGauges {
     std::atomic<std::size_t> max{0};
 };
 
+// The Redis Cluster redirections the store followed (store/redis_nodes.cpp), shown as
+// nv_redis_redirects_total{kind}: MOVED and ASK, and TRYAGAIN retries (a slot being moved).
+struct RedirectCounters {
+    std::atomic<std::int64_t> moved{0}, ask{0}, tryagain{0};
+};
+
 class Metrics {
 public:
     void request(const std::string& route, int status);
@@ -34,6 +40,8 @@ public:
 
     // The API listener's worker pool, shown as nv_worker_threads{state} and nv_worker_queue.
     void watch_pool(std::shared_ptr<const PoolGauges> pool);
+    // A Redis Cluster store's redirections, shown as nv_redis_redirects_total{kind}.
+    void watch_redirects(std::shared_ptr<const RedirectCounters> counters);
 
     std::string render() const;
 
@@ -47,6 +55,7 @@ private:
     std::map<std::string, std::uint64_t> store_errors_;
     std::uint64_t fail_open_ = 0;
     std::shared_ptr<const PoolGauges> pool_;
+    std::shared_ptr<const RedirectCounters> redirects_;
     std::array<std::uint64_t, kBuckets.size()> buckets_{};
     std::uint64_t upstream_count_ = 0;
     double upstream_sum_ = 0;

@@ -106,11 +106,11 @@ RedisReply RedisNodes::run_cluster(std::string_view key, const std::function<Red
                                  std::to_string(kMaxRedirects) + " times (last: " + e.substr(0, 80) + ")");
             }
             if (moved) {  // the slot has a new owner for good: note it now, and read the whole map again soon
-                ++moved_;
+                ++redirects_->moved;
                 set_slot_owner(to_slot, to);
                 map_is_stale();
             } else {
-                ++ask_;
+                ++redirects_->ask;
                 ask = to;  // the slot is being moved and this key is already (or will be) there: ask it, once
             }
             continue;
@@ -118,7 +118,7 @@ RedisReply RedisNodes::run_cluster(std::string_view key, const std::function<Red
         if (e.rfind("TRYAGAIN", 0) == 0 &&
             std::chrono::steady_clock::now() - started < std::chrono::milliseconds(kTryAgainMs)) {
             // The slot is half moved (some of the script's keys on each side): a moment later it is whole again.
-            ++tryagain_;
+            ++redirects_->tryagain;
             std::this_thread::sleep_for(kTryAgainPause);
             continue;
         }

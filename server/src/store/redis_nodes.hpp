@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/metrics.hpp"
 #include "store/redis_client.hpp"
 
 namespace nv::server {
@@ -38,11 +39,8 @@ public:
     const RedisOptions& options() const { return options_; }
 
     // Redis Cluster: the redirections followed so far (MOVED, ASK) and the retries of a half-moved slot
-    // (TRYAGAIN), for the tests and the log.
-    struct Redirects {
-        std::int64_t moved = 0, ask = 0, tryagain = 0;
-    };
-    Redirects redirects() const { return {moved_.load(), ask_.load(), tryagain_.load()}; }
+    // (TRYAGAIN), for /metrics and the tests.
+    std::shared_ptr<const RedirectCounters> redirects() const { return redirects_; }
 
     // Redis Cluster: how long a slot that is being moved is retried (TRYAGAIN) before the call fails.
     static constexpr int kTryAgainMs = 1'000;
@@ -89,7 +87,7 @@ private:
     bool stale_ = true;              // guarded by map_mu_
     std::chrono::steady_clock::time_point read_at_{};  // guarded by map_mu_: the last attempt to read the map
     std::string map_error_;          // guarded by map_mu_: why the last attempt failed
-    std::atomic<std::int64_t> moved_{0}, ask_{0}, tryagain_{0};
+    std::shared_ptr<RedirectCounters> redirects_ = std::make_shared<RedirectCounters>();
 };
 
 }  // namespace nv::server

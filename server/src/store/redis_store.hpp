@@ -52,7 +52,8 @@ public:
     std::string kind() const override { return "redis"; }
 
     // Redis Cluster: the redirections followed so far.
-    RedisNodes::Redirects redirects() const { return nodes_.redirects(); }
+    std::shared_ptr<const RedirectCounters> redirects() const { return nodes_.redirects(); }
+    bool is_cluster() const { return !options_.url.cluster_nodes.empty(); }
 
     // Ledger increments waiting for Redis (0 when all are written).
     std::int64_t pending_results();
