@@ -90,7 +90,7 @@ run_store() {  # name store
 
 # Redis on a free loopback port, no persistence (the benchmark measures nv-server, not Redis's disk).
 redis_port=$(free_port)
-redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$scratch" --daemonize no \
+redis-server --port "$redis_port" --bind 127.0.0.1 --repl-diskless-sync-delay 0 --save '' --appendonly no --dir "$scratch" --daemonize no \
   --loglevel warning >"$scratch/redis.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.05; done
@@ -100,7 +100,7 @@ redis_json=$(run_store redis "$redis_url")
 # The same on Redis Sentinel: a replica of that Redis and three sentinels; nv-server on redis-sentinel://, whose
 # writes WAIT for the replica (redis.waitReplicas defaults to 1 with Sentinel): the cost of the durability.
 replica_port=$(free_port)
-redis-server --port "$replica_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$scratch" --daemonize no \
+redis-server --port "$replica_port" --bind 127.0.0.1 --repl-diskless-sync-delay 0 --save '' --appendonly no --dir "$scratch" --daemonize no \
   --loglevel warning --replicaof 127.0.0.1 "$redis_port" >"$scratch/replica.log" 2>&1 &
 pids+=($!)
 sentinel_url=redis-sentinel://
@@ -127,7 +127,7 @@ cluster_nodes=()
 for i in 1 2 3 4 5 6; do
   cp=$(free_port)
   mkdir -p "$scratch/cluster$i"
-  redis-server --port "$cp" --bind 127.0.0.1 --save '' --appendonly no --dir "$scratch/cluster$i" --daemonize no \
+  redis-server --port "$cp" --bind 127.0.0.1 --repl-diskless-sync-delay 0 --save '' --appendonly no --dir "$scratch/cluster$i" --daemonize no \
     --loglevel warning --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 5000 \
     --cluster-port "$(free_port)" >"$scratch/cluster$i.log" 2>&1 &
   pids+=($!)

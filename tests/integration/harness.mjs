@@ -180,7 +180,9 @@ export async function startRedis({ appendonly = true, args = [], leading = [] } 
     async start() {
       child = spawn('redis-server', [...leading, '--port', String(port), '--bind', '127.0.0.1', '--save', '',
         '--appendonly', appendonly ? 'yes' : 'no', '--appendfsync', 'always', '--dir', dir,
-        '--daemonize', 'no', '--loglevel', 'warning', '--logfile', join(dir, 'redis.log'), ...args],
+        '--daemonize', 'no', '--loglevel', 'warning', '--logfile', join(dir, 'redis.log'),
+        // A replica's first sync starts at once (Redis 7 waits 5 s by default for more replicas to share it).
+        ...(leading.includes('--sentinel') ? [] : ['--repl-diskless-sync-delay', '0']), ...args],
       { stdio: 'ignore' });
       exited = once(child, 'exit');
       for (let i = 0; i < 500; i++) {

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -66,6 +67,10 @@ public:
         argv.insert(argv.end(), leading_.begin(), leading_.end());
         argv.insert(argv.end(), {"--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir_,
                                  "--daemonize", "no", "--loglevel", "warning", "--logfile", dir_ + "/redis.log"});
+        // A replica's first sync starts at once (Redis 7 waits 5 s by default for more replicas to share it).
+        if (std::find(leading_.begin(), leading_.end(), "--sentinel") == leading_.end()) {
+            argv.insert(argv.end(), {"--repl-diskless-sync-delay", "0"});
+        }
         if (tls_) {
             argv.insert(argv.end(), {"--port", "0", "--tls-port", std::to_string(port_)});
         } else {
