@@ -168,10 +168,13 @@ class RedisCluster {
 public:
     // `tls_args` (with `ca_file`, the CA that signed the nodes' certificate): every node speaks TLS only, to
     // clients and on the cluster bus (the arguments hold the certificate settings and --tls-cluster yes).
+    // `password`: every node requires it (requirepass, and masterauth for the replicas).
     explicit RedisCluster(int masters = 3, int replicas = 1, int node_timeout_ms = 5'000,
-                          std::vector<std::string> tls_args = {}, std::string ca_file = "")
-        : ca_file_(std::move(ca_file)) {
+                          std::vector<std::string> tls_args = {}, std::string ca_file = "", std::string password = "")
+        : ca_file_(std::move(ca_file)), password_(std::move(password)) {
+        if (!password_.empty()) tls_args.insert(tls_args.end(), {"--requirepass", password_, "--masterauth", password_});
         std::string create = "redis-cli" + (ca_file_.empty() ? std::string() : " --tls --cacert " + ca_file_) +
+                             (password_.empty() ? std::string() : " --no-auth-warning -a " + password_) +
                              " --cluster create";
         for (int i = 0; i < masters * (1 + replicas); ++i) {
             std::vector<std::string> args{"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
@@ -195,12 +198,14 @@ public:
     }
 
     // One command to the node on `port` (over TLS, verified with `ca_file`, when it is given).
-    static nv::server::RedisReply ask(int port, const std::vector<std::string_view>& args, const std::string& ca_file = "") {
+    static nv::server::RedisReply ask(int port, const std::vector<std::string_view>& args, const std::string& ca_file = "",
+                                      const std::string& password = "") {
         nv::server::RedisOptions o;
         o.url.host = "127.0.0.1";
         o.url.port = port;
         o.url.tls = !ca_file.empty();
         o.ca_file = ca_file;
+        o.url.password = password;
         nv::server::RedisConnection c(o);
         return c.command(args);
     }
@@ -227,14 +232,15 @@ public:
     std::vector<std::unique_ptr<RedisServer>> nodes;
 
 private:
-    std::string ca_file_;
+    std::string ca_file_, password_;
     void wait_ready(int replicas) {
         for (int i = 0; i < 600; ++i) {
             bool ok = true;
             try {
                 for (auto& n : nodes) {
-                    const std::string info = ask(n->port(), {"INFO", "replication"}, ca_file_).str();
-                    ok = ok && ask(n->port(), {"CLUSTER", "INFO"}, ca_file_).str().find("cluster_state:ok") != std::string::npos;
+                    const std::string info = ask(n->port(), {"INFO", "replication"}, ca_file_, password_).str();
+                    ok = ok && ask(n->port(), {"CLUSTER", "INFO"}, ca_file_, password_).str().find("cluster_state:ok") !=
+                                   std::string::npos;
                     if (info.find("role:master") != std::string::npos) {
                         ok = ok && info.find("connected_slaves:" + std::to_string(replicas)) != std::string::npos;
                     } else {

@@ -615,6 +615,31 @@ TEST_CASE("redis store: rediss-cluster:// and rediss-sentinel://, every certific
     std::filesystem::remove_all(dir);
 }
 
+// AUTH on a Cluster: every connection the store makes (to learn the map, to each node) authenticates; a wrong
+// password is a clear error that names no secret, and not ready.
+TEST_CASE("redis store: redis-cluster:// with a password", "[store][redis][cluster]") {
+    nv::test::RedisCluster cluster(3, 1, 5'000, {}, "", "cl-s3cret");
+    RedisOptions o = cluster_options(cluster);
+    o.url.password = "cl-s3cret";
+    RedisStore store(o, "auth");
+    for (int app = 0; app < 6; ++app) {
+        const std::string key = "app" + std::to_string(app);
+        CHECK(store.healthy(key));
+        Admission a = adm("1", "t", kMidnight);
+        a.app_key = key;
+        CHECK(store.admit(a, QuotaLimits{}).status == AdmitStatus::Admitted);  // WAITs for the replica too
+    }
+    o.url.password = "wrong-pass";
+    RedisStore wrong(o, "auth");
+    CHECK_FALSE(wrong.healthy("app"));
+    CHECK_THAT(wrong.health_error(), Catch::Contains("authentication failed"));
+    CHECK_THAT(wrong.health_error(), !Catch::Contains("wrong-pass"));
+    o.url.password.clear();
+    RedisStore none(o, "auth");
+    CHECK_FALSE(none.healthy("app"));
+    CHECK_THAT(none.health_error(), Catch::Contains("NOAUTH"));
+}
+
 // The readiness probe takes the operations' own path: where they fail for a store reason, it fails too.
 TEST_CASE("redis store: a replica serves nothing and is not ready (READONLY)", "[store][redis]") {
     nv::test::RedisServer primary;
