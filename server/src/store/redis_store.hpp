@@ -2,8 +2,8 @@
 // master that Redis Sentinel names (redis-sentinel://), or a Redis Cluster (redis-cluster://); RedisNodes finds
 // the server for each operation and follows failovers and resharding (tests/server/store_test.cpp).
 //
-// Every operation is one round trip: a Lua script (EVALSHA) that reads the counters, applies the same quota rules
-// as quota.cpp, counts and marks the token, atomically. Keys carry the appKey as a Cluster hash tag
+// Every operation is one Lua script (EVALSHA; then ROLE and WAIT when writes wait for replicas) that reads the
+// counters, applies the same quota rules as quota.cpp, counts and marks the token, atomically. Keys carry the appKey as a Cluster hash tag
 // (`nv:{appKey}:...`), so one script's keys always live in one slot; they expire on their own (counters at the end
 // of their Asia/Shanghai day, the client-IP window after it closes, used tokens with the token, SMS codes after
 // a day, the ledger after 400 days); nothing is ever scanned. docs/server.md has the key table.
