@@ -813,7 +813,8 @@ TEST_CASE("redis store: Cluster resharding under load: the appKey's slot moves, 
             }
         });
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // load (and keys) in the slot before the move
+    // Load (and keys) in the slot before the move: at least 400 answers, however slow the machine.
+    for (int i = 0; i < 600 && admitted + limited + failed < 400; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     moving = true;
     const auto began = std::chrono::steady_clock::now();
     const std::string reshard = "redis-cli --cluster reshard 127.0.0.1:" + std::to_string(seed) + " --cluster-from " +
