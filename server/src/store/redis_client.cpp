@@ -318,22 +318,29 @@ RedisConnection::RedisConnection(const RedisOptions& o)
         }
     }
 
-    if (!o.url.password.empty()) {
-        RedisReply r = o.url.user.empty() ? command({"AUTH", o.url.password})
-                                          : command({"AUTH", o.url.user, o.url.password});
-        // Redis's own message ("WRONGPASS invalid username-password pair ...") names no secret.
-        if (r.is_error()) fail("authentication failed (" + r.str() + ")");
-    } else {
-        // Without a password, find out now whether one is needed: Redis would otherwise refuse our first script
-        // with a cryptic "Protocol error: unauthenticated multibulk length".
-        RedisReply r = command({"PING"});
-        if (r.is_error() && r.str().rfind("NOAUTH", 0) == 0) {
-            fail("Redis requires a password (NOAUTH): set NV_REDIS_PASSWORD, or use redis://:PASSWORD@host");
+    // A command here can also fail in transport (the server closes the connection, a timeout), which throws
+    // without fail(): release what was made, as fail() does, since the destructor does not run for a constructor.
+    try {
+        if (!o.url.password.empty()) {
+            RedisReply r = o.url.user.empty() ? command({"AUTH", o.url.password})
+                                              : command({"AUTH", o.url.user, o.url.password});
+            // Redis's own message ("WRONGPASS invalid username-password pair ...") names no secret.
+            if (r.is_error()) fail("authentication failed (" + r.str() + ")");
+        } else {
+            // Without a password, find out now whether one is needed: Redis would otherwise refuse our first script
+            // with a cryptic "Protocol error: unauthenticated multibulk length".
+            RedisReply r = command({"PING"});
+            if (r.is_error() && r.str().rfind("NOAUTH", 0) == 0) {
+                fail("Redis requires a password (NOAUTH): set NV_REDIS_PASSWORD, or use redis://:PASSWORD@host");
+            }
         }
-    }
-    if (o.url.db != 0) {
-        RedisReply r = command({"SELECT", std::to_string(o.url.db)});
-        if (r.is_error()) fail("cannot select database " + std::to_string(o.url.db) + " (" + r.str() + ")");
+        if (o.url.db != 0) {
+            RedisReply r = command({"SELECT", std::to_string(o.url.db)});
+            if (r.is_error()) fail("cannot select database " + std::to_string(o.url.db) + " (" + r.str() + ")");
+        }
+    } catch (const StoreError&) {
+        release();
+        throw;
     }
 }
 
@@ -347,8 +354,7 @@ RedisConnection::~RedisConnection() {
     if (reader_) redisReaderFree(reader_);
 }
 
-void RedisConnection::fail(const std::string& what) {
-    // The constructor's failures must release what it made so far: the destructor does not run for them.
+void RedisConnection::release() {
     if (ssl_) SSL_free(ssl_);
     if (ctx_) SSL_CTX_free(ctx_);
     if (fd_ >= 0) close(fd_);
@@ -357,6 +363,11 @@ void RedisConnection::fail(const std::string& what) {
     ctx_ = nullptr;
     fd_ = -1;
     reader_ = nullptr;
+}
+
+void RedisConnection::fail(const std::string& what) {
+    // The constructor's failures must release what it made so far: the destructor does not run for them.
+    release();
     throw StoreError("Redis at " + where_ + ": " + what);
 }
 

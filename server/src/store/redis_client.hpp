@@ -105,6 +105,7 @@ private:
     void send_all(const char* data, std::size_t n);
     std::size_t receive(char* buf, std::size_t cap);
     [[noreturn]] void fail(const std::string& what);
+    void release();  // frees the socket, TLS and reader (the constructor's failures; idempotent)
 
     std::string where_;  // host:port, for messages
     int fd_ = -1;
