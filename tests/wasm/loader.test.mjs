@@ -137,6 +137,25 @@ test('the memory grows when it must, and the module keeps working', () => {
   assert.equal(core.phone('13800138000').masked, '138****8000');
 });
 
+test("the allocator: past the memory's cap is null (not a trap), and a freed block is used again", async () => {
+  const fresh = await instantiate();
+  const x = fresh.exports;
+  assert.equal(x.nv_alloc(100 << 20), 0, '100 MB is over the 64 MB cap');
+  const big = x.nv_alloc(20 << 20);
+  assert.notEqual(big, 0);
+  const grown = x.memory.buffer.byteLength;
+  x.nv_free(big);
+  const again = x.nv_alloc(20 << 20);
+  assert.equal(again, big, 'the freed block of the same class');
+  assert.equal(x.memory.buffer.byteLength, grown, 'no growth for a block that was freed');
+  const small = [1, 8, 9, 100, 4096].map((n) => x.nv_alloc(n));
+  assert.equal(new Set(small).size, small.length, 'live blocks are distinct');
+  for (const p of small) assert.equal(p % 8, 0, 'every block is 8-byte aligned');
+  for (const p of small) x.nv_free(p);
+  x.nv_free(again);
+  assert.equal(fresh.phone('13800138000').masked, '138****8000');
+});
+
 test('no memory is leaked across many calls', () => {
   const heap = () => core.exports.memory.buffer.byteLength;
   // Warm up so that any one-time growth happens first.
