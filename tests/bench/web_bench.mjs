@@ -4,6 +4,8 @@
 // It also loads the demo page and reports what Chromium actually transferred for the SDK (CDP
 // Network.loadingFinished.encodedDataLength, headers included) next to the raw and gzip -9 sizes: from nv-server
 // alone over HTTP, and through the production stack (scripts/stack.sh: nginx) over HTTP and over HTTPS/HTTP/2.
+// A baseline in the same run (the bare wasm's fetch, compile and instantiate, interleaved with the SDK's loads)
+// separates what the SDK costs from what the machine costs.
 // Prints figures; never fails on them. Usage: node tests/bench/web_bench.mjs  (NV_SERVER = the nv-server binary)
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -26,19 +28,29 @@ try {
   await b.cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
   for (const cache of [false, true]) {
     await b.cdp.send('Network.setCacheDisabled', { cacheDisabled: !cache });
-    const verdict = [], load = [];
+    const verdict = [], load = [], base = [];
     let last;
-    for (let i = 0; i < RUNS + 1; i++) {
-      await b.page.goto(`${server.base}/?run=${i}`);
-      last = await b.page.waitForFunction(() => window.result, null, { timeout: 30_000 }).then((h) => h.jsonValue())
+    const run = async (i, baseline) => {
+      await b.page.goto(`${server.base}/?run=${i}${baseline ? '&baseline=1' : ''}`);
+      return b.page.waitForFunction(() => window.result, null, { timeout: 30_000 }).then((h) => h.jsonValue())
         .catch((e) => { throw new Error(`no result from the bench page (${b.errors.join('; ') || e.message})`); });
+    };
+    for (let i = 0; i < RUNS + 1; i++) {
+      // Interleaved: the SDK's load and the bare wasm load (the baseline) see the same machine.
+      const bare = await run(i, true);
+      last = await run(i, false);
       if (i === 0) continue;  // the first load warms the server and the browser process
+      base.push(bare.verdictMs);
       verdict.push(last.verdictMs);
       load.push(last.importMs);
     }
     console.log(`Chromium, 4x CPU throttling, cache ${cache ? 'on ' : 'off'}: createVerifier -> first verdict median ` +
       `${median(verdict).toFixed(1)} ms (min ${Math.min(...verdict).toFixed(1)}, max ${Math.max(...verdict).toFixed(1)}, n=${RUNS}; ` +
       `target <= ${BUDGET_MS} ms); import of nv.js median ${median(load).toFixed(1)} ms; verdict "${last.verdict}"`);
+    console.log(`  baseline, the same nv-core.wasm by instantiateStreaming alone after the same import (no loader, no messages), interleaved: ` +
+      `median ${median(base).toFixed(1)} ms (min ${Math.min(...base).toFixed(1)}, max ${Math.max(...base).toFixed(1)}); ` +
+      `first verdict / baseline = ${(median(verdict) / median(base)).toFixed(2)}x; what the SDK adds: ` +
+      `${(median(verdict) - median(base)).toFixed(1)} ms`);
   }
 } finally {
   await b.close();
