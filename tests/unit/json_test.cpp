@@ -1,4 +1,5 @@
 // The core's small JSON reader and writer.
+#include <cmath>
 #include <catch2/catch.hpp>
 
 #include "nv/json.hpp"
@@ -14,6 +15,30 @@ ParseError parse(std::string_view text, std::size_t max_bytes) {
 }
 
 }  // namespace
+
+TEST_CASE("numbers are read as the nearest double wherever the digits and the exponent are in range", "[json]") {
+    auto read = [](std::string_view text) {
+        Document doc;
+        REQUIRE(doc.parse(text, 1024) == ParseError::None);
+        REQUIRE(doc.type(0) == Type::Number);
+        return doc.node(0).number;
+    };
+    // Exactly what the compiler's own literals give (correctly rounded), through one exact power of ten.
+    CHECK(read("0.1") == 0.1);
+    CHECK(read("1.45") == 1.45);
+    CHECK(read("-0.3") == -0.3);
+    CHECK(read("123.456e2") == 12345.6);
+    CHECK(read("9007199254740991") == 9007199254740991.0);
+    CHECK(read("1700000000123.5") == 1700000000123.5);
+    CHECK(read("2.5E-3") == 0.0025);
+    CHECK(read("1e22") == 1e22);
+    CHECK(read("3e-22") == 3e-22);
+    // Beyond the exact range: the right magnitude, within a few ulps.
+    CHECK(std::abs(read("1e300") / 1e300 - 1) < 1e-14);
+    CHECK(std::abs(read("5e-310") / 5e-310 - 1) < 1e-9);
+    CHECK(read("1e-400") == 0);
+    CHECK(read("0e999") == 0);
+}
 
 TEST_CASE("parses what the core exchanges", "[json]") {
     const std::string text = R"( {"a": [1, -2.5, 1e3, true, false, null], "b": {"c": "d\n\u00e9\ud83d\ude00"}, "e": "plain"} )";

@@ -175,8 +175,17 @@ struct Parser {
             }
             exponent += exp_negative ? -e : e;
         }
+        // Scaled by exact powers of ten (at most 1e22) instead of std::pow, which cost 0.8 KB gzip of the page:
+        // one multiplication or division, so correctly rounded, whenever the digits fit in 53 bits and
+        // |exponent| <= 22 (every timestamp, duration and rate the core reads); beyond that a few rounded steps.
         double v = mantissa;
-        if (exponent != 0 && v != 0) v *= std::pow(10.0, exponent);
+        for (int k = exponent < 0 ? -exponent : exponent; k > 0 && v != 0 && std::isfinite(v);) {
+            const int step = k > 22 ? 22 : k;
+            double scale = 1;
+            for (int i = 0; i < step; ++i) scale *= 10;
+            v = exponent < 0 ? v / scale : v * scale;
+            k -= step;
+        }
         if (!std::isfinite(v)) {
             pos = start;
             return fail(ParseError::Syntax);
