@@ -5,7 +5,8 @@
 //   nv-messages.zh-CN.json, nv-messages.en.json
 //                  the page's build of the module (nv-core.wasm) carries no message text: the loader fetches
 //                  the page's locale's table, written here from the full build's describe({list}), so the
-//                  messages have one source (wasm/core/include/nv/reasons.hpp and the advice table)
+//                  messages have one source (wasm/core/include/nv/reasons.hpp and the advice table); a table is
+//                  an array of texts in the order of the module's nv_message_ids()
 //   *.br, *.gz     each of them precompressed (brotli quality 11, gzip -9): nv-server serves the variant the
 //                  browser accepts (docs/server.md, "Static files"), the wasm included
 // Usage: node web/build.mjs   (run by scripts/test.sh and scripts/demo.sh after the wasm build)
@@ -33,8 +34,11 @@ await build({ ...common, entryPoints: [join(web, 'src/ui.js')], format: 'esm', o
 copyFileSync(join(web, 'src/index.d.ts'), join(dist, 'nv.d.ts'));
 const full = await instantiate({ wasmBinary: readFileSync(join(dist, 'nv-core-full.wasm')) });
 if (full.page) throw new Error('dist/nv-core-full.wasm has no describe: rebuild the "wasm" preset');
+// A table is an array of texts in the order of nv_message_ids(), which the page's build must share with the full one.
+const page = await instantiate({ wasmBinary: readFileSync(join(dist, 'nv-core.wasm')), messages: full.tables });
+if (page.ids.join() !== full.ids.join()) throw new Error('nv-core.wasm and nv-core-full.wasm list their messages differently: rebuild the "wasm" preset');
 for (const [locale, table] of Object.entries(full.tables)) {
-  writeFileSync(join(dist, `nv-messages.${locale}.json`), JSON.stringify(table));
+  writeFileSync(join(dist, `nv-messages.${locale}.json`), JSON.stringify(full.ids.map((id) => table[id])));
 }
 const compressed = [];
 for (const name of readdirSync(dist)) {

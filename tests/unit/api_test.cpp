@@ -106,3 +106,21 @@ TEST_CASE("describe lists whole tables", "[api]") {
     CHECK(call(engine, 2, 0, R"({"list":"advice"})")["advice"].size() == 5);
     CHECK(call(engine, 2, 0, R"({"list":"nope"})")["error"]["field"] == "list");
 }
+
+TEST_CASE("message_ids lists every reason in reasons.hpp order, then every advice", "[api]") {
+    const std::string ids = nv::Engine::message_ids();
+    std::vector<std::string> list;
+    for (std::size_t start = 0;;) {
+        const std::size_t comma = ids.find(',', start);
+        list.emplace_back(ids.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+    }
+    REQUIRE(list.size() == nv::reason_count() + std::size(nv::kAdviceList));
+    for (std::size_t i = 0; i < nv::reason_count(); ++i) CHECK(list[i] == nv::reason_id(nv::reason_at(i)));
+    for (std::size_t i = 0; i < std::size(nv::kAdviceList); ++i) {
+        CHECK(list[nv::reason_count() + i] == nv::advice_id(nv::kAdviceList[i]));
+    }
+    CHECK(list.front() == "OK");
+    CHECK(list.back() == "use_sms");
+}

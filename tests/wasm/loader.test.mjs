@@ -72,6 +72,16 @@ test('the page build loads one locale\'s messages, and another one when asked', 
   const own = await instantiate({ wasmBinary: bytes, messages: { 'zh-CN': { PHONE_TOO_SHORT: '太短' } } });
   assert.equal(own.phone('138').message, '太短');
   assert.equal(own.phone('').message, 'PHONE_EMPTY', 'an id missing from a table reads as itself');
+  // The file's own form (an array of texts in the module's id order) passed by the host works the same.
+  const file = JSON.parse(await readFile(new URL('../../web/dist/nv-messages.en.json', import.meta.url), 'utf8'));
+  assert.ok(Array.isArray(file));
+  const inlined = await instantiate({ wasmBinary: bytes, locale: 'en', messages: { en: file } });
+  assert.equal(inlined.phone('138', 'en').message, 'The number is too short: mainland China mobile numbers have 11 digits.');
+  assert.equal(inlined.ids.length, file.length);
+  assert.deepEqual(inlined.ids.slice(0, 2), ['OK', 'PHONE_EMPTY'], 'the ids in reasons.hpp order');
+  assert.equal(inlined.ids.at(-1), 'use_sms', 'then the advice');
+  // A table from another build (one row short) is refused, not read shifted by one.
+  await assert.rejects(instantiate({ wasmBinary: bytes, messages: { 'zh-CN': file.slice(1) } }), /does not match this module/);
   // A table that cannot be read fails the load, as a missing module does.
   await assert.rejects(instantiate({ wasmBinary: bytes, wasmUrl: 'file:///nonexistent/nv-core.wasm' }), /ENOENT/);
 });

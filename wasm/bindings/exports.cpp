@@ -49,3 +49,5 @@ NV_EXPORT char* nv_flow_step(std::int32_t flow, const char* p, std::size_t n) {
     return to_heap(engine().flow_step(flow, view(p, n)));
 }
 NV_EXPORT char* nv_flow_destroy(std::int32_t flow) { return to_heap(engine().flow_destroy(flow)); }
+// Not JSON: the ids of the message tables' rows, comma-separated (the loader reads the tables with them).
+NV_EXPORT char* nv_message_ids() { return to_heap(nv::Engine::message_ids()); }

@@ -14,8 +14,11 @@ export interface LoadOptions {
   wasmBinary?: ArrayBuffer | Uint8Array;
   /** The locale whose message table the page's build loads first (default `zh-CN`). */
   locale?: 'zh-CN' | 'en';
-  /** Message tables the host already has ({locale: {ID: text}}), used instead of reading the files. */
-  messages?: Partial<Record<'zh-CN' | 'en', Record<string, string>>>;
+  /**
+   * Message tables the host already has, used instead of reading the files: per locale, the file's content (an
+   * array of texts, as `nv-web/nv-messages.<locale>.json` holds it) or `{ID: text}`.
+   */
+  messages?: Partial<Record<'zh-CN' | 'en', readonly string[] | Record<string, string>>>;
 }
 
 export type Verdict = 'supported' | 'unsupported' | 'unknown';

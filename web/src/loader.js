@@ -7,7 +7,8 @@
 //
 // nv-core.wasm is the page's build: it carries no message text and no `describe` (docs/wasm-size.md). Its answers
 // hold a key where a message goes ("\u0001ID" for zh-CN, "\u0002\u0001ID" for en), and this file puts the text in
-// its place from nv-messages.<locale>.json, fetched next to the module for the locale the page asks for.
+// its place from nv-messages.<locale>.json, fetched next to the module for the locale the page asks for. A table
+// is an array of texts in the order of the module's own nv_message_ids() (reasons.hpp's order, then the advice).
 // nv-core-full.wasm (the tests' build) has the messages inside and needs no table.
 
 const MAX_INPUT_BYTES = 1 << 20; // bigger inputs are refused before they are copied into the heap
@@ -39,7 +40,7 @@ export function loadCore(options = {}) {
   return shared.then((core) => (options.locale ? core.useLocale(options.locale) : core));
 }
 
-// A message table: {ID: text} for one locale (reasons and advice), as web/build.mjs writes it.
+// A message table for one locale (reasons and advice) as web/build.mjs writes it: texts in nv_message_ids() order.
 async function readTable(base, locale) {
   const url = new URL(`nv-messages.${locale}.json`, base);
   let text;
@@ -96,7 +97,7 @@ export async function instantiate(options = {}) {
     if (early) {
       const table = await early;
       if (table instanceof Error) throw table;
-      core.tables[locale] = table;
+      core.tables[locale] = core.table(table);
     }
     await core.useLocale(locale);
   }
@@ -111,7 +112,10 @@ export class Core {
     this.base = base ?? defaultUrl();
     // The page's build has no describe and keeps its messages in per-locale tables (see the top of this file).
     this.page = typeof exports.nv_describe !== 'function';
-    this.tables = { ...(messages || {}) };
+    // The rows' ids, in the order of the tables' texts.
+    this.ids = this.take(exports.nv_message_ids()).split(',');
+    this.tables = {};
+    for (const [l, t] of Object.entries(messages || {})) this.tables[l] = this.table(t);
     const tables = this.tables;
     // A locale whose table is not loaded (yet) reads the other one's, so a user never sees a bare key.
     const text = (this.text = (locale, id) => {
@@ -132,13 +136,20 @@ export class Core {
     }
   }
 
+  /** A table as {ID: text}, from the file's array (in the module's id order) or an object given by the host. */
+  table(t) {
+    if (!Array.isArray(t)) return t;
+    if (t.length !== this.ids.length) throw new Error('nv-core: the message table does not match this module (rebuild web/dist)');
+    return Object.fromEntries(this.ids.map((id, i) => [id, t[i]]));
+  }
+
   /**
    * Makes `locale`'s messages available (the page's build fetches nv-messages.<locale>.json once); resolves to
    * this core.
    */
   async useLocale(locale) {
     const l = locale === 'en' ? 'en' : 'zh-CN';
-    if (this.page && !this.tables[l]) this.tables[l] = await readTable(this.base, l);
+    if (this.page && !this.tables[l]) this.tables[l] = this.table(await readTable(this.base, l));
     return this;
   }
 

@@ -599,8 +599,7 @@ std::string Engine::describe(std::string_view input) {
             for (std::size_t i = 0; i < n; ++i) carrier(w, rows[i]);
         } else if (text == "advice") {
             w.array("advice");
-            for (const Advice a : {Advice::Proceed, Advice::TurnOffWifi, Advice::TurnOnMobileData, Advice::TurnOffVpn,
-                                   Advice::UseSms}) {
+            for (const Advice a : kAdviceList) {
                 w.begin_object().field("advice", advice_id(a)).object("messages");
                 w.field("zh-CN", advice_message(a, Locale::ZhCN)).field("en", advice_message(a, Locale::En));
                 w.end_object().end_object();
@@ -641,8 +640,7 @@ std::string Engine::describe(std::string_view input) {
     } else if (f.get("advice") != kNone) {
         f.string("advice", text, true, 32);
         bool found = false;
-        for (const Advice a : {Advice::Proceed, Advice::TurnOffWifi, Advice::TurnOnMobileData, Advice::TurnOffVpn,
-                               Advice::UseSms}) {
+        for (const Advice a : kAdviceList) {
             if (advice_id(a) != text) continue;
             found = true;
             w.object("code").field("advice", advice_id(a)).object("messages");
@@ -656,6 +654,20 @@ std::string Engine::describe(std::string_view input) {
     if (!f.ok()) return req.error();
     w.end_object();
     return w.take();
+}
+
+std::string Engine::message_ids() {
+    std::string out;
+    for (std::size_t i = 0; i < reason_count(); ++i) {
+        out += reason_id(reason_at(i));
+        out += ',';
+    }
+    for (const Advice a : kAdviceList) {
+        out += advice_id(a);
+        out += ',';
+    }
+    out.pop_back();
+    return out;
 }
 
 std::string Engine::info(std::string_view input) {

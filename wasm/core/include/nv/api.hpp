@@ -32,6 +32,9 @@ public:
     std::string flow_create(std::string_view input);  // FlowConfig fields + locale
     std::string flow_step(std::int32_t flow, std::string_view event);
     std::string flow_destroy(std::int32_t flow);
+    // Every reason's id in the order of reasons.hpp, then every advice's: "OK,PHONE_EMPTY,...,use_sms". The
+    // per-locale message tables (dist/nv-messages.<locale>.json) are arrays of texts in this order.
+    static std::string message_ids();
 
     [[nodiscard]] std::size_t open_flows() const { return flows_.size(); }
 

@@ -57,6 +57,8 @@ struct EnvSignals {
 
 enum class Verdict : std::uint8_t { Supported, Unsupported, Unknown };
 enum class Advice : std::uint8_t { Proceed, TurnOffWifi, TurnOnMobileData, TurnOffVpn, UseSms };
+inline constexpr Advice kAdviceList[] = {Advice::Proceed, Advice::TurnOffWifi, Advice::TurnOnMobileData,
+                                        Advice::TurnOffVpn, Advice::UseSms};
 
 std::string_view verdict_id(Verdict v);  // "supported", "unsupported", "unknown"
 std::string_view advice_id(Advice a);    // "proceed", "turn_off_wifi", "turn_on_mobile_data", "turn_off_vpn", "use_sms"
