@@ -3,11 +3,14 @@
 namespace nv {
 namespace {
 
+// Eight bytes a row, the prefix inside it (three or four digits, NUL-padded): no pointer per row, no separate
+// string per prefix.
 struct SegmentRow {
-    std::string_view prefix;
+    char prefix[5];
     Carrier carrier;
-    std::optional<Operator> network;
+    Operator network;
     LineKind kind;
+    [[nodiscard]] constexpr std::string_view digits() const { return {prefix, prefix[3] == '\0' ? 3U : 4U}; }
 };
 
 constexpr auto CM = Operator::CM;
@@ -80,8 +83,9 @@ constexpr OperatorInfo kOperatorInfo[] = {
 
 SegmentInfo lookup_segment(std::string_view digits) {
     for (const auto& row : kSegments) {
-        if (digits.size() >= row.prefix.size() && digits.substr(0, row.prefix.size()) == row.prefix) {
-            return SegmentInfo{row.carrier, row.network, row.kind, row.prefix};
+        const std::string_view prefix = row.digits();
+        if (digits.size() >= prefix.size() && digits.substr(0, prefix.size()) == prefix) {
+            return SegmentInfo{row.carrier, row.network, row.kind, prefix};
         }
     }
     return SegmentInfo{};
