@@ -7,11 +7,46 @@
 namespace nv {
 namespace {
 
+#ifdef NV_EXTERNAL_MESSAGES
+// The page's build: every row's key ("\2\1" + id, message_row.hpp) in one string, found by offset: two bytes a
+// row instead of a pointer and a length (docs/wasm-size.md).
+constexpr char kKeys[] =
+#define NV_REASON_KEY(id, zh, en) "\2\1" #id "\0"
+    NV_REASONS(NV_REASON_KEY)
+#undef NV_REASON_KEY
+    ;
+constexpr std::size_t kReasonCount = 0
+#define NV_REASON_ONE(id, zh, en) +1
+    NV_REASONS(NV_REASON_ONE)
+#undef NV_REASON_ONE
+    ;
+struct KeyOffsets {
+    std::uint16_t at[kReasonCount + 1]{};
+    constexpr KeyOffsets() {
+        std::size_t row = 0;
+        for (std::size_t i = 0; i + 1 < sizeof kKeys; ++i) {
+            if (kKeys[i] == '\0') at[++row] = static_cast<std::uint16_t>(i + 1);
+        }
+    }
+};
+constexpr KeyOffsets kKeyAt;
+static_assert(sizeof kKeys < 65536, "the offsets are 16 bits");
+
+struct ReasonRows {
+    constexpr detail::MessageRow operator[](std::size_t i) const {
+        return {std::string_view(kKeys + kKeyAt.at[i], kKeyAt.at[i + 1] - kKeyAt.at[i] - 1U)};
+    }
+};
+constexpr ReasonRows kReasons;
+std::size_t constexpr reason_rows() { return kReasonCount; }
+#else
 constexpr detail::MessageRow kReasons[] = {
 #define NV_REASON_ROW(id, zh, en) NV_MESSAGE_ROW(#id, zh, en)
     NV_REASONS(NV_REASON_ROW)
 #undef NV_REASON_ROW
 };
+std::size_t constexpr reason_rows() { return std::size(kReasons); }
+#endif
 
 using A = TokenErrorAction;
 using V = VendorOutcome;
@@ -71,7 +106,7 @@ constexpr CarrierCodeInfo kCarrierCodes[] = {
 std::string_view reason_id(Reason r) { return kReasons[static_cast<std::size_t>(r)].id(); }
 
 std::optional<Reason> reason_from_id(std::string_view id) {
-    for (std::size_t i = 0; i < std::size(kReasons); ++i) {
+    for (std::size_t i = 0; i < reason_rows(); ++i) {
         if (kReasons[i].id() == id) return static_cast<Reason>(i);
     }
     return std::nullopt;
@@ -89,7 +124,7 @@ std::optional<Locale> locale_from_id(std::string_view id) {
 
 std::string_view locale_id(Locale l) { return l == Locale::ZhCN ? "zh-CN" : "en"; }
 
-std::size_t reason_count() { return std::size(kReasons); }
+std::size_t reason_count() { return reason_rows(); }
 
 Reason reason_at(std::size_t index) { return static_cast<Reason>(index); }
 
