@@ -1,5 +1,7 @@
 #include "nv/carrier.hpp"
 
+#include "ids.hpp"
+
 namespace nv {
 namespace {
 
@@ -92,12 +94,7 @@ SegmentInfo lookup_segment(std::string_view digits) {
 }
 
 std::string_view operator_id(Operator op) {
-    switch (op) {
-        case Operator::CM: return "CM";
-        case Operator::CU: return "CU";
-        case Operator::CT: return "CT";
-    }
-    return "CM";
+    return detail::nth_id("CM\0CU\0CT", static_cast<std::size_t>(op));
 }
 
 std::optional<Operator> operator_from_id(std::string_view id) {
@@ -108,24 +105,11 @@ std::optional<Operator> operator_from_id(std::string_view id) {
 }
 
 std::string_view carrier_id(Carrier c) {
-    switch (c) {
-        case Carrier::CM: return "CM";
-        case Carrier::CU: return "CU";
-        case Carrier::CT: return "CT";
-        case Carrier::CBN: return "CBN";
-        case Carrier::MVNO: return "MVNO";
-        case Carrier::Unknown: return "UNKNOWN";
-    }
-    return "UNKNOWN";
+    return detail::nth_id("CM\0CU\0CT\0CBN\0MVNO\0UNKNOWN", static_cast<std::size_t>(c));
 }
 
 std::string_view line_kind_id(LineKind k) {
-    switch (k) {
-        case LineKind::Mobile: return "mobile";
-        case LineKind::DataOnly: return "data_only";
-        case LineKind::Satellite: return "satellite";
-    }
-    return "mobile";
+    return detail::nth_id("mobile\0data_only\0satellite", static_cast<std::size_t>(k));
 }
 
 const OperatorInfo& operator_info(Operator op) { return kOperatorInfo[static_cast<int>(op)]; }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "ids.hpp"
 #include "message_row.hpp"
 
 namespace nv {
@@ -101,11 +102,11 @@ constexpr Blocking kBlocking[] = {
 
 // What the network view reports, most decisive last: offline > Wi-Fi > another link > cellular > unknown.
 enum class View : std::uint8_t { None, Unknown, Cellular, Ethernet, Other, Wifi, CellularWifi, Offline };
-constexpr const char* kViewIds[] = {"unknown", "unknown", "cellular", "ethernet", "other", "wifi", "cellular+wifi", "offline"};
+constexpr const char* kViewIds = "unknown\0unknown\0cellular\0ethernet\0other\0wifi\0cellular+wifi\0offline";
 constexpr int kViewRank[] = {0, 1, 2, 3, 3, 4, 4, 5};
 
 enum class Source : std::uint8_t { None, Sandbox, Bridge, NetInfo, UserAgent, Browser };
-constexpr const char* kSourceIds[] = {"none", "sandbox", "bridge", "netinfo", "user-agent", "browser"};
+constexpr const char* kSourceIds = "none\0sandbox\0bridge\0netinfo\0user-agent\0browser";
 
 // What the network looks like from all sources together.
 struct Observed {
@@ -173,14 +174,7 @@ void observe_user_agent(Observed& o, std::string_view ua) {
 }  // namespace
 
 std::string_view network_state_id(NetworkState n) {
-    switch (n) {
-        case NetworkState::Cellular: return "cellular";
-        case NetworkState::Wifi: return "wifi";
-        case NetworkState::CellularWifi: return "cellular+wifi";
-        case NetworkState::Offline: return "offline";
-        case NetworkState::Unknown: return "unknown";
-    }
-    return "unknown";
+    return detail::nth_id("cellular\0wifi\0cellular+wifi\0offline\0unknown", static_cast<std::size_t>(n));
 }
 
 std::optional<NetworkState> network_state_from_id(std::string_view id) {
@@ -192,12 +186,7 @@ std::optional<NetworkState> network_state_from_id(std::string_view id) {
 }
 
 std::string_view verdict_id(Verdict v) {
-    switch (v) {
-        case Verdict::Supported: return "supported";
-        case Verdict::Unsupported: return "unsupported";
-        case Verdict::Unknown: return "unknown";
-    }
-    return "unknown";
+    return detail::nth_id("supported\0unsupported\0unknown", static_cast<std::size_t>(v));
 }
 
 std::string_view advice_id(Advice a) { return kAdvice[static_cast<int>(a)].id(); }
@@ -271,8 +260,8 @@ Environment evaluate_environment(const EnvSignals& s) {
     if (o.slow && !s.sandbox) env.reasons.push_back(Reason::SLOW_2G);
     if (s.connection && s.connection->save_data && !s.sandbox) env.reasons.push_back(Reason::DATA_SAVER);
 
-    env.network.type = kViewIds[static_cast<int>(o.view)];
-    env.network.source = kSourceIds[static_cast<int>(o.source)];
+    env.network.type = detail::nth_id(kViewIds, static_cast<std::size_t>(o.view));
+    env.network.source = detail::nth_id(kSourceIds, static_cast<std::size_t>(o.source));
     if (s.connection) env.network.effective_type = s.connection->effective_type;
     return env;
 }

@@ -1,5 +1,7 @@
 #include "nv/flow.hpp"
 
+#include "ids.hpp"
+
 #include <algorithm>
 
 namespace nv {
@@ -71,21 +73,18 @@ std::string_view validate(const FlowConfig& c) {
 }
 
 std::string_view flow_state_id(FlowState s) {
-    static constexpr const char* kIds[] = {"idle",      "prefetching",  "token_ready", "checking_env", "fetching_token",
-                                           "verifying", "verified",     "not_verified", "fallback",   "cancelled",
-                                           "logged_in"};
-    return kIds[static_cast<std::size_t>(s)];
+    return detail::nth_id("idle\0prefetching\0token_ready\0checking_env\0fetching_token\0verifying\0verified\0"
+                          "not_verified\0fallback\0cancelled\0logged_in",
+                          static_cast<std::size_t>(s));
 }
 
 std::string_view command_id(CommandType c) {
-    static constexpr const char* kIds[] = {"collect_env", "get_token",   "cancel_token",    "verify",
-                                           "cancel_verify", "wake",      "get_login_token", "login"};
-    return kIds[static_cast<std::size_t>(c)];
+    return detail::nth_id("collect_env\0get_token\0cancel_token\0verify\0cancel_verify\0wake\0get_login_token\0login",
+                          static_cast<std::size_t>(c));
 }
 
 std::string_view outcome_id(Outcome o) {
-    static constexpr const char* kIds[] = {"verified", "not_verified", "fallback", "cancelled", "logged_in"};
-    return kIds[static_cast<std::size_t>(o)];
+    return detail::nth_id("verified\0not_verified\0fallback\0cancelled\0logged_in", static_cast<std::size_t>(o));
 }
 
 ReplyResult reply_result_from_id(std::string_view id) {
@@ -97,8 +96,7 @@ ReplyResult reply_result_from_id(std::string_view id) {
 }
 
 std::string_view risk_decision_id(RiskDecision d) {
-    static constexpr const char* kIds[] = {"", "allow", "review", "step_up", "deny"};
-    return kIds[static_cast<std::size_t>(d)];
+    return detail::nth_id("\0allow\0review\0step_up\0deny", static_cast<std::size_t>(d));
 }
 
 RiskDecision risk_decision_from_id(std::string_view id) {
