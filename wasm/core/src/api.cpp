@@ -343,78 +343,74 @@ VerifyReply read_reply(std::int64_t status, std::string_view body) {
     return r;
 }
 
+// What each event carries: its type, its keys (checked with Fields::only) and which fields to read.
+enum EventField : std::uint16_t {
+    kPhone = 1, kConsent = 2, kOperator = 4, kSignals = 8, kSignalsRequired = 16, kId = 32, kToken = 64,
+    kCode = 128, kReply = 256,
+};
+struct EventShape {
+    const char* name;
+    EventType type;
+    const char* keys;
+    std::uint16_t fields;
+};
+constexpr EventShape kEvents[] = {
+    {"start", EventType::Start, "type,now,phone,consent,signals", kPhone | kConsent | kSignals},
+    {"prefetch", EventType::Prefetch, "type,now,phone,consent,signals", kPhone | kConsent | kSignals},
+    {"env", EventType::Env, "type,now,signals", kSignals | kSignalsRequired},
+    {"token", EventType::Token, "type,now,id,token", kId | kToken},
+    {"token_error", EventType::TokenError, "type,now,id,code", kId | kCode},
+    {"verify_result", EventType::VerifyResult, "type,now,id,status,body", kId | kReply},
+    {"verify_failed", EventType::VerifyFailed, "type,now,id,code", kId | kCode},
+    {"tick", EventType::Tick, "type,now", 0},
+    {"cancel", EventType::Cancel, "type,now", 0},
+    {"cooldown", EventType::Cooldown, "type,now,phone", kPhone},
+    {"login", EventType::Login, "type,now,consent,signals,operator", kConsent | kOperator | kSignals},
+    {"login_result", EventType::VerifyResult, "type,now,id,status,body", kId | kReply},
+    {"login_failed", EventType::VerifyFailed, "type,now,id,code", kId | kCode},
+};
+
 // `scratch` holds a numeric code's text for as long as the event lives.
 bool read_event(const Document& doc, Problem& problem, Event& e, std::string& scratch) {
     Fields f(doc, 0, "", problem);
     std::string_view type;
     if (!f.string("type", type, true, 32)) return false;
-    static constexpr std::pair<std::string_view, EventType> kTypes[] = {
-        {"start", EventType::Start},           {"prefetch", EventType::Prefetch},
-        {"env", EventType::Env},               {"token", EventType::Token},
-        {"token_error", EventType::TokenError}, {"verify_result", EventType::VerifyResult},
-        {"verify_failed", EventType::VerifyFailed}, {"tick", EventType::Tick},
-        {"cancel", EventType::Cancel},         {"cooldown", EventType::Cooldown},
-        {"login", EventType::Login},           {"login_result", EventType::VerifyResult},
-        {"login_failed", EventType::VerifyFailed},
-    };
-    bool known = false;
-    for (const auto& [id, t] : kTypes) {
-        if (id == type) {
-            e.type = t;
-            known = true;
-        }
+    const EventShape* shape = nullptr;
+    for (const auto& s : kEvents) {
+        if (type == s.name) shape = &s;
     }
-    if (!known) return f.fail(Reason::UNKNOWN_EVENT, "type");
+    if (shape == nullptr) return f.fail(Reason::UNKNOWN_EVENT, "type");
+    e.type = shape->type;
+    const unsigned has = shape->fields;
 
-    switch (e.type) {
-        case EventType::Start:
-        case EventType::Prefetch:
-            f.only("type,now,phone,consent,signals");
-            f.string("phone", e.phone, true, 1024);
-            f.boolean("consent", e.consent);
-            break;
-        case EventType::Env: f.only("type,now,signals"); break;
-        case EventType::Token: f.only("type,now,id,token"); break;
-        case EventType::TokenError:
-        case EventType::VerifyFailed: f.only("type,now,id,code"); break;
-        case EventType::VerifyResult: f.only("type,now,id,status,body"); break;
-        case EventType::Tick:
-        case EventType::Cancel: f.only("type,now"); break;
-        case EventType::Cooldown:
-            f.only("type,now,phone");
-            f.string("phone", e.phone, true, 1024);
-            break;
-        case EventType::Login: {
-            f.only("type,now,consent,signals,operator");
-            f.boolean("consent", e.consent);
-            std::string_view op;
-            if (f.string("operator", op, false, 8) && !op.empty()) {
-                e.op = operator_from_id(op);
-                if (!e.op) f.fail(Reason::BAD_OPERATOR, "operator");
-            }
-            break;
+    f.only(shape->keys);
+    if ((has & kPhone) != 0) f.string("phone", e.phone, true, 1024);
+    if ((has & kConsent) != 0) f.boolean("consent", e.consent);
+    if ((has & kOperator) != 0) {
+        std::string_view op;
+        if (f.string("operator", op, false, 8) && !op.empty()) {
+            e.op = operator_from_id(op);
+            if (!e.op) f.fail(Reason::BAD_OPERATOR, "operator");
         }
     }
     if (!f.ok()) return false;
     f.time("now", e.now);
 
-    if (e.type == EventType::Start || e.type == EventType::Prefetch || e.type == EventType::Env ||
-        e.type == EventType::Login) {
+    if ((has & kSignals) != 0) {
         if (const std::size_t sig = f.object("signals"); sig != kNone) {
             EnvSignals s;
             if (read_signals(doc, sig, "signals.", problem, s, false, nullptr)) e.signals = std::move(s);
-        } else if (e.type == EventType::Env && f.ok()) {
+        } else if ((has & kSignalsRequired) != 0 && f.ok()) {
             f.fail(Reason::BAD_ARGUMENT, "signals");
         }
     }
-    if (e.type == EventType::Token || e.type == EventType::TokenError || e.type == EventType::VerifyResult ||
-        e.type == EventType::VerifyFailed) {
+    if ((has & kId) != 0) {
         std::int64_t id = 0;
         f.integer("id", id, 1, 0xFFFFFFFF, true);
         e.id = static_cast<std::uint32_t>(id);
     }
-    if (e.type == EventType::Token) f.string("token", e.token, true, 4096);
-    if (e.type == EventType::TokenError || e.type == EventType::VerifyFailed) {
+    if ((has & kToken) != 0) f.string("token", e.token, true, 4096);
+    if ((has & kCode) != 0) {
         // Codes come as numbers (SDK: 2002) or strings (carrier: "103111", driver: "TIMEOUT").
         const std::size_t c = f.get("code");
         const double n = c == kNone ? -1 : doc.node(c).number;
@@ -429,7 +425,7 @@ bool read_event(const Document& doc, Problem& problem, Event& e, std::string& sc
             f.fail(Reason::BAD_ARGUMENT, "code");
         }
     }
-    if (e.type == EventType::VerifyResult) {
+    if ((has & kReply) != 0) {
         std::int64_t status = 0;
         f.integer("status", status, 0, 999, true);
         std::string_view body;
