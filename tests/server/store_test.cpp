@@ -835,16 +835,108 @@ TEST_CASE("redis store: Cluster resharding under load: the appKey's slot moves, 
                 slot, static_cast<long long>(move_ms), during_move.load(), static_cast<double>(slowest_us.load()) / 1000.0,
                 admitted.load(), limited.load(), failed.load(), static_cast<long long>(followed.moved.load()),
                 static_cast<long long>(followed.ask.load()), static_cast<long long>(followed.tryagain.load()));
-    CHECK(followed.moved > 0);                        // the move was seen and followed
-    CHECK(followed.ask + followed.tryagain > 0);      // while it was under way, too
+    CHECK(followed.moved > 0);  // the move was seen and followed
+    // How many admissions met the move half done (ASK, TRYAGAIN) depends on timing: a move once took 30 ms under
+    // ASan and none did. The next test holds a slot in that state on purpose.
     INFO(first_error);
     CHECK(failed == 0);
-    CHECK(during_move > 0);
     CHECK(overspent == 0);   // no number got more than its daily 4 across the move
     CHECK(underspent == 0);  // nor fewer (no admission counted but not answered)
     CHECK(admitted == limited);
     // The appKey's own counter (on the slot's new master) counted each admission exactly once.
     CHECK(nv::test::RedisCluster::ask(to, {"HGET", "rs:{" + app + "}:a", "c"}).str() == std::to_string(admitted.load()));
+    CHECK(store.healthy(app));
+}
+
+// A slot held half migrated (CLUSTER SETSLOT MIGRATING/IMPORTING, keys moved by hand): a key that has left is
+// asked of the importing master (ASK, then ASKING); an admission whose keys are split between the masters, or
+// that creates keys on the importing one, gets TRYAGAIN and is retried (ASK, TRYAGAIN, ...) until the move
+// completes, 500 ms later, and then follows MOVED. Every one is answered and counted once.
+TEST_CASE("redis store: Cluster slot held in migration: TRYAGAIN retried, ASK followed, MOVED followed, counts exact", "[store][redis][cluster]") {
+    nv::test::RedisCluster cluster(3, 0);
+    const int seed = cluster.nodes.front()->port();
+    const std::string app = "mig";
+    const std::string slot = std::to_string(redis_key_slot(app));
+    const int from = nv::test::RedisCluster::owner_port(seed, redis_key_slot(app));
+    int to = 0;
+    for (auto& n : cluster.nodes) {
+        if (n->port() != from) to = n->port();
+    }
+    const std::string from_id = nv::test::RedisCluster::ask(from, {"CLUSTER", "MYID"}).str();
+    const std::string to_id = nv::test::RedisCluster::ask(to, {"CLUSTER", "MYID"}).str();
+    const std::string to_port = std::to_string(to);
+    auto keys_on = [&](int port) {
+        std::vector<std::string> keys;
+        const auto r = nv::test::RedisCluster::ask(port, {"CLUSTER", "GETKEYSINSLOT", slot, "1000"});
+        for (std::size_t i = 0; i < r.size(); ++i) keys.push_back(r.element(i).str());
+        return keys;
+    };
+    auto migrate = [&](const std::string& key) {
+        return nv::test::RedisCluster::ask(from, {"MIGRATE", "127.0.0.1", to_port, key, "0", "5000"}).str();
+    };
+
+    RedisStore store(cluster_options(cluster), "mg");
+    QuotaLimits l;
+    l.number_interval_ms = 0;
+    l.number_daily = 3;
+    l.app_daily = 0;
+    l.ip_limit = 0;
+    auto admit = [&](const std::string& number, int i) {
+        Admission a = adm(number, number + "-" + std::to_string(i), kMidnight + i);
+        a.app_key = app;
+        return store.admit(a, l).status;
+    };
+    REQUIRE(admit("x", 0) == AdmitStatus::Admitted);
+    REQUIRE(admit("y", 1) == AdmitStatus::Admitted);
+
+    nv::test::RedisCluster::ask(to, {"CLUSTER", "SETSLOT", slot, "IMPORTING", from_id});
+    nv::test::RedisCluster::ask(from, {"CLUSTER", "SETSLOT", slot, "MIGRATING", to_id});
+    // Every key but number x's leaves: an admission of x touches both masters' keys.
+    std::string x_key;
+    for (const auto& k : keys_on(from)) {
+        if (k.find("n:x") != std::string::npos) {
+            x_key = k;
+        } else {
+            REQUIRE(migrate(k) == "OK");
+        }
+    }
+    REQUIRE(!x_key.empty());
+    // The readiness probe's key is not on the migrating master: ASK, and the importing master writes it.
+    CHECK(store.healthy(app));
+    CHECK(store.redirects()->ask > 0);
+    // x meets TRYAGAIN until its last key has moved (300 ms later) and the slot is handed over (200 ms after that).
+    std::string last;
+    std::thread finish([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        last = migrate(x_key);
+        // All keys on the importing master, the slot not yet handed over: x's new keys there get TRYAGAIN, after
+        // an ASK each time, for 200 ms (more ASKs than a call's redirect cap: they are not redirects to give up on).
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        for (auto& n : cluster.nodes) nv::test::RedisCluster::ask(n->port(), {"CLUSTER", "SETSLOT", slot, "NODE", to_id});
+    });
+    const auto began = std::chrono::steady_clock::now();
+    std::string error;
+    AdmitStatus x = AdmitStatus::Limited;
+    try {
+        x = admit("x", 2);
+    } catch (const StoreError& e) {
+        error = e.what();
+    }
+    const auto waited = std::chrono::steady_clock::now() - began;
+    finish.join();
+    INFO(error);
+    CHECK(last == "OK");
+    CHECK(x == AdmitStatus::Admitted);
+    CHECK(waited >= std::chrono::milliseconds(450));  // it waited for the move instead of failing
+    CHECK(store.redirects()->tryagain > 0);
+    CHECK(keys_on(from).empty());
+    CHECK(admit("y", 3) == AdmitStatus::Admitted);
+    CHECK(admit("y", 4) == AdmitStatus::Admitted);
+    CHECK(admit("y", 5) == AdmitStatus::Limited);  // y's daily 3, counted across both masters exactly once each
+    CHECK(admit("x", 6) == AdmitStatus::Admitted);
+    CHECK(admit("x", 7) == AdmitStatus::Limited);
+    CHECK(store.redirects()->moved > 0);
+    CHECK(nv::test::RedisCluster::owner_port(seed, redis_key_slot(app)) == to);
     CHECK(store.healthy(app));
 }
 

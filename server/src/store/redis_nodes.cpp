@@ -117,8 +117,11 @@ RedisReply RedisNodes::run_cluster(std::string_view key, const std::function<Red
         }
         if (e.rfind("TRYAGAIN", 0) == 0 &&
             std::chrono::steady_clock::now() - started < std::chrono::milliseconds(kTryAgainMs)) {
-            // The slot is half moved (some of the script's keys on each side): a moment later it is whole again.
+            // The slot is half moved (some of the script's keys on each side, or new keys on the importing master
+            // before the move completes): a moment later it is whole again. The ASK that led here does not count
+            // against kMaxRedirects: the time budget bounds this loop (ASK, TRYAGAIN, ASK, ... until it is done).
             ++redirects_->tryagain;
+            redirects = 0;
             std::this_thread::sleep_for(kTryAgainPause);
             continue;
         }
