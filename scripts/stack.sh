@@ -178,12 +178,16 @@ if [[ $redis_mode == cluster ]]; then
   cluster_nodes=()
   for i in 1 2 3 4 5 6; do
     node_port=$(free_port)
+    # Its cluster bus port: another free port, and not the node's own, which is free until redis-server binds it
+    # (two calls in a row can return the same port; CI once saw "Failed listening on port ... (cluster)").
+    bus_port=$(free_port)
+    while [[ $bus_port == "$node_port" ]]; do bus_port=$(free_port); done
     mkdir -p "$dir/cluster$i"
     rm -f "$dir/cluster$i/nodes.conf" "$dir/cluster$i"/appendonly*  # a new cluster each time
     rm -rf "$dir/cluster$i/appendonlydir"
     redis-server --port "$node_port" --bind 127.0.0.1 --repl-diskless-sync-delay 0 --dir "$dir/cluster$i" --save '' --appendonly yes \
       --appendfsync everysec --daemonize no --loglevel warning --logfile "$dir/logs/cluster$i.log" \
-      --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 2000 --cluster-port "$(free_port)" &
+      --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 2000 --cluster-port "$bus_port" &
     ha_pids+=($!)
     ha_names+=("cluster$i")
     ha_ports+=("cluster$i $node_port")

@@ -48,7 +48,15 @@ public:
         : args_(std::move(args)), leading_(std::move(leading)), tls_(tls) {
         char tmpl[] = "/tmp/nv-redis-XXXXXX";
         dir_ = mkdtemp(tmpl);
-        port_ = free_loopback_port();
+        // Not the cluster bus port the caller chose: it is free until this server binds it, so the next free port
+        // can be the same one ("Failed listening on port ... (cluster)").
+        std::string bus;
+        for (std::size_t i = 0; i + 1 < args_.size(); ++i) {
+            if (args_[i] == "--cluster-port") bus = args_[i + 1];
+        }
+        do {
+            port_ = free_loopback_port();
+        } while (std::to_string(port_) == bus);
         start();
     }
     ~RedisServer() {
