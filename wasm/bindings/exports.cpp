@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <string>
 #include <string_view>
 
 #include "nv/api.hpp"
@@ -22,7 +21,7 @@ nv::Engine& engine() {
 
 std::string_view view(const char* p, std::size_t n) { return p == nullptr ? std::string_view{} : std::string_view{p, n}; }
 
-char* to_heap(const std::string& s) {
+char* to_heap(const nv::String& s) {
     auto* out = static_cast<char*>(std::malloc(s.size() + 1));
     if (out == nullptr) return nullptr;
     std::memcpy(out, s.data(), s.size());

@@ -16,13 +16,13 @@ constexpr double kMaxSafeInteger = 9007199254740991.0;  // 2^53 - 1
 
 struct Problem {
     Reason code = Reason::OK;
-    std::string field;
+    String field;
 };
 
 // Strict reader for one input object: knows its allowed keys and reports the first problem with a path.
 class Fields {
 public:
-    Fields(const Document& doc, std::size_t obj, std::string prefix, Problem& problem)
+    Fields(const Document& doc, std::size_t obj, String prefix, Problem& problem)
         : doc_(doc), obj_(obj), prefix_(std::move(prefix)), problem_(problem) {}
 
     bool fail(Reason r, std::string_view key) {
@@ -126,12 +126,12 @@ public:
     // A nested object, or kNone when absent/null (with a problem when it is something else).
     std::size_t object(const char* key) { return typed(key, Type::Object); }
 
-    [[nodiscard]] std::string path(const char* key) const { return prefix_ + key + "."; }
+    [[nodiscard]] String path(const char* key) const { return prefix_ + key + "."; }
 
 private:
     const Document& doc_;
     std::size_t obj_;
-    std::string prefix_;
+    String prefix_;
     Problem& problem_;
 };
 
@@ -142,13 +142,13 @@ void write_error(Writer& w, Reason r, std::string_view field, Locale locale) {
     w.end_object().end_object();
 }
 
-std::string error_json(Reason r, std::string_view field, Locale locale) {
+String error_json(Reason r, std::string_view field, Locale locale) {
     Writer w;
     write_error(w, r, field, locale);
     return w.take();
 }
 
-std::string error_json(const Problem& p, Locale locale) { return error_json(p.code, p.field, locale); }
+String error_json(const Problem& p, Locale locale) { return error_json(p.code, p.field, locale); }
 
 // Parses `text`, which must be a JSON object, or describes why it is not one.
 bool parse_object(std::string_view text, Document& doc, Problem& problem) {
@@ -191,10 +191,10 @@ struct Request {
         return f.ok();
     }
     Fields fields() { return Fields(doc, 0, "", problem); }
-    [[nodiscard]] std::string error() const { return error_json(problem, locale); }
+    [[nodiscard]] String error() const { return error_json(problem, locale); }
 };
 
-bool read_signals(const Document& doc, std::size_t obj, std::string prefix, Problem& problem, EnvSignals& s,
+bool read_signals(const Document& doc, std::size_t obj, String prefix, Problem& problem, EnvSignals& s,
                   bool allow_locale, Locale* locale) {
     Fields f(doc, obj, prefix, problem);
     if (allow_locale) {
@@ -371,7 +371,7 @@ constexpr EventShape kEvents[] = {
 };
 
 // `scratch` holds a numeric code's text for as long as the event lives.
-bool read_event(const Document& doc, Problem& problem, Event& e, std::string& scratch) {
+bool read_event(const Document& doc, Problem& problem, Event& e, String& scratch) {
     Fields f(doc, 0, "", problem);
     std::string_view type;
     if (!f.string("type", type, true, 32)) return false;
@@ -482,7 +482,7 @@ void write_ending(Writer& w, const Ending& e, Locale locale) {
 
 }  // namespace
 
-std::string Engine::phone(std::string_view input) {
+String Engine::phone(std::string_view input) {
     Request req;
     if (!req.open(input, "input,locale")) return req.error();
     std::string_view raw;
@@ -511,7 +511,7 @@ std::string Engine::phone(std::string_view input) {
     return w.take();
 }
 
-std::string Engine::environment(std::string_view input) {
+String Engine::environment(std::string_view input) {
     Problem problem;
     Document doc;
     Locale locale = Locale::ZhCN;
@@ -526,7 +526,7 @@ std::string Engine::environment(std::string_view input) {
     return w.take();
 }
 
-std::string Engine::describe(std::string_view input) {
+String Engine::describe(std::string_view input) {
     Request req;
     if (!req.open(input, "vendor,sdk,reason,carrier,code,advice,list,locale")) return req.error();
     Fields f = req.fields();
@@ -652,8 +652,8 @@ std::string Engine::describe(std::string_view input) {
     return w.take();
 }
 
-std::string Engine::message_ids() {
-    std::string out;
+String Engine::message_ids() {
+    String out;
     for (std::size_t i = 0; i < reason_count(); ++i) {
         out += reason_id(reason_at(i));
         out += ',';
@@ -666,7 +666,7 @@ std::string Engine::message_ids() {
     return out;
 }
 
-std::string Engine::info(std::string_view input) {
+String Engine::info(std::string_view input) {
     Request req;
     if (!req.open(input, "locale")) return req.error();
 
@@ -692,7 +692,7 @@ std::string Engine::info(std::string_view input) {
     return w.take();
 }
 
-std::string Engine::flow_create(std::string_view input) {
+String Engine::flow_create(std::string_view input) {
     Request req;
     if (!req.open(input, "tokenTimeoutMs,budgetMs,unknownBudgetMs,minAttemptMs,verifyTimeoutMs,envTimeoutMs,"
                          "sameNumberIntervalMs,tokenTtlMs,operators,unusedTokenLimit,unusedTokenWindowMs,"
@@ -755,7 +755,7 @@ Engine::Slot* Engine::find(std::int32_t handle) {
     return nullptr;
 }
 
-std::string Engine::flow_step(std::int32_t flow, std::string_view event) {
+String Engine::flow_step(std::int32_t flow, std::string_view event) {
     Slot* slot = find(flow);
     if (slot == nullptr) return error_json(Reason::UNKNOWN_FLOW, "flow", Locale::ZhCN);
     const Locale locale = slot->locale;
@@ -763,7 +763,7 @@ std::string Engine::flow_step(std::int32_t flow, std::string_view event) {
     Document doc;
     if (!parse_object(event, doc, problem)) return error_json(problem, locale);
     Event e;
-    std::string scratch;
+    String scratch;
     if (!read_event(doc, problem, e, scratch)) return error_json(problem, locale);
 
     const FlowOutput out = slot->flow->handle(e);
@@ -802,7 +802,7 @@ std::string Engine::flow_step(std::int32_t flow, std::string_view event) {
     return w.take();
 }
 
-std::string Engine::flow_destroy(std::int32_t flow) {
+String Engine::flow_destroy(std::int32_t flow) {
     for (auto it = flows_.begin(); it != flows_.end(); ++it) {
         if (it->handle == flow) {
             flows_.erase(it);

@@ -19,16 +19,17 @@ std::uint64_t token_hash(std::string_view token) {
     return h == 0 ? 1 : h;  // 0 marks an empty slot
 }
 
-std::string decimal(int n) {
-    // Magnitude as unsigned, so INT_MIN does not overflow.
+String decimal(int n) {
+    // Magnitude as unsigned, so INT_MIN does not overflow; digits written from the end of a buffer.
     auto u = n < 0 ? 0u - static_cast<unsigned>(n) : static_cast<unsigned>(n);
-    std::string s;
+    char buf[12];
+    std::size_t at = sizeof buf;
     do {
-        s.insert(s.begin(), static_cast<char>('0' + u % 10));
+        buf[--at] = static_cast<char>('0' + u % 10);
         u /= 10;
     } while (u != 0);
-    if (n < 0) s.insert(s.begin(), '-');
-    return s;
+    if (n < 0) buf[--at] = '-';
+    return String(std::string_view(buf + at, sizeof buf - at));
 }
 
 bool same_number(const std::array<char, 11>& stored, std::string_view national) {
@@ -401,7 +402,7 @@ void Flow::environment_ready(const Environment& env, std::int64_t now, FlowOutpu
     // A prefetched token for the first carrier is used if it is still valid; an expired one is refetched.
     if (!cached_.empty()) {
         if (cached_op_ == order_.front() && now < cached_expires_ && !token_was_used(cached_)) {
-            std::string token = std::move(cached_);
+            String token = std::move(cached_);
             cached_.clear();
             out.token_expires_at = cached_expires_;
             submit(std::move(token), cached_op_, now, out);
@@ -451,7 +452,7 @@ void Flow::carrier_failed(Reason reason, std::string_view code, std::int64_t now
     fetch_next(now, out);
 }
 
-void Flow::submit(std::string token, Operator op, std::int64_t now, FlowOutput& out) {
+void Flow::submit(String token, Operator op, std::int64_t now, FlowOutput& out) {
     enter(out, FlowState::TokenReady);
     // Spent from this moment: the server may consume it even if its answer never arrives.
     used_[used_next_] = token_hash(token);
@@ -504,7 +505,7 @@ void Flow::on_token(const Event& e, FlowOutput& out) {
         refetch_or_end(Reason::TOKEN_EXPIRED, req.op, e.now, out);
     } else {
         out.token_expires_at = expires;
-        submit(std::string(e.token), req.op, e.now, out);
+        submit(String(e.token), req.op, e.now, out);
     }
 }
 
@@ -584,7 +585,7 @@ void Flow::on_verify_result(const Event& e, FlowOutput& out) {
     ending_.op = op;
     ending_.risk_score = r.risk_score;
     ending_.risk_decision = r.risk_decision;
-    ending_.code = r.upstream_code >= 0 ? decimal(r.upstream_code) : std::string();
+    ending_.code = r.upstream_code >= 0 ? decimal(r.upstream_code) : String();
 
     if (login_ && r.status >= 200 && r.status < 300 && r.body_ok) {
         on_login_result(r, e.now, out);

@@ -34,8 +34,8 @@ long hex4(std::string_view s, std::size_t i) {
 }
 
 // Decodes the body of a string the parser validated.
-std::string unescape(std::string_view raw) {
-    std::string out;
+String unescape(std::string_view raw) {
+    String out;
     for (std::size_t k = 0; k < raw.size(); ++k) {
         if (raw[k] != '\\') {
             out += raw[k];
@@ -70,7 +70,7 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 struct Parser {
     std::string_view s;
     std::vector<Document::Node>& nodes;
-    std::string& arena;
+    String& arena;
     std::size_t pos = 0;
     ParseError error = ParseError::None;
 
@@ -103,7 +103,7 @@ struct Parser {
                 n.end = static_cast<std::uint32_t>(pos++);
                 n.next = static_cast<std::uint32_t>(nodes.size() + 1);
                 if (n.escaped) {
-                    const std::string decoded = unescape(s.substr(n.begin, n.end - n.begin));
+                    const String decoded = unescape(s.substr(n.begin, n.end - n.begin));
                     n.begin = static_cast<std::uint32_t>(arena.size());
                     arena += decoded;  // never reallocates: reserved to the input's size, decoded text is shorter
                     n.end = static_cast<std::uint32_t>(arena.size());
@@ -210,7 +210,7 @@ struct Parser {
     }
 
     [[nodiscard]] std::string_view text(const Document::Node& n) const {
-        return std::string_view(n.escaped ? arena : s).substr(n.begin, n.end - n.begin);
+        return (n.escaped ? std::string_view(arena) : s).substr(n.begin, n.end - n.begin);
     }
 
     bool value(std::size_t depth) {
@@ -297,7 +297,7 @@ std::size_t Document::find(std::size_t obj, std::string_view key) const {
 
 std::string_view Document::text(std::size_t i) const {
     const Node& n = nodes_[i];
-    return std::string_view(n.escaped ? arena_ : text_).substr(n.begin, n.end - n.begin);
+    return (n.escaped ? std::string_view(arena_) : text_).substr(n.begin, n.end - n.begin);
 }
 
 bool Document::string_is(std::size_t i, std::string_view s) const {

@@ -39,7 +39,7 @@ CharClass classify(std::uint32_t cp, char& digit) {
     return CharClass::Other;
 }
 
-PhoneNumber refuse(Reason r, std::string digits) {
+PhoneNumber refuse(Reason r, String digits) {
     PhoneNumber p;
     p.reason = r;
     p.national = std::move(digits);
@@ -52,7 +52,7 @@ PhoneNumber refuse(Reason r, std::string digits) {
 PhoneNumber parse_phone(std::string_view input) {
     if (input.size() > kMaxPhoneInputBytes) return refuse(Reason::PHONE_TOO_LONG, {});
 
-    std::string digits;
+    String digits;
     bool plus = false;
     for (std::size_t i = 0; i < input.size();) {
         std::uint32_t cp = 0;
@@ -78,20 +78,20 @@ PhoneNumber parse_phone(std::string_view input) {
 
     if (digits.empty()) return refuse(plus ? Reason::PHONE_TOO_SHORT : Reason::PHONE_EMPTY, {});
 
-    std::string national;
+    String national;
     if (plus) {
         // "+86..." is ours; "+8" and "+" alone are still being typed; any other country code is not.
         if (digits.size() == 1 && digits[0] == '8') return refuse(Reason::PHONE_TOO_SHORT, {});
-        if (digits.compare(0, 2, "86") != 0) return refuse(Reason::PHONE_NOT_MAINLAND, {});
-        national = digits.substr(2);
-    } else if (digits.size() < 4 && std::string_view("0086").substr(0, digits.size()) == digits) {
+        if (std::string_view(digits).substr(0, 2) != "86") return refuse(Reason::PHONE_NOT_MAINLAND, {});
+        national = std::string_view(digits).substr(2);
+    } else if (digits.size() < 4 && std::string_view("0086").substr(0, digits.size()) == std::string_view(digits)) {
         return refuse(Reason::PHONE_TOO_SHORT, {});  // "00", "008": the international prefix being typed
-    } else if (digits.compare(0, 4, "0086") == 0) {
-        national = digits.substr(4);
+    } else if (std::string_view(digits).substr(0, 4) == "0086") {
+        national = std::string_view(digits).substr(4);
     } else if (digits.size() >= 2 && digits[0] == '0' && digits[1] == '0') {
         return refuse(Reason::PHONE_NOT_MAINLAND, {});  // another international prefix: 00852..., 001...
-    } else if (digits.size() == 13 && digits.compare(0, 3, "861") == 0) {
-        national = digits.substr(2);  // "8613800138000": the country code without its plus
+    } else if (digits.size() == 13 && std::string_view(digits).substr(0, 3) == "861") {
+        national = std::string_view(digits).substr(2);  // "8613800138000": the country code without its plus
     } else {
         national = std::move(digits);
     }
@@ -114,7 +114,7 @@ PhoneNumber parse_phone(std::string_view input) {
     return p;
 }
 
-std::string mask_phone(std::string_view national) {
+String mask_phone(std::string_view national) {
     const std::size_t n = national.size();
     if (n == 0) return {};
     std::size_t head = 3;
@@ -131,13 +131,13 @@ std::string mask_phone(std::string_view national) {
         head = 3;
         tail = 4;
     }
-    std::string out(national.substr(0, head));
+    String out(national.substr(0, head));
     out.append(n - head - tail, '*');
     out.append(national.substr(n - tail));
     return out;
 }
 
-std::string e164(const PhoneNumber& phone) {
+String e164(const PhoneNumber& phone) {
     if (!phone.valid) return {};
     return "+86" + phone.national;
 }

@@ -32,7 +32,7 @@ std::size_t decode_utf8(std::string_view s, std::size_t i, std::uint32_t& cp) {
     return len;
 }
 
-void append_utf8(std::string& out, std::uint32_t cp) {
+void append_utf8(String& out, std::uint32_t cp) {
     if (cp < 0x80) {
         out += static_cast<char>(cp);
     } else if (cp < 0x800) {

@@ -10,7 +10,7 @@
 
 #include <cstdint>
 #include <memory>
-#include <string>
+#include "nv/string.hpp"
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -25,16 +25,16 @@ inline constexpr std::string_view kVersion = "0.1.0";
 
 class Engine {
 public:
-    std::string phone(std::string_view input);        // {input, locale?}
-    std::string environment(std::string_view input);  // {signals..., locale?}
-    std::string describe(std::string_view input);     // {vendor} | {sdk} | {reason} | {carrier, code} | {advice} | {list}
-    std::string info(std::string_view input);         // {locale?}: carriers, defaults, version
-    std::string flow_create(std::string_view input);  // FlowConfig fields + locale
-    std::string flow_step(std::int32_t flow, std::string_view event);
-    std::string flow_destroy(std::int32_t flow);
+    String phone(std::string_view input);        // {input, locale?}
+    String environment(std::string_view input);  // {signals..., locale?}
+    String describe(std::string_view input);     // {vendor} | {sdk} | {reason} | {carrier, code} | {advice} | {list}
+    String info(std::string_view input);         // {locale?}: carriers, defaults, version
+    String flow_create(std::string_view input);  // FlowConfig fields + locale
+    String flow_step(std::int32_t flow, std::string_view event);
+    String flow_destroy(std::int32_t flow);
     // Every reason's id in the order of reasons.hpp, then every advice's: "OK,PHONE_EMPTY,...,use_sms". The
     // per-locale message tables (dist/nv-messages.<locale>.json) are arrays of texts in this order.
-    static std::string message_ids();
+    static String message_ids();
 
     [[nodiscard]] std::size_t open_flows() const { return flows_.size(); }
 

@@ -37,7 +37,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
-#include <string>
+#include "nv/string.hpp"
 #include <string_view>
 
 #include "nv/carrier.hpp"
@@ -174,7 +174,7 @@ struct Ending {
     Reason reason = Reason::OK;
     Advice advice = Advice::UseSms;    // what the user can do next
     std::optional<Operator> op;        // the gateway that issued the submitted token
-    std::string code;                  // the vendor / SDK / carrier code behind the reason, if any
+    String code;                  // the vendor / SDK / carrier code behind the reason, if any
     std::optional<std::int64_t> retry_after_ms;
     std::optional<int> risk_score;
     RiskDecision risk_decision = RiskDecision::None;
@@ -249,7 +249,7 @@ private:
     void fetch_next(std::int64_t now, FlowOutput& out);
     void request_token(Operator op, std::int64_t now, std::int64_t timeout, FlowOutput& out);
     void carrier_failed(Reason reason, std::string_view code, std::int64_t now, FlowOutput& out);
-    void submit(std::string token, Operator op, std::int64_t now, FlowOutput& out);
+    void submit(String token, Operator op, std::int64_t now, FlowOutput& out);
     void refetch_or_end(Reason reason, Operator op, std::int64_t now, FlowOutput& out);
     void drop_cached_token(std::int64_t now);
 
@@ -265,7 +265,7 @@ private:
 
     // The current attempt.
     bool login_ = false;          // a one-click login attempt (no number)
-    std::string phone_;           // national digits
+    String phone_;           // national digits
     OperatorList order_;
     std::size_t next_op_ = 0;
     std::int64_t attempt_start_ = 0;
@@ -275,14 +275,14 @@ private:
     int failures_ = 0;            // carriers that failed in this attempt
     bool only_mismatch_ = true;   // ... all with a "not my subscriber" code
     Reason last_failure_ = Reason::TOKEN_FAILED;
-    std::string last_code_;
+    String last_code_;
     Pending token_req_;           // id 0: none
     Pending verify_req_;          // id 0: none
-    std::string submitted_;       // the token of the verify command in flight
+    String submitted_;       // the token of the verify command in flight
     Ending ending_;               // the ending being built
 
     // A prefetched token.
-    std::string cached_;
+    String cached_;
     Operator cached_op_ = Operator::CM;
     std::int64_t cached_expires_ = 0;
 

@@ -8,7 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <string>
+#include "nv/string.hpp"
 #include <string_view>
 #include <vector>
 
@@ -55,12 +55,12 @@ public:
 
     // A string's decoded text; valid as long as the document and its input.
     [[nodiscard]] std::string_view text(std::size_t i) const;
-    [[nodiscard]] std::string string(std::size_t i) const { return std::string(text(i)); }
+    [[nodiscard]] String string(std::size_t i) const { return String(text(i)); }
     [[nodiscard]] bool string_is(std::size_t i, std::string_view s) const;
 
 private:
     std::string_view text_;
-    std::string arena_;
+    String arena_;
     std::vector<Node> nodes_;
 };
 
@@ -91,12 +91,12 @@ public:
     Writer& object(const char* k);  // key(k).begin_object()
     Writer& array(const char* k);   // key(k).begin_array()
 
-    [[nodiscard]] const std::string& str() const { return out_; }
-    std::string take() { return std::move(out_); }
+    [[nodiscard]] const String& str() const { return out_; }
+    String take() { return std::move(out_); }
 
 private:
     void separate();
-    std::string out_;
+    String out_;
     bool need_comma_ = false;
 };
 

@@ -6,7 +6,7 @@
 // the carrier while the user is still typing. No exceptions, no allocation beyond the result.
 #pragma once
 
-#include <string>
+#include "nv/string.hpp"
 #include <string_view>
 
 #include "nv/carrier.hpp"
@@ -19,7 +19,7 @@ inline constexpr std::size_t kMaxPhoneInputBytes = 128;
 struct PhoneNumber {
     bool valid = false;
     Reason reason = Reason::OK;  // why not valid; OK when valid
-    std::string national;        // the national digits seen so far (country code stripped)
+    String national;        // the national digits seen so far (country code stripped)
     SegmentInfo segment;         // carrier guess from `national` (Unknown while too few digits)
 };
 
@@ -27,10 +27,10 @@ PhoneNumber parse_phone(std::string_view input);
 
 // "138****8000" for an 11-digit number. Other lengths keep at most the first 3 and last 4 characters and hide at
 // least half, so a log line never carries a usable number.
-std::string mask_phone(std::string_view national);
+String mask_phone(std::string_view national);
 
 // "+8613800138000"; empty unless `phone.valid`.
-std::string e164(const PhoneNumber& phone);
+String e164(const PhoneNumber& phone);
 
 // The gateways to ask, in order: the segment's host network first, then the others in CM, CU, CT order (ported
 // numbers keep their segment). Only operators in `enabled` are returned.

@@ -3,7 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <string>
+#include "nv/string.hpp"
 #include <string_view>
 
 namespace nv {
@@ -12,7 +12,7 @@ namespace nv {
 // a surrogate, or above U+10FFFF.
 std::size_t decode_utf8(std::string_view s, std::size_t i, std::uint32_t& cp);
 
-void append_utf8(std::string& out, std::uint32_t cp);
+void append_utf8(String& out, std::uint32_t cp);
 
 // True when all of `s` is well-formed UTF-8.
 bool valid_utf8(std::string_view s);
