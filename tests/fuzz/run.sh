@@ -14,7 +14,7 @@ artifacts=$root/build/fuzz/artifacts
 mkdir -p "$work" "$artifacts"
 status=0
 printf '%-12s %12s %10s %8s  %s\n' harness executions exec/s corpus result
-for name in phone core_json upstream config server_http; do
+for name in phone core_json tape upstream config server_http; do
   [[ -x $bin/fuzz_$name ]] || { echo "fuzz: $bin/fuzz_$name is missing (cmake --build --preset fuzz)"; exit 1; }
   mkdir -p "$work/$name"
   log=$work/$name.log

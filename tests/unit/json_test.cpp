@@ -1,5 +1,8 @@
 // The core's small JSON reader and writer.
 #include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
 #include <catch2/catch.hpp>
 
 #include "nv/json.hpp"
@@ -146,4 +149,188 @@ TEST_CASE("the writer escapes and formats", "[json]") {
     CHECK(w.str() == R"({"s":"q\"b\\n\n\u0001","i":-42,"min":-9223372036854775808,"t":true,"d":1.25,"e":10,"f":0.1,"g":null,"a":[1,null]})");
     // What it writes, it reads back.
     CHECK(parse(w.str(), 4096) == ParseError::None);
+}
+
+namespace {
+
+// A tape as web/src/loader.js writes one (Document::read_tape), built node by node, in 8-aligned storage.
+struct Tape {
+    std::vector<Document::Node> nodes;
+    std::string strings;
+
+    std::size_t add(Type type, std::uint8_t truth = 0, double number = 0) {
+        Document::Node n;
+        n.type = type;
+        n.truth = truth;
+        n.number = number;
+        nodes.push_back(n);
+        return nodes.size() - 1;
+    }
+    std::size_t text(std::string_view s, std::uint8_t parsed = 0) {
+        const std::size_t i = add(Type::String, parsed);
+        nodes[i].begin = static_cast<std::uint32_t>(strings.size());
+        strings += s;
+        nodes[i].end = static_cast<std::uint32_t>(strings.size());
+        nodes[i].next = static_cast<std::uint32_t>(i + 1);
+        return i;
+    }
+    std::size_t scalar(Type type, std::uint8_t truth = 0, double number = 0) {
+        const std::size_t i = add(type, truth, number);
+        nodes[i].next = static_cast<std::uint32_t>(i + 1);
+        return i;
+    }
+    void close(std::size_t container) { nodes[container].next = static_cast<std::uint32_t>(nodes.size()); }
+
+    // The bytes, in storage that keeps them 8-byte aligned.
+    std::string_view bytes() {
+        const std::uint32_t count = static_cast<std::uint32_t>(nodes.size());
+        const std::size_t size = 8 + nodes.size() * sizeof(Document::Node) + strings.size();
+        storage.assign((size + 7) / 8, 0);
+        auto* out = reinterpret_cast<char*>(storage.data());
+        std::memcpy(out, &count, 4);
+        std::memcpy(out + 8, nodes.data(), nodes.size() * sizeof(Document::Node));
+        std::memcpy(out + 8 + nodes.size() * sizeof(Document::Node), strings.data(), strings.size());
+        return {out, size};
+    }
+    std::vector<std::uint64_t> storage;
+};
+
+// {"a":[1.5,true,null],"b":"x"}
+Tape sample() {
+    Tape t;
+    const std::size_t root = t.add(Type::Object);
+    t.text("a");
+    const std::size_t a = t.add(Type::Array);
+    t.scalar(Type::Number, 0, 1.5);
+    t.scalar(Type::Bool, 1);
+    t.scalar(Type::Null);
+    t.close(a);
+    t.text("b");
+    t.text("x");
+    t.close(root);
+    return t;
+}
+
+}  // namespace
+
+TEST_CASE("a tape is read as the document its text would have been", "[json][tape]") {
+    Tape t = sample();
+    Document doc;
+    REQUIRE(doc.read_tape(t.bytes(), 1024) == ParseError::None);
+    REQUIRE(doc.size() == 8);
+    const std::size_t a = doc.find(0, "a");
+    REQUIRE(a == 2);
+    REQUIRE(doc.type(a) == Type::Array);
+    const std::size_t first = doc.first_child(a);
+    CHECK(doc.node(first).number == 1.5);
+    const std::size_t second = doc.next_sibling(a, first);
+    CHECK(doc.node(second).truth == 1);
+    CHECK(doc.type(doc.next_sibling(a, second)) == Type::Null);
+    CHECK(doc.text(doc.find(0, "b")) == "x");
+    CHECK(doc.find(0, "c") == kNone);
+    CHECK(doc.parsed(doc.find(0, "b")) == kNone);
+
+    // The same value as text reads the same.
+    Document text;
+    REQUIRE(text.parse(R"({"a":[1.5,true,null],"b":"x"})", 1024) == ParseError::None);
+    REQUIRE(text.size() == doc.size());
+    for (std::size_t i = 0; i < doc.size(); ++i) {
+        CHECK(text.type(i) == doc.type(i));
+        CHECK(text.node(i).next == doc.node(i).next);
+    }
+}
+
+TEST_CASE("a tape string may carry its text parsed, as a document of its own", "[json][tape]") {
+    // {"body": "<text>" followed by {"verified":true} nested 31 deeper than its own root would allow outside}
+    Tape t;
+    const std::size_t root = t.add(Type::Object);
+    t.text("body");
+    const std::size_t body = t.text("", 1);
+    const std::size_t reply = t.add(Type::Object);
+    t.text("verified");
+    t.scalar(Type::Bool, 1);
+    t.close(reply);
+    t.close(body);
+    t.close(root);
+    Document doc;
+    REQUIRE(doc.read_tape(t.bytes(), 1024) == ParseError::None);
+    REQUIRE(doc.parsed(body) == reply);
+    CHECK(doc.node(doc.find(reply, "verified")).truth == 1);
+    CHECK(doc.next_sibling(0, 1) == kNone);  // the parsed value is inside the string's subtree
+
+    // Its nesting counts from its own root: 31 arrays inside the parsed object pass, 32 do not.
+    for (const int arrays : {31, 32}) {
+        Tape d;
+        const std::size_t r = d.add(Type::Object);
+        d.text("body");
+        const std::size_t s = d.text("", 1);
+        std::vector<std::size_t> open{d.add(Type::Object)};
+        d.text("x");
+        for (int k = 1; k < arrays; ++k) open.push_back(d.add(Type::Array));
+        d.scalar(Type::Null);
+        for (auto it = open.rbegin(); it != open.rend(); ++it) d.close(*it);
+        d.close(s);
+        d.close(r);
+        CHECK(doc.read_tape(d.bytes(), 4096) == (arrays == 31 ? ParseError::None : ParseError::TooDeep));
+    }
+
+    // A parsed value holds no parsed string of its own (the recursion stays bounded).
+    Tape n;
+    const std::size_t r = n.add(Type::Object);
+    n.text("body");
+    const std::size_t outer = n.text("", 1);
+    const std::size_t inner = n.text("", 1);
+    n.scalar(Type::Null);
+    n.close(inner);
+    n.close(outer);
+    n.close(r);
+    CHECK(doc.read_tape(n.bytes(), 1024) == ParseError::Syntax);
+}
+
+TEST_CASE("a malformed tape is refused, never read", "[json][tape]") {
+    Document doc;
+    auto read = [&](Tape t) { return doc.read_tape(t.bytes(), 1024); };
+    auto damaged = [&](auto edit) {
+        Tape t = sample();
+        edit(t);
+        return read(t);
+    };
+    CHECK(doc.read_tape("", 1024) == ParseError::Syntax);
+    CHECK(damaged([](Tape& t) { t.nodes.pop_back(); }) == ParseError::Syntax);             // a node missing
+    CHECK(damaged([](Tape& t) { t.scalar(Type::Null); }) == ParseError::Syntax);           // a node too many
+    CHECK(damaged([](Tape& t) { t.nodes[0].next = 99; }) == ParseError::Syntax);           // past the end
+    CHECK(damaged([](Tape& t) { t.nodes[0].next = 0; }) == ParseError::Syntax);            // before itself
+    CHECK(damaged([](Tape& t) { t.nodes[2].next = 4; }) == ParseError::Syntax);            // inside its children
+    CHECK(damaged([](Tape& t) { t.nodes[1].end = 99; }) == ParseError::Syntax);            // past the strings
+    CHECK(damaged([](Tape& t) { t.nodes[1].begin = 1; t.nodes[1].end = 0; }) == ParseError::Syntax);
+    CHECK(damaged([](Tape& t) { t.nodes[1].escaped = 1; }) == ParseError::Syntax);         // no arena in a tape
+    CHECK(damaged([](Tape& t) { t.nodes[4].truth = 2; }) == ParseError::Syntax);           // a bool is 0 or 1
+    CHECK(damaged([](Tape& t) { t.nodes[3].truth = 1; }) == ParseError::Syntax);           // a number has none
+    CHECK(damaged([](Tape& t) { t.nodes[1].truth = 1; }) == ParseError::Syntax);           // a key is never parsed
+    CHECK(damaged([](Tape& t) { t.nodes[1].type = Type::Null; }) == ParseError::Syntax);   // a key that is not a string
+    CHECK(damaged([](Tape& t) { t.nodes[3].type = static_cast<Type>(9); }) == ParseError::Syntax);
+    CHECK(damaged([](Tape& t) { t.nodes[3].number = std::nan(""); }) == ParseError::Syntax);
+    CHECK(damaged([](Tape& t) { t.nodes[3].number = 1.0 / 0.0; }) == ParseError::Syntax);
+    CHECK(damaged([](Tape& t) { t.strings[1] = 'a'; }) == ParseError::DuplicateKey);       // "b" -> "a"
+    CHECK(damaged([](Tape& t) { t.strings[2] = '\xff'; }) == ParseError::BadUtf8);
+
+    Tape deep;
+    std::vector<std::size_t> open;
+    for (int k = 0; k < 33; ++k) open.push_back(deep.add(Type::Array));
+    for (auto it = open.rbegin(); it != open.rend(); ++it) deep.close(*it);
+    CHECK(read(deep) == ParseError::TooDeep);
+
+    Tape t = sample();
+    std::string_view bytes = t.bytes();
+    CHECK(doc.read_tape(bytes.substr(0, bytes.size() - 1), 1024) == ParseError::Syntax);  // the strings cut short
+    CHECK(doc.read_tape(bytes, 15) == ParseError::TooLarge);                               // 8 nodes > 15 / 2
+    CHECK(doc.read_tape(bytes, 16) == ParseError::None);
+    Tape big = sample();
+    big.strings += std::string(14, ' ');
+    CHECK(doc.read_tape(big.bytes(), 16) == ParseError::TooLarge);                          // 17 bytes of strings
+    // Not 8-byte aligned: refused rather than read.
+    std::vector<std::uint64_t> shifted(t.storage.size() + 1, 0);
+    std::memcpy(reinterpret_cast<char*>(shifted.data()) + 4, bytes.data(), bytes.size());
+    CHECK(doc.read_tape({reinterpret_cast<char*>(shifted.data()) + 4, bytes.size()}, 1024) == ParseError::Syntax);
+    CHECK(doc.size() == 0);  // a refused tape leaves no document
 }

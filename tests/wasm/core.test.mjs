@@ -53,11 +53,26 @@ test('the page build, with the loader filling in the messages, answers every cas
   const fullCalls = runAll(doc, await instantiate({ wasmBinary: readFileSync(`${dist}/nv-core-full.wasm`) }), { skip: ['describe'] });
   assert.equal(pageCalls.length, fullCalls.length);
   let keys = 0;
+  let reread = 0;
   for (let i = 0; i < pageCalls.length; i++) {
     const raw = pageCalls[i].output;
     keys += (raw.match(/\\u0001/g) || []).length;
-    assert.deepEqual(page.parse(raw), JSON.parse(fullCalls[i].output), `case "${pageCalls[i].group}: ${pageCalls[i].name}" differs`);
+    let expected = JSON.parse(fullCalls[i].output);
+    const c = doc.bad_input.find((x) => pageCalls[i].group === 'bad_input' && x.name === pageCalls[i].name);
+    if (c && /duplicate keys/.test(c.name)) {
+      // The one documented difference: the page's build reads text through JSON.parse (it reads values, docs/core-api.md),
+      // which keeps the last of two equal keys; it answers what the full build answers to that value.
+      const full = await instantiate({ wasmBinary: readFileSync(`${dist}/nv-core-full.wasm`) });
+      const flow = c.fn === 'flow_step' ? full.createFlow().handle : 0;
+      expected = JSON.parse(full.raw(c.fn, JSON.stringify(JSON.parse(c.raw)), flow));
+      assert.notDeepEqual(expected, JSON.parse(fullCalls[i].output));
+      reread++;
+    }
+    // Flow handles are compared as handles: the page's build created one more flow (the duplicate-key flow_create).
+    const handle = (o) => (typeof o.flow === 'number' ? { ...o, flow: 'a handle' } : o);
+    assert.deepEqual(handle(page.parse(raw)), handle(expected), `case "${pageCalls[i].group}: ${pageCalls[i].name}" differs`);
   }
+  assert.equal(reread, 5, 'the duplicate-key cases, one per function of the page build');
   assert.ok(pageCalls.length > 300, `compared ${pageCalls.length} answers`);
   assert.ok(keys > 200, `the page build answered ${keys} message keys, each replaced by its text`);
   // The module itself holds no message text: not one zh-CN or en message of the table is in its bytes.

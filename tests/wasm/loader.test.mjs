@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 
-import { loadCore, instantiate, Core } from '../../web/src/loader.js';
+import { loadCore, instantiate, Core, tape } from '../../web/src/loader.js';
 
 const core = await loadCore();
 
@@ -138,13 +138,101 @@ test('the module is still healthy after all of that', () => {
   assert.equal(core.phone('13800138000').masked, '138****8000');
 });
 
-test('the memory grows when it must, and the module keeps working', () => {
-  const before = core.exports.memory.buffer.byteLength;
+test('the memory grows when it must, and the module keeps working', async () => {
+  // The full build copies any input up to 1 MiB into its heap to read it; the page's build reads text in JS and
+  // refuses more than 64 KiB before a byte reaches its heap.
+  const full = await instantiate({ wasmBinary: await readFile(new URL('../../web/dist/nv-core-full.wasm', import.meta.url)) });
   const big = new Uint8Array(1 << 20).fill(0x20); // 1 MiB of spaces: bigger than the initial heap
-  const answer = JSON.parse(core.raw('phone', big));
-  assert.equal(answer.error.code, 'INPUT_TOO_LARGE');
-  assert.ok(core.exports.memory.buffer.byteLength > before, 'memory grew');
-  assert.equal(core.phone('13800138000').masked, '138****8000');
+  for (const [c, grows] of [[full, true], [core, false]]) {
+    const before = c.exports.memory.buffer.byteLength;
+    assert.equal(JSON.parse(c.raw('phone', big)).error.code, 'INPUT_TOO_LARGE');
+    assert.equal(c.exports.memory.buffer.byteLength > before, grows, grows ? 'memory grew' : 'the page build refused it first');
+    assert.equal(c.phone('13800138000').masked, '138****8000');
+  }
+});
+
+test("the page's build reads values: a lone surrogate is BAD_UTF8, as the full build says of its escape", async () => {
+  const full = await instantiate({ wasmBinary: await readFile(new URL('../../web/dist/nv-core-full.wasm', import.meta.url)) });
+  for (const c of [core, full]) {
+    assert.equal(c.phone('138\ud800').error.code, 'BAD_UTF8');
+    assert.equal(c.environment({ userAgent: 'x\udc00y' }).error.code, 'BAD_UTF8');
+    assert.equal(c.phone('138\ud83d\ude00').reason, 'PHONE_INVALID_CHARS', 'a surrogate pair is a character');
+  }
+});
+
+// Calls the page build's export with `bytes` as they are (the loader's tape bypassed), from an 8-aligned block
+// (plus `offset`); flow_step drives flow `handle`.
+function direct(fn, bytes, { offset = 0, handle = 0 } = {}) {
+  const x = core.exports;
+  const p = x.nv_alloc(bytes.length + offset);
+  core.heap().set(bytes, p + offset);
+  try {
+    const at = p + offset;
+    return core.parse(core.take(fn === 'flow_step' ? x.nv_flow_step(handle, at, bytes.length) : x[`nv_${fn}`](at, bytes.length)));
+  } finally {
+    x.nv_free(p);
+  }
+}
+
+test("the page's build checks every tape: a malformed one is a clear error, never a trap", () => {
+  const enc = new TextEncoder();
+  const good = tape(enc.encode(JSON.stringify({ input: '138 0013 8000', locale: 'en' })));
+  assert.equal(direct('phone', good).masked, '138****8000');
+  const flow = core.createFlow();
+  flow.step({ type: 'start', now: 0, phone: '13800138000', consent: true, signals: { connection: { type: 'cellular' } } });
+  flow.step({ type: 'token', now: 1, id: 1, token: 't' });
+  const reply = tape(enc.encode(JSON.stringify({ type: 'verify_result', now: 2, id: 2, status: 200,
+    body: JSON.stringify({ verified: true, result: 'consistent', upstream: { code: 9000 } }) })), true);
+  const edit = (bytes, at, value, width = 4) => {
+    const b = bytes.slice();
+    new DataView(b.buffer).setUint32(at, value, true);
+    return width === 1 ? Object.assign(b, { [at]: value }) : b;
+  };
+  const known = new Set(['BAD_JSON', 'BAD_UTF8', 'INPUT_TOO_LARGE', 'BAD_ARGUMENT', 'UNKNOWN_FIELD', 'BAD_TIME', 'UNKNOWN_EVENT']);
+  const refused = (answer, code, what) => {
+    assert.equal(answer.ok, false, what);
+    if (code) assert.equal(answer.error.code, code, what);
+    assert.ok(known.has(answer.error.code), `${what}: ${answer.error.code}`);
+  };
+  refused(direct('phone', good.slice(0, 7)), 'BAD_JSON', 'shorter than its header');
+  refused(direct('phone', good, { offset: 4 }), 'BAD_JSON', 'not 8-byte aligned');
+  refused(direct('phone', edit(good, 0, 0)), 'BAD_JSON', 'no node');
+  refused(direct('phone', edit(good, 0, 1 << 20)), 'INPUT_TOO_LARGE', 'a million nodes');
+  refused(direct('phone', edit(good, 0, 6)), 'BAD_JSON', 'fewer nodes than the value has');
+  refused(direct('phone', edit(good, 8 + 12, 99)), 'BAD_JSON', "the root's next past the end");
+  refused(direct('phone', edit(good, 8 + 12, 0)), 'BAD_JSON', "the root's next before itself");
+  refused(direct('phone', edit(good, 8 + 24 + 8, 1 << 30)), 'BAD_JSON', 'a string past the strings');
+  refused(direct('phone', edit(good, 8 + 24 + 2, 1, 1)), 'BAD_JSON', 'an escaped string');
+  refused(direct('phone', edit(good, 8 + 24 + 1, 2, 1)), 'BAD_JSON', 'truth 2');
+  refused(direct('phone', edit(good, 8 + 24, 9, 1)), 'BAD_JSON', 'an unknown type');
+  refused(direct('phone', edit(good, 8 + 24, 2, 1)), 'BAD_JSON', 'a key that is not a string');
+  const twice = tape(enc.encode('{"input":"1","inpuT":"2"}'));
+  twice[8 + 5 * 24 + 5 + 1 + 4] = 't'.charCodeAt(0); // "inpuT" -> "input": two equal keys
+  refused(direct('phone', twice), 'BAD_JSON', 'duplicate keys');
+  const bad = tape(enc.encode('{"input":"ab"}'));
+  bad[bad.length - 1] = 0xff;
+  refused(direct('phone', bad), 'BAD_UTF8', 'invalid UTF-8');
+  const nan = tape(enc.encode('{"now":1}'));
+  new DataView(nan.buffer).setFloat64(8 + 2 * 24 + 16, NaN, true);
+  refused(direct('phone', nan), 'BAD_JSON', 'a number JSON cannot hold');
+  const deep = tape(enc.encode(`{"a":${'['.repeat(40)}${']'.repeat(40)}}`));
+  refused(direct('phone', deep), 'BAD_JSON', 'nested deeper than 32');
+  // Random damage to good tapes: every answer is an answer.
+  let seed = 7;
+  const random = (n) => ((seed = (seed * 1103515245 + 12345) >>> 0) % n);
+  let answers = 0;
+  for (let i = 0; i < 3000; i++) {
+    const [fn, base] = i % 2 ? ['phone', good] : ['flow_step', reply];
+    const b = base.slice();
+    for (let k = 1 + random(4); k > 0; k--) b[random(b.length)] = random(256);
+    const answer = direct(fn, b, { handle: flow.handle });
+    if (!answer.ok) refused(answer, undefined, `damaged tape #${i}`);
+    answers++;
+  }
+  assert.equal(answers, 3000);
+  assert.equal(core.broken, false, 'no trap');
+  assert.equal(direct('phone', good).masked, '138****8000');
+  flow.destroy();
 });
 
 test("the allocator: past the memory's cap is null (not a trap), and a freed block is used again", async () => {

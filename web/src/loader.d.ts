@@ -172,3 +172,9 @@ export declare class Core {
 export declare function loadCore(options?: LoadOptions): Promise<Core>;
 /** A core of its own (tests, or two independent cores). */
 export declare function instantiate(options?: LoadOptions): Promise<Core>;
+/**
+ * What the page's build of the module reads instead of JSON text (docs/core-api.md, "The page's build"): the JSON
+ * text parsed and laid out as the module's nodes, or the reason the text is refused ('INPUT_TOO_LARGE',
+ * 'BAD_UTF8', 'BAD_JSON'). `withBody`: a top-level `body` string (a verify_result's) carries its value parsed.
+ */
+export declare function tape(text: Uint8Array, withBody?: boolean): Uint8Array | 'INPUT_TOO_LARGE' | 'BAD_UTF8' | 'BAD_JSON';

@@ -10,6 +10,9 @@
 // its place from nv-messages.<locale>.json, fetched next to the module for the locale the page asks for. A table
 // is an array of texts in the order of the module's own nv_message_ids() (reasons.hpp's order, then the advice).
 // nv-core-full.wasm (the tests' build) has the messages inside and needs no table.
+//
+// The page's build also reads no JSON text: this file parses the input (JSON.parse) and hands the module the
+// value laid out as its document's nodes (a "tape", below); nv-core-full.wasm reads the text itself.
 
 const MAX_INPUT_BYTES = 1 << 20; // bigger inputs are refused before they are copied into the heap
 const encoder = new TextEncoder();
@@ -18,7 +21,92 @@ const isNode = typeof process === 'object' && !!(process.versions && process.ver
 const defaultUrl = () => new URL('../dist/nv-core.wasm', import.meta.url);
 const LOCALES = ['zh-CN', 'en'];
 
+const strict = new TextDecoder('utf-8', { fatal: true });
+
 class Abort extends Error {}
+
+// The page's build of the module reads a value as a tape (nv::json::Document::read_tape, which checks all of it):
+// the node count (uint32, little-endian) and 4 bytes of padding, 24 bytes a node (type: 0 null, 1 bool,
+// 2 number, 3 string, 4 array, 5 object; truth (byte 1); begin and end of a string's bytes; next, the index
+// after the node's subtree; number), then the strings' UTF-8 bytes. The text's own rules are checked here,
+// where it is read, as the full build's parser checks them: at most 64 KiB (nv::kMaxInputBytes), UTF-8 (no lone
+// surrogate), JSON syntax; nesting and the rest are the module's. JSON.parse keeps the last of duplicate keys,
+// which the full build refuses (a JS object cannot hold two). With `withBody`, a top-level `body` string (a
+// verify_result's) is parsed too, and its value follows it when it is a JSON object nested less than 32 deep.
+// Answers the tape's bytes, or the reason the text was refused.
+export function tape(bytes, withBody) {
+  if (bytes.length > 65536) return 'INPUT_TOO_LARGE';
+  let value;
+  try {
+    value = JSON.parse(strict.decode(bytes));
+  } catch (err) {
+    return err instanceof SyntaxError ? 'BAD_JSON' : 'BAD_UTF8';
+  }
+  const n = []; // 5 numbers a node: type + 256 * truth, begin, end, next, number
+  const strings = [];
+  let size = 0;
+  let deep = 0;
+  const put = (v, depth) => {
+    const at = n.length;
+    if (depth > deep) deep = depth;
+    n.push(0, 0, 0, 0, 0);
+    if (typeof v === 'boolean') n[at] = 1 + 256 * v;
+    else if (typeof v === 'number') n[at + 4] = (n[at] = 2) && v;
+    else if (typeof v === 'string') {
+      if (/\p{Cs}/u.test(v)) throw new TypeError('lone surrogate');
+      const b = encoder.encode(v);
+      strings.push(b);
+      n.splice(at, 3, 3, size, size += b.length);
+    } else if (Array.isArray(v)) {
+      n[at] = 4;
+      for (const x of v) put(x, depth + 1);
+    } else if (v) {
+      n[at] = 5;
+      for (const k in v) {
+        put(k, depth + 1);
+        if (withBody && !depth && k === 'body' && typeof v[k] === 'string') body(v[k]);
+        else put(v[k], depth + 1);
+      }
+    }
+    n[at + 3] = n.length / 5;
+  };
+  // The body's value when it is a JSON object the full build's parser reads; else its text (no reply).
+  const body = (s) => {
+    const mark = [n.length, strings.length, size];
+    try {
+      const parsed = JSON.parse(s);
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+        n.push(3 + 256, size, size, 0, 0);
+        deep = 0;
+        put(parsed, 0);
+        n[mark[0] + 3] = n.length / 5;
+        if (deep < 32) return;
+      }
+    } catch { /* not JSON, or a lone surrogate in it */ }
+    [n.length, strings.length, size] = mark;
+    put(s, 1);
+  };
+  try {
+    put(value, 0);
+  } catch {
+    return 'BAD_UTF8';
+  }
+  const count = n.length / 5;
+  const out = new Uint8Array(8 + count * 24 + size);
+  const words = new Uint32Array(out.buffer, 0, 2 + count * 6);
+  const numbers = new Float64Array(out.buffer, 0, 1 + count * 3);
+  words[0] = count;
+  for (let i = 0; i < count; i++) {
+    words.set(n.slice(i * 5, i * 5 + 4), 2 + i * 6);
+    numbers[3 * i + 3] = n[i * 5 + 4];
+  }
+  let o = 8 + count * 24;
+  for (const b of strings) {
+    out.set(b, o);
+    o += b.length;
+  }
+  return out;
+}
 
 let shared;
 
@@ -210,9 +298,13 @@ export class Core {
     const x = this.exports;
     try {
       if (fn === 'flow_destroy') return this.take(f(flow | 0), locale);
-      const bytes = typeof input === 'string' ? encoder.encode(input) : input;
+      let bytes = typeof input === 'string' ? encoder.encode(input) : input;
       if (!(bytes instanceof Uint8Array)) throw new TypeError('input must be a string or a Uint8Array');
       if (bytes.length > MAX_INPUT_BYTES) return this.ownError('INPUT_TOO_LARGE', locale);
+      if (this.page) {
+        bytes = tape(bytes, fn === 'flow_step');
+        if (typeof bytes === 'string') return this.ownError(bytes, locale);
+      }
       const ptr = x.nv_alloc(bytes.length);
       if (!ptr) return this.ownError('OUT_OF_MEMORY', locale);
       this.heap().set(bytes, ptr);

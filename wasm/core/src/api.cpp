@@ -79,13 +79,13 @@ public:
 
     bool boolean(const char* key, bool& out) {
         const std::size_t v = typed(key, Type::Bool);
-        if (v != kNone) out = doc_.node(v).truth;
+        if (v != kNone) out = doc_.node(v).truth != 0;
         return ok();
     }
 
     bool boolean(const char* key, std::optional<bool>& out) {
         const std::size_t v = typed(key, Type::Bool);
-        if (v != kNone) out = doc_.node(v).truth;
+        if (v != kNone) out = doc_.node(v).truth != 0;
         return ok();
     }
 
@@ -150,9 +150,14 @@ String error_json(Reason r, std::string_view field, Locale locale) {
 
 String error_json(const Problem& p, Locale locale) { return error_json(p.code, p.field, locale); }
 
-// Parses `text`, which must be a JSON object, or describes why it is not one.
-bool parse_object(std::string_view text, Document& doc, Problem& problem) {
-    switch (doc.parse(text, kMaxInputBytes)) {
+// Reads `input`, which must be a JSON object, or describes why it is not one. The page's build of the module
+// (NV_VALUE_TAPE) reads the loader's tapes instead of JSON text, with the same checks (json.hpp, read_tape).
+bool parse_object(std::string_view input, Document& doc, Problem& problem) {
+#ifdef NV_VALUE_TAPE
+    switch (doc.read_tape(input, kMaxInputBytes)) {
+#else
+    switch (doc.parse(input, kMaxInputBytes)) {
+#endif
         case json::ParseError::None: break;
         case json::ParseError::BadUtf8: problem.code = Reason::BAD_UTF8; return false;
         case json::ParseError::TooLarge: problem.code = Reason::INPUT_TOO_LARGE; return false;
@@ -307,12 +312,20 @@ void write_config(Writer& w, const FlowConfig& c) {
 }
 
 // The companion server's reply body, read leniently: it is someone else's document, and a malformed or
-// contradictory one must end the flow with a clear reason, not an API error.
-VerifyReply read_reply(std::int64_t status, std::string_view body) {
+// contradictory one must end the flow with a clear reason, not an API error. `body` is the event's string node.
+VerifyReply read_reply(std::int64_t status, const Document& event, std::size_t body) {
     VerifyReply r;
     r.status = static_cast<int>(status);
+#ifdef NV_VALUE_TAPE
+    // The loader parsed the body (JSON.parse) and laid its value out after the string, when it was JSON.
+    const Document& doc = event;
+    const std::size_t root = body == kNone ? kNone : doc.parsed(body);
+#else
     Document doc;
-    if (doc.parse(body, kMaxInputBytes) != json::ParseError::None || doc.type(0) != Type::Object) return r;
+    const std::size_t root =
+        body != kNone && doc.parse(event.text(body), kMaxInputBytes) == json::ParseError::None ? 0 : kNone;
+#endif
+    if (root == kNone || doc.type(root) != Type::Object) return r;
     r.body_ok = true;
     auto member = [&](std::size_t obj, std::string_view key, Type type) {
         const std::size_t v = doc.find(obj, key);
@@ -325,18 +338,18 @@ VerifyReply read_reply(std::int64_t status, std::string_view body) {
         return static_cast<std::int64_t>(d);
     };
     auto text = [&](std::size_t v) { return v == kNone ? std::string_view() : doc.text(v); };
-    if (const std::size_t v = member(0, "verified", Type::Bool); v != kNone) r.verified = doc.node(v).truth;
-    if (const std::size_t v = member(0, "loggedIn", Type::Bool); v != kNone) r.logged_in = doc.node(v).truth;
-    r.result = reply_result_from_id(text(member(0, "result", Type::String)));
-    if (const std::size_t up = member(0, "upstream", Type::Object); up != kNone) {
+    if (const std::size_t v = member(root, "verified", Type::Bool); v != kNone) r.verified = doc.node(v).truth != 0;
+    if (const std::size_t v = member(root, "loggedIn", Type::Bool); v != kNone) r.logged_in = doc.node(v).truth != 0;
+    r.result = reply_result_from_id(text(member(root, "result", Type::String)));
+    if (const std::size_t up = member(root, "upstream", Type::Object); up != kNone) {
         if (const auto code = as_int(member(up, "code", Type::Number), 999999)) r.upstream_code = static_cast<int>(*code);
     }
-    if (const std::size_t err = member(0, "error", Type::Object); err != kNone) {
+    if (const std::size_t err = member(root, "error", Type::Object); err != kNone) {
         r.has_error = true;
         r.error = reason_from_id(text(member(err, "code", Type::String))).value_or(Reason::SERVER_ERROR);
         r.retry_after_sec = as_int(member(err, "retryAfterSec", Type::Number), 86400 * 2);
     }
-    if (const std::size_t risk = member(0, "risk", Type::Object); risk != kNone) {
+    if (const std::size_t risk = member(root, "risk", Type::Object); risk != kNone) {
         if (const auto score = as_int(member(risk, "score", Type::Number), 1000)) r.risk_score = static_cast<int>(*score);
         r.risk_decision = risk_decision_from_id(text(member(risk, "decision", Type::String)));
     }
@@ -430,7 +443,7 @@ bool read_event(const Document& doc, Problem& problem, Event& e, String& scratch
         f.integer("status", status, 0, 999, true);
         std::string_view body;
         f.string("body", body, false, kMaxInputBytes);
-        if (f.ok()) e.reply = read_reply(status, body);
+        if (f.ok()) e.reply = read_reply(status, doc, f.get("body"));
     }
     return problem.code == Reason::OK;
 }

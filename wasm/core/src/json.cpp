@@ -3,6 +3,9 @@
 #include "nv/utf8.hpp"
 
 #include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <utility>
 
 namespace nv::json {
@@ -259,23 +262,123 @@ struct Parser {
 
 ParseError Document::parse(std::string_view text, std::size_t max_bytes, std::size_t* offset) {
     text_ = text;
-    nodes_.clear();
+    parsed_.clear();
     arena_.clear();
+    size_ = 0;
     if (text.size() > max_bytes) {
         if (offset != nullptr) *offset = max_bytes;
         return ParseError::TooLarge;
     }
     arena_.reserve(text.size());
-    Parser p{text, nodes_, arena_};
+    Parser p{text, parsed_, arena_};
     if (p.value(0)) {
         p.skip_ws();
         if (p.pos != text.size()) p.fail(ParseError::Syntax);
     }
     if (p.error != ParseError::None) {
-        nodes_.clear();
+        parsed_.clear();
         if (offset != nullptr) *offset = p.pos;
     }
+    nodes_ = parsed_.data();
+    size_ = parsed_.size();
     return p.error;
+}
+
+// A tape's nodes are read where they are: the loader (web/src/loader.js) writes this layout.
+static_assert(sizeof(Document::Node) == 24 && offsetof(Document::Node, truth) == 1 &&
+              offsetof(Document::Node, escaped) == 2 && offsetof(Document::Node, begin) == 4 &&
+              offsetof(Document::Node, end) == 8 && offsetof(Document::Node, next) == 12 &&
+              offsetof(Document::Node, number) == 16);
+
+namespace {
+
+// Checks a tape's nodes as Parser checks text, the same rules in the same order of precedence.
+struct TapeCheck {
+    const Document::Node* nodes;
+    std::size_t count;
+    std::string_view strings;
+    bool in_parsed = false;  // inside a string's parsed value, which holds no parsed string of its own
+
+    [[nodiscard]] std::string_view text(const Document::Node& n) const {
+        return strings.substr(n.begin, n.end - n.begin);
+    }
+
+    // The value at nodes[i]; moves `i` past its subtree.
+    ParseError value(std::size_t& i, std::size_t depth) {
+        if (depth >= kMaxDepth) return ParseError::TooDeep;
+        if (i >= count) return ParseError::Syntax;
+        const std::size_t self = i++;
+        const Document::Node& n = nodes[self];
+        if (n.escaped != 0 || n.truth > 1 || (n.truth != 0 && n.type != Type::Bool && n.type != Type::String)) {
+            return ParseError::Syntax;
+        }
+        switch (n.type) {
+            case Type::Null:
+            case Type::Bool: break;
+            case Type::Number:
+                if (!std::isfinite(n.number)) return ParseError::Syntax;
+                break;
+            case Type::String:
+                if (n.begin > n.end || n.end > strings.size()) return ParseError::Syntax;
+                if (!valid_utf8(text(n))) return ParseError::BadUtf8;
+                if (n.truth != 0) {
+                    if (in_parsed) return ParseError::Syntax;
+                    in_parsed = true;
+                    const ParseError e = i < n.next ? value(i, 0) : ParseError::None;
+                    in_parsed = false;
+                    if (e != ParseError::None) return e;
+                }
+                break;
+            case Type::Array:
+            case Type::Object:
+                while (i < n.next) {
+                    if (n.type == Type::Object) {
+                        const std::size_t key = i;
+                        if (key >= count || nodes[key].type != Type::String || nodes[key].truth != 0) {
+                            return ParseError::Syntax;
+                        }
+                        if (const ParseError e = value(i, depth + 1); e != ParseError::None) return e;
+                        for (std::size_t k = self + 1; k < key; k = nodes[k + 1].next) {
+                            if (text(nodes[k]) == text(nodes[key])) return ParseError::DuplicateKey;
+                        }
+                    }
+                    if (const ParseError e = value(i, depth + 1); e != ParseError::None) return e;
+                }
+                break;
+            default: return ParseError::Syntax;
+        }
+        return n.next == i ? ParseError::None : ParseError::Syntax;
+    }
+};
+
+}  // namespace
+
+ParseError Document::read_tape(std::string_view tape, std::size_t max_bytes) {
+    text_ = {};
+    size_ = 0;
+    std::uint32_t count = 0;
+    if (tape.size() < 8 || reinterpret_cast<std::uintptr_t>(tape.data()) % alignof(Node) != 0) return ParseError::Syntax;
+    std::memcpy(&count, tape.data(), sizeof count);
+    if (count > max_bytes / 2) return ParseError::TooLarge;
+    const std::size_t strings_at = 8 + std::size_t{count} * sizeof(Node);
+    if (count == 0 || tape.size() < strings_at) return ParseError::Syntax;
+    if (tape.size() - strings_at > max_bytes) return ParseError::TooLarge;
+    const auto* nodes = reinterpret_cast<const Node*>(tape.data() + 8);
+    TapeCheck check{nodes, count, tape.substr(strings_at)};
+    std::size_t i = 0;
+    ParseError e = check.value(i, 0);
+    if (e == ParseError::None && i != count) e = ParseError::Syntax;
+    if (e == ParseError::None) {
+        nodes_ = nodes;
+        size_ = count;
+        text_ = check.strings;
+    }
+    return e;
+}
+
+std::size_t Document::parsed(std::size_t i) const {
+    const Node& n = nodes_[i];
+    return n.type == Type::String && n.truth != 0 && i + 1 < n.next ? i + 1 : kNone;
 }
 
 std::size_t Document::first_child(std::size_t i) const { return i + 1 < nodes_[i].next ? i + 1 : kNone; }
@@ -288,7 +391,7 @@ std::size_t Document::next_sibling(std::size_t container, std::size_t child) con
 }
 
 std::size_t Document::find(std::size_t obj, std::string_view key) const {
-    if (obj >= nodes_.size() || nodes_[obj].type != Type::Object) return kNone;
+    if (obj >= size_ || nodes_[obj].type != Type::Object) return kNone;
     for (std::size_t k = first_child(obj); k != kNone; k = next_sibling(obj, k)) {
         if (string_is(k, key)) return k + 1;
     }

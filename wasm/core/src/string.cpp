@@ -24,17 +24,21 @@ LeanString& LeanString::assign(std::string_view s) {
     return append(s);
 }
 
+void LeanString::reserve(std::size_t n) {
+    if (n + 1 <= cap_) return;
+    auto* p = static_cast<char*>(std::realloc(p_, n + 1));
+    if (p == nullptr) __builtin_trap();
+    if (p_ == nullptr) p[0] = '\0';
+    p_ = p;
+    cap_ = n + 1;
+}
+
 LeanString& LeanString::append(const char* s, std::size_t n) {
     if (n_ + n + 1 > cap_) {
         // `s` may point into this string: it is copied from the new block's old bytes, which realloc kept.
         const bool inside = p_ != nullptr && s >= p_ && s < p_ + n_;
         const std::size_t offset = inside ? static_cast<std::size_t>(s - p_) : 0;
-        std::size_t cap = cap_ * 2 + 16;
-        if (cap < n_ + n + 1) cap = n_ + n + 1;
-        auto* p = static_cast<char*>(std::realloc(p_, cap));
-        if (p == nullptr) __builtin_trap();
-        p_ = p;
-        cap_ = cap;
+        reserve(n_ + n > cap_ * 2 + 15 ? n_ + n : cap_ * 2 + 15);
         if (inside) s = p_ + offset;
     }
     std::memmove(p_ + n_, s, n);

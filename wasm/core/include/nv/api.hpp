@@ -10,12 +10,12 @@
 
 #include <cstdint>
 #include <memory>
-#include "nv/string.hpp"
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "nv/flow.hpp"
+#include "nv/string.hpp"
 
 namespace nv {
 

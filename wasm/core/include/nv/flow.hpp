@@ -37,13 +37,13 @@
 #include <array>
 #include <cstdint>
 #include <optional>
-#include "nv/string.hpp"
 #include <string_view>
 
 #include "nv/carrier.hpp"
 #include "nv/environment.hpp"
 #include "nv/phone.hpp"
 #include "nv/reasons.hpp"
+#include "nv/string.hpp"
 
 namespace nv {
 

@@ -6,11 +6,11 @@
 // the carrier while the user is still typing. No exceptions, no allocation beyond the result.
 #pragma once
 
-#include "nv/string.hpp"
 #include <string_view>
 
 #include "nv/carrier.hpp"
 #include "nv/reasons.hpp"
+#include "nv/string.hpp"
 
 namespace nv {
 

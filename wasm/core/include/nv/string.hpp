@@ -44,7 +44,7 @@ public:
     LeanString& operator+=(char c) { return append(&c, 1); }
     LeanString& operator+=(std::string_view s) { return append(s); }
     LeanString& operator+=(const char* s) { return append(std::string_view(s)); }
-    void reserve(std::size_t) {}
+    void reserve(std::size_t n);
     void clear() { resize_down(0); }
     void pop_back() { resize_down(n_ - 1); }
 

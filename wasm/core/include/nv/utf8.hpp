@@ -3,8 +3,9 @@
 
 #include <cstddef>
 #include <cstdint>
-#include "nv/string.hpp"
 #include <string_view>
+
+#include "nv/string.hpp"
 
 namespace nv {
 
