@@ -98,10 +98,9 @@ std::string_view operator_id(Operator op) {
 }
 
 std::optional<Operator> operator_from_id(std::string_view id) {
-    for (const Operator op : kOperators) {
-        if (operator_id(op) == id) return op;
-    }
-    return std::nullopt;
+    const std::size_t i = detail::id_index("CM\0CU\0CT", 3, id);
+    if (i == 3) return std::nullopt;
+    return static_cast<Operator>(i);
 }
 
 std::string_view carrier_id(Carrier c) {

@@ -12,66 +12,67 @@ namespace {
 // module a length computation and a call (docs/wasm-size.md).
 struct Rule {
     const char* needle;
-    const char* value;
+    std::uint8_t value;
 };
-
-[[gnu::noinline]] bool has(std::string_view haystack, const char* needle) {
-    return haystack.find(needle) != std::string_view::npos;
-}
-
-// The value of the first rule whose needle occurs in `haystack` (or equals it, when `exact`); nullptr if none.
-[[gnu::noinline]] const char* first_match(std::string_view haystack, const Rule* rules, std::size_t n, bool exact) {
-    for (std::size_t i = 0; i < n; ++i) {
-        if (exact ? haystack == rules[i].needle : has(haystack, rules[i].needle)) return rules[i].value;
-    }
-    return nullptr;
-}
-
-template <std::size_t N>
-const char* first_match(std::string_view haystack, const Rule (&rules)[N], bool exact = false) {
-    return first_match(haystack, rules, N, exact);
-}
-
-constexpr Rule kPlatforms[] = {  // navigator.userAgentData.platform
-    {"Android", "android"}, {"iOS", "ios"},       {"HarmonyOS", "harmonyos"}, {"OpenHarmony", "harmonyos"},
-    {"Windows", "windows"}, {"macOS", "macos"},   {"Chrome OS", "chromeos"},  {"ChromeOS", "chromeos"},
-    {"Linux", "linux"},
-};
-constexpr Rule kUserAgentOs[] = {  // order matters: HarmonyOS before Android, phones before desktops
-    {"HarmonyOS", "harmonyos"}, {"OpenHarmony", "harmonyos"}, {"Android", "android"}, {"iPhone", "ios"},
-    {"iPad", "ios"},            {"iPod", "ios"},              {"Macintosh", "macos"}, {"Windows", "windows"},
-    {"CrOS", "chromeos"},       {"Linux", "linux"},           {"X11", "linux"},
-};
-constexpr Rule kApps[] = {  // wxwork before MicroMessenger: WeCom's UA carries both
-    {"wxwork", "wecom"},   {"MicroMessenger", "wechat"}, {"AlipayClient", "alipay"}, {"DingTalk", "dingtalk"},
-    {"Weibo", "weibo"},    {" QQ/", "qq"},               {"UCBrowser", "uc"},        {"UCWEB", "uc"},
-    {"baiduboxapp", "baidu"},
-};
-constexpr const char* kMobileOs[] = {"android", "ios", "harmonyos"};
-constexpr const char* kDesktopOs[] = {"windows", "macos", "linux", "chromeos"};
-
-bool one_of(std::string_view v, const char* const* list, std::size_t n) {
-    for (std::size_t i = 0; i < n; ++i) {
-        if (v == list[i]) return true;
-    }
-    return false;
-}
 
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
-bool has_nocase(std::string_view haystack, std::string_view needle) {
-    if (needle.size() > haystack.size()) return false;
+// Where `needle` first occurs in `haystack` (letters compared without case when `fold`), or npos.
+std::size_t find_in(std::string_view haystack, std::string_view needle, bool fold = false) {
     for (std::size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
         std::size_t k = 0;
-        while (k < needle.size() && lower(haystack[i + k]) == lower(needle[k])) ++k;
-        if (k == needle.size()) return true;
+        while (k < needle.size() && (fold ? lower(haystack[i + k]) == lower(needle[k]) : haystack[i + k] == needle[k])) ++k;
+        if (k == needle.size()) return i;
     }
-    return false;
+    return std::string_view::npos;
 }
+
+[[gnu::noinline]] bool has(std::string_view haystack, const char* needle) {
+    return find_in(haystack, needle) != std::string_view::npos;
+}
+
+bool has_nocase(std::string_view haystack, std::string_view needle) {
+    return find_in(haystack, needle, true) != std::string_view::npos;
+}
+
+// The value of the first rule whose needle occurs in `haystack` (or equals it, when `exact`); 0 if none.
+[[gnu::noinline]] std::uint8_t first_match(std::string_view haystack, const Rule* rules, std::size_t n, bool exact) {
+    for (std::size_t i = 0; i < n; ++i) {
+        if (exact ? haystack == rules[i].needle : has(haystack, rules[i].needle)) return rules[i].value;
+    }
+    return 0;
+}
+
+template <std::size_t N>
+std::uint8_t first_match(std::string_view haystack, const Rule (&rules)[N], bool exact = false) {
+    return first_match(haystack, rules, N, exact);
+}
+
+// Operating systems, the phones' first: Android, iOS and HarmonyOS are mobile, the rest desktops.
+enum Os : std::uint8_t { kNoOs, kAndroid, kIos, kHarmonyOs, kWindows, kMacOs, kLinux, kChromeOs };
+constexpr const char* kOsIds = "unknown\0android\0ios\0harmonyos\0windows\0macos\0linux\0chromeos";
+enum App : std::uint8_t { kNoApp, kWeCom, kWeChat, kAlipay, kDingTalk, kWeibo, kQq, kUc, kBaidu };
+constexpr const char* kAppIds = "none\0wecom\0wechat\0alipay\0dingtalk\0weibo\0qq\0uc\0baidu";
+
+constexpr Rule kPlatforms[] = {  // navigator.userAgentData.platform
+    {"Android", kAndroid}, {"iOS", kIos},     {"HarmonyOS", kHarmonyOs},  {"OpenHarmony", kHarmonyOs},
+    {"Windows", kWindows}, {"macOS", kMacOs}, {"Chrome OS", kChromeOs},   {"ChromeOS", kChromeOs},
+    {"Linux", kLinux},
+};
+constexpr Rule kUserAgentOs[] = {  // order matters: HarmonyOS before Android, phones before desktops
+    {"HarmonyOS", kHarmonyOs}, {"OpenHarmony", kHarmonyOs}, {"Android", kAndroid}, {"iPhone", kIos},
+    {"iPad", kIos},            {"iPod", kIos},              {"Macintosh", kMacOs}, {"Windows", kWindows},
+    {"CrOS", kChromeOs},       {"Linux", kLinux},           {"X11", kLinux},
+};
+constexpr Rule kApps[] = {  // wxwork before MicroMessenger: WeCom's UA carries both
+    {"wxwork", kWeCom}, {"MicroMessenger", kWeChat}, {"AlipayClient", kAlipay}, {"DingTalk", kDingTalk},
+    {"Weibo", kWeibo},  {" QQ/", kQq},               {"UCBrowser", kUc},        {"UCWEB", kUc},
+    {"baiduboxapp", kBaidu},
+};
 
 // WeChat, QQ and some other in-app browsers append "NetType/WIFI", "NetType/4G", ... to their user agent.
 std::string_view ua_net_type(std::string_view ua) {
-    const auto at = ua.find("NetType/");
+    const auto at = find_in(ua, "NetType/");
     if (at == std::string_view::npos) return {};
     const auto start = at + 8;
     auto end = start;
@@ -178,11 +179,9 @@ std::string_view network_state_id(NetworkState n) {
 }
 
 std::optional<NetworkState> network_state_from_id(std::string_view id) {
-    for (const auto n : {NetworkState::Cellular, NetworkState::Wifi, NetworkState::CellularWifi,
-                         NetworkState::Offline, NetworkState::Unknown}) {
-        if (network_state_id(n) == id) return n;
-    }
-    return std::nullopt;
+    const std::size_t i = detail::id_index("cellular\0wifi\0cellular+wifi\0offline\0unknown", 5, id);
+    if (i == 5) return std::nullopt;
+    return static_cast<NetworkState>(i);
 }
 
 std::string_view verdict_id(Verdict v) {
@@ -207,20 +206,20 @@ ClientInfo classify_client(const EnvSignals& s) {
     const std::string_view ua = s.user_agent;
 
     // Client hints are more trustworthy than the UA string ("request desktop site" rewrites the UA only).
-    const char* os = first_match(s.ua_platform, kPlatforms, true);
-    if (os == nullptr) os = first_match(ua, kUserAgentOs);
+    std::uint8_t os = first_match(s.ua_platform, kPlatforms, true);
+    if (os == kNoOs) os = first_match(ua, kUserAgentOs);
     // iPadOS 13+ asks for desktop pages with a Mac UA; only a touch screen gives it away.
-    if (os != nullptr && std::string_view(os) == "macos" && s.ua_platform.empty() && s.max_touch_points > 1) os = "ios";
-    if (os != nullptr) c.os = os;
+    if (os == kMacOs && s.ua_platform.empty() && s.max_touch_points > 1) os = kIos;
+    c.os = detail::nth_id(kOsIds, os);
 
-    const bool mobile_os = one_of(c.os, kMobileOs, std::size(kMobileOs));
+    const bool mobile_os = os != kNoOs && os <= kHarmonyOs;
     c.mobile = mobile_os || s.ua_mobile.value_or(false) || has(ua, "Mobi");
-    c.desktop = !c.mobile && one_of(c.os, kDesktopOs, std::size(kDesktopOs));
+    c.desktop = !c.mobile && os >= kWindows;
 
-    if (const char* app = first_match(ua, kApps)) c.app = app;
-    if (c.os == "android" && has(ua, "; wv)")) {
+    c.app = detail::nth_id(kAppIds, first_match(ua, kApps));
+    if (os == kAndroid && has(ua, "; wv)")) {
         c.webview = "android";
-    } else if (c.os == "ios" && has(ua, "AppleWebKit") && !has(ua, "Safari/")) {
+    } else if (os == kIos && has(ua, "AppleWebKit") && !has(ua, "Safari/")) {
         c.webview = "wkwebview";  // in-app views (WeChat, Alipay, partner apps) drop the Safari token
     }
     c.mini_program = s.mini_program || has_nocase(ua, "miniprogram");

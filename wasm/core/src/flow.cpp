@@ -89,11 +89,7 @@ std::string_view outcome_id(Outcome o) {
 }
 
 ReplyResult reply_result_from_id(std::string_view id) {
-    if (id.empty()) return ReplyResult::None;
-    if (id == "consistent") return ReplyResult::Consistent;
-    if (id == "inconsistent") return ReplyResult::Inconsistent;
-    if (id == "unknown") return ReplyResult::Unknown;
-    return ReplyResult::Other;
+    return static_cast<ReplyResult>(detail::id_index("\0consistent\0inconsistent\0unknown", 4, id));
 }
 
 std::string_view risk_decision_id(RiskDecision d) {
@@ -101,10 +97,8 @@ std::string_view risk_decision_id(RiskDecision d) {
 }
 
 RiskDecision risk_decision_from_id(std::string_view id) {
-    for (const auto d : {RiskDecision::Allow, RiskDecision::Review, RiskDecision::StepUp, RiskDecision::Deny}) {
-        if (risk_decision_id(d) == id) return d;
-    }
-    return RiskDecision::None;
+    const std::size_t i = detail::id_index("\0allow\0review\0step_up\0deny", 5, id);
+    return i == 5 ? RiskDecision::None : static_cast<RiskDecision>(i);
 }
 
 Flow::Flow(FlowConfig config) : cfg_(config) {}

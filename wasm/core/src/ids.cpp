@@ -11,4 +11,10 @@ std::string_view nth_id(const char* packed, std::size_t index) {
     }
 }
 
+std::size_t id_index(const char* packed, std::size_t count, std::string_view id) {
+    std::size_t i = 0;
+    while (i < count && nth_id(packed, i) != id) ++i;
+    return i;
+}
+
 }  // namespace nv::detail

@@ -10,5 +10,7 @@ namespace nv::detail {
 
 // The `index`-th id of `packed`; the caller passes an index the enum guarantees to be in range.
 std::string_view nth_id(const char* packed, std::size_t index);
+// The index of `id` in `packed`, or `count` (the number of ids) when it is not there.
+std::size_t id_index(const char* packed, std::size_t count, std::string_view id);
 
 }  // namespace nv::detail

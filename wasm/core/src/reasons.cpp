@@ -2,6 +2,7 @@
 
 #include <iterator>
 
+#include "ids.hpp"
 #include "message_row.hpp"
 
 namespace nv {
@@ -20,22 +21,8 @@ constexpr std::size_t kReasonCount = 0
     NV_REASONS(NV_REASON_ONE)
 #undef NV_REASON_ONE
     ;
-struct KeyOffsets {
-    std::uint16_t at[kReasonCount + 1]{};
-    constexpr KeyOffsets() {
-        std::size_t row = 0;
-        for (std::size_t i = 0; i + 1 < sizeof kKeys; ++i) {
-            if (kKeys[i] == '\0') at[++row] = static_cast<std::uint16_t>(i + 1);
-        }
-    }
-};
-constexpr KeyOffsets kKeyAt;
-static_assert(sizeof kKeys < 65536, "the offsets are 16 bits");
-
 struct ReasonRows {
-    constexpr detail::MessageRow operator[](std::size_t i) const {
-        return {std::string_view(kKeys + kKeyAt.at[i], kKeyAt.at[i + 1] - kKeyAt.at[i] - 1U)};
-    }
+    detail::MessageRow operator[](std::size_t i) const { return {detail::nth_id(kKeys, i)}; }
 };
 constexpr ReasonRows kReasons;
 std::size_t constexpr reason_rows() { return kReasonCount; }
@@ -117,9 +104,9 @@ std::string_view reason_message(Reason r, Locale locale) {
 }
 
 std::optional<Locale> locale_from_id(std::string_view id) {
-    if (id == "zh-CN" || id == "zh" || id == "zh-Hans" || id == "zh-Hans-CN") return Locale::ZhCN;
-    if (id == "en" || id == "en-US" || id == "en-GB") return Locale::En;
-    return std::nullopt;
+    const std::size_t i = detail::id_index("zh-CN\0zh\0zh-Hans\0zh-Hans-CN\0en\0en-US\0en-GB", 7, id);
+    if (i == 7) return std::nullopt;
+    return i < 4 ? Locale::ZhCN : Locale::En;
 }
 
 std::string_view locale_id(Locale l) { return l == Locale::ZhCN ? "zh-CN" : "en"; }
