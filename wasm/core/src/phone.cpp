@@ -39,79 +39,79 @@ CharClass classify(std::uint32_t cp, char& digit) {
     return CharClass::Other;
 }
 
-PhoneNumber refuse(Reason r, String digits) {
+// The answer for `national` (the digits seen so far): refused for `r`, or, with OK, valid unless its segment
+// is one the carriers do not verify.
+PhoneNumber answer(Reason r, std::string_view national) {
     PhoneNumber p;
     p.reason = r;
-    p.national = std::move(digits);
-    if (!p.national.empty() && p.national[0] == '1') p.segment = lookup_segment(p.national);
+    p.national = national;
+    if (!national.empty() && national[0] == '1') p.segment = lookup_segment(national);
+    if (r == Reason::OK) {
+        p.valid = p.segment.kind == LineKind::Mobile;
+        if (!p.valid) p.reason = Reason::PHONE_NOT_SUPPORTED;
+    }
     return p;
 }
 
 }  // namespace
 
 PhoneNumber parse_phone(std::string_view input) {
-    if (input.size() > kMaxPhoneInputBytes) return refuse(Reason::PHONE_TOO_LONG, {});
+    if (input.size() > kMaxPhoneInputBytes) return answer(Reason::PHONE_TOO_LONG, {});
 
-    String digits;
+    char buffer[kMaxPhoneInputBytes];  // a digit takes at least one byte of input
+    std::size_t count = 0;
     bool plus = false;
     for (std::size_t i = 0; i < input.size();) {
         std::uint32_t cp = 0;
         const std::size_t len = decode_utf8(input, i, cp);
-        if (len == 0) return refuse(Reason::PHONE_INVALID_CHARS, {});
+        if (len == 0) return answer(Reason::PHONE_INVALID_CHARS, {});
         i += len;
         char d = 0;
         switch (classify(cp, d)) {
             case CharClass::Digit:
-                digits += d;
+                buffer[count++] = d;
                 break;
             case CharClass::Plus:
                 // A single leading plus is a country code marker; anywhere else it is garbage.
-                if (plus || !digits.empty()) return refuse(Reason::PHONE_INVALID_CHARS, {});
+                if (plus || count != 0) return answer(Reason::PHONE_INVALID_CHARS, {});
                 plus = true;
                 break;
             case CharClass::Separator:
                 break;
             case CharClass::Other:
-                return refuse(Reason::PHONE_INVALID_CHARS, {});
+                return answer(Reason::PHONE_INVALID_CHARS, {});
         }
     }
+    const std::string_view digits(buffer, count);
+    if (digits.empty()) return answer(plus ? Reason::PHONE_TOO_SHORT : Reason::PHONE_EMPTY, {});
 
-    if (digits.empty()) return refuse(plus ? Reason::PHONE_TOO_SHORT : Reason::PHONE_EMPTY, {});
-
-    String national;
+    std::string_view national = digits;
     if (plus) {
         // "+86..." is ours; "+8" and "+" alone are still being typed; any other country code is not.
-        if (digits.size() == 1 && digits[0] == '8') return refuse(Reason::PHONE_TOO_SHORT, {});
-        if (std::string_view(digits).substr(0, 2) != "86") return refuse(Reason::PHONE_NOT_MAINLAND, {});
-        national = std::string_view(digits).substr(2);
-    } else if (digits.size() < 4 && std::string_view("0086").substr(0, digits.size()) == std::string_view(digits)) {
-        return refuse(Reason::PHONE_TOO_SHORT, {});  // "00", "008": the international prefix being typed
-    } else if (std::string_view(digits).substr(0, 4) == "0086") {
-        national = std::string_view(digits).substr(4);
-    } else if (digits.size() >= 2 && digits[0] == '0' && digits[1] == '0') {
-        return refuse(Reason::PHONE_NOT_MAINLAND, {});  // another international prefix: 00852..., 001...
-    } else if (digits.size() == 13 && std::string_view(digits).substr(0, 3) == "861") {
-        national = std::string_view(digits).substr(2);  // "8613800138000": the country code without its plus
-    } else {
-        national = std::move(digits);
+        if (digits == "8") return answer(Reason::PHONE_TOO_SHORT, {});
+        if (digits.substr(0, 2) != "86") return answer(Reason::PHONE_NOT_MAINLAND, {});
+        national = digits.substr(2);
+    } else if (digits.size() < 4 && std::string_view("0086").substr(0, digits.size()) == digits) {
+        return answer(Reason::PHONE_TOO_SHORT, {});  // "00", "008": the international prefix being typed
+    } else if (digits.substr(0, 4) == "0086") {
+        national = digits.substr(4);
+    } else if (digits.substr(0, 2) == "00") {
+        return answer(Reason::PHONE_NOT_MAINLAND, {});  // another international prefix: 00852..., 001...
+    } else if (digits.size() == 13 && digits.substr(0, 3) == "861") {
+        national = digits.substr(2);  // "8613800138000": the country code without its plus
     }
 
-    if (national.empty()) return refuse(Reason::PHONE_TOO_SHORT, {});
     // Mobile numbers are 1[3-9]...; 0... is a landline (010-...), 10x/11x/12x are service numbers (10086, 12306).
-    if (national[0] != '1') return refuse(Reason::PHONE_NOT_MOBILE, std::move(national));
-    if (national.size() >= 2 && (national[1] < '3')) return refuse(Reason::PHONE_NOT_MOBILE, std::move(national));
-    if (national.size() < 11) return refuse(Reason::PHONE_TOO_SHORT, std::move(national));
-    if (national.size() > 11) return refuse(Reason::PHONE_TOO_LONG, std::move(national));
-
-    PhoneNumber p;
-    p.national = std::move(national);
-    p.segment = lookup_segment(p.national);
-    if (p.segment.kind != LineKind::Mobile) {
-        p.reason = Reason::PHONE_NOT_SUPPORTED;
-        return p;
+    Reason r = Reason::OK;
+    if (national.empty() || national.size() < 11) {
+        r = Reason::PHONE_TOO_SHORT;
+    } else if (national.size() > 11) {
+        r = Reason::PHONE_TOO_LONG;
     }
-    p.valid = true;
-    return p;
+    if (!national.empty() && (national[0] != '1' || (national.size() >= 2 && national[1] < '3'))) {
+        r = Reason::PHONE_NOT_MOBILE;
+    }
+    return answer(r, national);
 }
 
 String mask_phone(std::string_view national) {
