@@ -22,13 +22,16 @@ struct Problem {
 // Strict reader for one input object: knows its allowed keys and reports the first problem with a path.
 class Fields {
 public:
-    Fields(const Document& doc, std::size_t obj, String prefix, Problem& problem)
-        : doc_(doc), obj_(obj), prefix_(std::move(prefix)), problem_(problem) {}
+    // The object at `obj`, which is `name` in `parent`'s object (the top-level object has no parent).
+    Fields(const Document& doc, std::size_t obj, Problem& problem, const Fields* parent = nullptr,
+           const char* name = nullptr)
+        : doc_(doc), obj_(obj), problem_(problem), parent_(parent), name_(name) {}
 
     bool fail(Reason r, std::string_view key) {
         if (problem_.code == Reason::OK) {
             problem_.code = r;
-            problem_.field = prefix_;
+            problem_.field.clear();
+            path_to(problem_.field);
             problem_.field += key;
         }
         return false;
@@ -126,13 +129,24 @@ public:
     // A nested object, or kNone when absent/null (with a problem when it is something else).
     std::size_t object(const char* key) { return typed(key, Type::Object); }
 
-    [[nodiscard]] String path(const char* key) const { return prefix_ + key + "."; }
+    // The nested object `key`, as Fields (empty when it is absent: obj kNone).
+    [[nodiscard]] Fields nested(const char* key) { return Fields(doc_, object(key), problem_, this, key); }
+    [[nodiscard]] bool present() const { return obj_ != kNone; }
 
 private:
+    // Appends this object's path ("signals.connection."), the prefix of its fields' names in a problem.
+    void path_to(String& out) const {
+        if (parent_ == nullptr) return;
+        parent_->path_to(out);
+        out += name_;
+        out += '.';
+    }
+
     const Document& doc_;
     std::size_t obj_;
-    String prefix_;
     Problem& problem_;
+    const Fields* parent_;
+    const char* name_;
 };
 
 void write_error(Writer& w, Reason r, std::string_view field, Locale locale) {
@@ -195,13 +209,12 @@ struct Request {
         read_locale(f, locale);
         return f.ok();
     }
-    Fields fields() { return Fields(doc, 0, "", problem); }
+    Fields fields() { return Fields(doc, 0, problem); }
     [[nodiscard]] String error() const { return error_json(problem, locale); }
 };
 
-bool read_signals(const Document& doc, std::size_t obj, String prefix, Problem& problem, EnvSignals& s,
-                  bool allow_locale, Locale* locale) {
-    Fields f(doc, obj, prefix, problem);
+// The environment signals in `f`'s object.
+bool read_signals(Fields& f, EnvSignals& s, bool allow_locale, Locale* locale) {
     if (allow_locale) {
         f.only("userAgent,uaData,maxTouchPoints,onLine,connection,miniProgram,bridge,sandbox,locale");
         if (locale != nullptr) read_locale(f, *locale);
@@ -214,14 +227,12 @@ bool read_signals(const Document& doc, std::size_t obj, String prefix, Problem& 
     s.max_touch_points = static_cast<int>(touch);
     f.boolean("onLine", s.on_line);
     f.boolean("miniProgram", s.mini_program);
-    if (const std::size_t ua = f.object("uaData"); ua != kNone) {
-        Fields u(doc, ua, f.path("uaData"), problem);
+    if (Fields u = f.nested("uaData"); u.present()) {
         u.only("mobile,platform");
         u.boolean("mobile", s.ua_mobile);
         u.string("platform", s.ua_platform, false, 64);
     }
-    if (const std::size_t c = f.object("connection"); c != kNone) {
-        Fields n(doc, c, f.path("connection"), problem);
+    if (Fields n = f.nested("connection"); n.present()) {
         n.only("type,effectiveType,downlink,downlinkMax,rtt,saveData");
         NetInfo info;
         n.string("type", info.type, false, 32);
@@ -230,12 +241,11 @@ bool read_signals(const Document& doc, std::size_t obj, String prefix, Problem& 
         n.number("downlinkMax", info.downlink_max);
         n.number("rtt", info.rtt);
         n.boolean("saveData", info.save_data);
-        s.connection = std::move(info);
+        s.connection = info;
     }
     for (const char* key : {"bridge", "sandbox"}) {
-        const std::size_t r = f.object(key);
-        if (r == kNone) continue;
-        Fields b(doc, r, f.path(key), problem);
+        Fields b = f.nested(key);
+        if (!b.present()) continue;
         b.only("network,vpn");
         NetworkReport report;
         std::string_view network;
@@ -251,7 +261,7 @@ bool read_signals(const Document& doc, std::size_t obj, String prefix, Problem& 
         b.boolean("vpn", report.vpn);
         (key[0] == 'b' ? s.bridge : s.sandbox) = report;
     }
-    return problem.code == Reason::OK;
+    return f.ok();
 }
 
 void write_text(Writer& w, const char* key, Text t) {
@@ -292,19 +302,24 @@ void write_retry(Writer& w, std::optional<std::int64_t> ms) {
     w.field("retryAfterMs", *ms).field("retryAfterSec", ceil_seconds(*ms));
 }
 
+// The per-carrier lifetimes, read and written alike.
+struct TtlSetting {
+    const char* key;
+    std::array<std::int64_t, 3> FlowConfig::*member;
+};
+constexpr TtlSetting kTtlSettings[] = {{"tokenTtlMs", &FlowConfig::token_ttl_ms},
+                                       {"loginTokenTtlMs", &FlowConfig::login_token_ttl_ms}};
+
 void write_config(Writer& w, const FlowConfig& c) {
     w.begin_object();
     for (const auto& f : kConfigFields) {
         if (f.name != nullptr) w.field(f.name, c.*f.member);
     }
-    w.object("tokenTtlMs");
-    for (const Operator op : kOperators) w.field(operator_id(op).data(), c.token_ttl_ms[static_cast<std::size_t>(op)]);
-    w.end_object();
-    w.object("loginTokenTtlMs");
-    for (const Operator op : kOperators) {
-        w.field(operator_id(op).data(), c.login_token_ttl_ms[static_cast<std::size_t>(op)]);
+    for (const auto& [key, ttl] : kTtlSettings) {
+        w.object(key);
+        for (const Operator op : kOperators) w.field(operator_id(op).data(), (c.*ttl)[static_cast<std::size_t>(op)]);
+        w.end_object();
     }
-    w.end_object();
     w.array("operators");
     for (const Operator op : c.operators) w.string(operator_id(op));
     w.end_array();
@@ -385,7 +400,7 @@ constexpr EventShape kEvents[] = {
 
 // `scratch` holds a numeric code's text for as long as the event lives.
 bool read_event(const Document& doc, Problem& problem, Event& e, String& scratch) {
-    Fields f(doc, 0, "", problem);
+    Fields f(doc, 0, problem);
     std::string_view type;
     if (!f.string("type", type, true, 32)) return false;
     const EventShape* shape = nullptr;
@@ -410,9 +425,9 @@ bool read_event(const Document& doc, Problem& problem, Event& e, String& scratch
     f.time("now", e.now);
 
     if ((has & kSignals) != 0) {
-        if (const std::size_t sig = f.object("signals"); sig != kNone) {
+        if (Fields sig = f.nested("signals"); sig.present()) {
             EnvSignals s;
-            if (read_signals(doc, sig, "signals.", problem, s, false, nullptr)) e.signals = std::move(s);
+            if (read_signals(sig, s, false, nullptr)) e.signals = s;
         } else if ((has & kSignalsRequired) != 0 && f.ok()) {
             f.fail(Reason::BAD_ARGUMENT, "signals");
         }
@@ -530,7 +545,8 @@ String Engine::environment(std::string_view input) {
     Locale locale = Locale::ZhCN;
     if (!parse_object(input, doc, problem)) return error_json(problem, locale);
     EnvSignals s;
-    if (!read_signals(doc, 0, "", problem, s, true, &locale)) return error_json(problem, locale);
+    Fields f(doc, 0, problem);
+    if (!read_signals(f, s, true, &locale)) return error_json(problem, locale);
     const Environment env = evaluate_environment(s);
     Writer w;
     w.begin_object().field("ok", true).key("environment");
@@ -721,18 +737,12 @@ String Engine::flow_create(std::string_view input) {
     for (const auto& cf : kConfigFields) {
         if (cf.name != nullptr) f.integer(cf.name, c.*cf.member, -kDay, kDay);
     }
-    if (const std::size_t ttl = f.object("tokenTtlMs"); ttl != kNone) {
-        Fields t(doc, ttl, "tokenTtlMs.", req.problem);
-        t.only("CM,CU,CT");
-        for (const Operator op : kOperators) {
-            t.integer(operator_id(op).data(), c.token_ttl_ms[static_cast<std::size_t>(op)], 0, kDay);
-        }
-    }
-    if (const std::size_t ttl = f.object("loginTokenTtlMs"); ttl != kNone) {
-        Fields t(doc, ttl, "loginTokenTtlMs.", req.problem);
-        t.only("CM,CU,CT");
-        for (const Operator op : kOperators) {
-            t.integer(operator_id(op).data(), c.login_token_ttl_ms[static_cast<std::size_t>(op)], 0, kDay);
+    for (const auto& [key, ttl] : kTtlSettings) {
+        if (Fields t = f.nested(key); t.present()) {
+            t.only("CM,CU,CT");
+            for (const Operator op : kOperators) {
+                t.integer(operator_id(op).data(), (c.*ttl)[static_cast<std::size_t>(op)], 0, kDay);
+            }
         }
     }
     if (const std::size_t ops = f.typed("operators", Type::Array); ops != kNone) {
@@ -749,11 +759,12 @@ String Engine::flow_create(std::string_view input) {
     }
     if (!f.ok()) return req.error();
     if (const std::string_view bad = validate(c); !bad.empty()) return error_json(Reason::BAD_ARGUMENT, bad, locale);
-    if (flows_.size() >= kMaxFlows) return error_json(Reason::TOO_MANY_FLOWS, {}, locale);
+    Slot* slot = find(0);  // a free one
+    if (slot == nullptr) return error_json(Reason::TOO_MANY_FLOWS, {}, locale);
 
     const std::int32_t handle = next_handle_;
     next_handle_ = next_handle_ == 0x7FFFFFFF ? 1 : next_handle_ + 1;
-    flows_.push_back(Slot{handle, locale, std::make_unique<Flow>(c)});
+    *slot = Slot{handle, locale, std::make_unique<Flow>(c)};
     Writer w;
     w.begin_object().field("ok", true).field("flow", static_cast<std::int64_t>(handle)).key("config");
     write_config(w, c);
@@ -761,15 +772,22 @@ String Engine::flow_create(std::string_view input) {
     return w.take();
 }
 
+// The slot holding flow `handle`; with 0, a free slot.
 Engine::Slot* Engine::find(std::int32_t handle) {
     for (auto& s : flows_) {
-        if (s.handle == handle) return &s;
+        if ((s.flow ? s.handle : 0) == handle) return &s;
     }
     return nullptr;
 }
 
+std::size_t Engine::open_flows() const {
+    std::size_t n = 0;
+    for (const auto& s : flows_) n += s.flow ? 1U : 0U;
+    return n;
+}
+
 String Engine::flow_step(std::int32_t flow, std::string_view event) {
-    Slot* slot = find(flow);
+    Slot* slot = flow == 0 ? nullptr : find(flow);
     if (slot == nullptr) return error_json(Reason::UNKNOWN_FLOW, "flow", Locale::ZhCN);
     const Locale locale = slot->locale;
     Problem problem;
@@ -816,13 +834,10 @@ String Engine::flow_step(std::int32_t flow, std::string_view event) {
 }
 
 String Engine::flow_destroy(std::int32_t flow) {
-    for (auto it = flows_.begin(); it != flows_.end(); ++it) {
-        if (it->handle == flow) {
-            flows_.erase(it);
-            return R"({"ok":true})";
-        }
-    }
-    return error_json(Reason::UNKNOWN_FLOW, "flow", Locale::ZhCN);
+    Slot* slot = flow == 0 ? nullptr : find(flow);
+    if (slot == nullptr) return error_json(Reason::UNKNOWN_FLOW, "flow", Locale::ZhCN);
+    slot->flow.reset();
+    return R"({"ok":true})";
 }
 
 }  // namespace nv

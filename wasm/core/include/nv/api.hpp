@@ -9,6 +9,9 @@
 #pragma once
 
 #include <cstdint>
+#include <array>
+#include <array>
+#include <array>
 #include <memory>
 #include <string_view>
 #include <utility>
@@ -36,17 +39,17 @@ public:
     // per-locale message tables (dist/nv-messages.<locale>.json) are arrays of texts in this order.
     static String message_ids();
 
-    [[nodiscard]] std::size_t open_flows() const { return flows_.size(); }
+    [[nodiscard]] std::size_t open_flows() const;
 
 private:
     struct Slot {
-        std::int32_t handle;
-        Locale locale;
+        std::int32_t handle = 0;
+        Locale locale = Locale::ZhCN;
         std::unique_ptr<Flow> flow;
     };
     Slot* find(std::int32_t handle);
 
-    std::vector<Slot> flows_;
+    std::array<Slot, kMaxFlows> flows_;  // a free slot has no flow
     std::int32_t next_handle_ = 1;
 };
 
