@@ -9,8 +9,8 @@ namespace nv {
 namespace {
 
 #ifdef NV_EXTERNAL_MESSAGES
-// The page's build: every row's key ("\2\1" + id, message_row.hpp) in one string, found by offset: two bytes a
-// row instead of a pointer and a length (docs/wasm-size.md).
+// The page's build: every row's key ("\2\1" + id, message_row.hpp) in one NUL-separated string, the i-th found by
+// scanning (a hundred short rows): no pointer, length or offset per row (docs/wasm-size.md).
 constexpr char kKeys[] =
 #define NV_REASON_KEY(id, zh, en) "\2\1" #id "\0"
     NV_REASONS(NV_REASON_KEY)
