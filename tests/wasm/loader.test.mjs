@@ -34,6 +34,10 @@ test('the module imports nothing a host would have to emulate', async () => {
   const bytes = await readFile(new URL('../../web/dist/nv-core.wasm', import.meta.url));
   const imports = WebAssembly.Module.imports(new WebAssembly.Module(bytes)).map((i) => `${i.module}.${i.name}`);
   assert.deepEqual(imports.sort(), ['env.emscripten_notify_memory_growth', 'wasi_snapshot_preview1.proc_exit']);
+  // and exports what the loader uses, nothing of Emscripten's glue (the build drops stackSave and the like)
+  const exports = WebAssembly.Module.exports(new WebAssembly.Module(bytes)).map((e) => e.name);
+  assert.deepEqual(exports.sort(), ['_initialize', 'memory', 'nv_alloc', 'nv_environment', 'nv_flow_create', 'nv_flow_destroy',
+    'nv_flow_step', 'nv_free', 'nv_info', 'nv_message_ids', 'nv_phone']);
 });
 
 test('phone, environment and info answer plain objects, with their messages in the asked locale', async () => {
