@@ -17,7 +17,11 @@
 const MAX_INPUT_BYTES = 1 << 20; // bigger inputs are refused before they are copied into the heap
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const isNode = typeof process === 'object' && !!(process.versions && process.versions.node);
+// The browser builds (dist/nv.js and the rest, web/build.mjs) define NV_BROWSER_BUILD, which leaves out what
+// only Node needs (reading files) and what only the full build of the module needs (its message tables, from
+// describe): a page loads the page's build. Node runs these sources (nv-web/core, and nv-web under Node).
+const browserBuild = !!globalThis.NV_BROWSER_BUILD;
+const isNode = !browserBuild && typeof process === 'object' && !!(process.versions && process.versions.node);
 const defaultUrl = () => new URL('../dist/nv-core.wasm', import.meta.url);
 const LOCALES = ['zh-CN', 'en'];
 
@@ -212,7 +216,7 @@ export class Core {
     });
     this.reviver = (_, v) => (typeof v !== 'string' || v.charCodeAt(0) > 2 ? v
       : v.charCodeAt(0) === 1 ? text('zh-CN', v.slice(1)) : v.charCodeAt(1) === 1 ? text('en', v.slice(2)) : v);
-    if (!this.page) {
+    if (!this.page && !browserBuild) {
       // The full build's own tables, from its describe: what web/build.mjs writes for the page's build.
       const { reasons } = this.describe({ list: 'reasons' });
       const { advice } = this.describe({ list: 'advice' });
