@@ -148,11 +148,11 @@ function openAuth(operator, signal) {
   const dialog = $('auth');
   const c = verifier.carriers().find((x) => x.id === operator);
   const phone = $('sim-status').dataset.phone || '';
-  $('auth-title').textContent = c ? c.name[lang] : operator;
+  $('auth-title').textContent = c ? c.name : operator;
   $('auth-title').dataset.operator = operator;
   $('auth-number').textContent = phone.length === 11 ? `${phone.slice(0, 3)}****${phone.slice(7)}` : '';
-  $('auth-branding').textContent = c ? c.branding[lang] : '';
-  $('auth-agreement').textContent = c ? c.agreement.name[lang] : '';
+  $('auth-branding').textContent = c ? c.branding : '';
+  $('auth-agreement').textContent = c ? c.agreement.name : '';
   if (c) $('auth-agreement').href = c.agreement.url;
   return new Promise((resolve) => {
     const done = (yes) => {

@@ -107,7 +107,7 @@ TEST_CASE("describe lists whole tables", "[api]") {
     CHECK(call(engine, 2, 0, R"({"list":"nope"})")["error"]["field"] == "list");
 }
 
-TEST_CASE("message_ids lists every reason in reasons.hpp order, then every advice", "[api]") {
+TEST_CASE("message_ids lists every reason in reasons.hpp order, then every advice, then the carriers' texts", "[api]") {
     const std::string ids = nv::Engine::message_ids();
     std::vector<std::string> list;
     for (std::size_t start = 0;;) {
@@ -116,11 +116,38 @@ TEST_CASE("message_ids lists every reason in reasons.hpp order, then every advic
         if (comma == std::string::npos) break;
         start = comma + 1;
     }
-    REQUIRE(list.size() == nv::reason_count() + std::size(nv::kAdviceList));
+    const std::size_t advice = nv::reason_count();
+    const std::size_t texts = advice + std::size(nv::kAdviceList);
+    REQUIRE(list.size() == texts + nv::carrier_text_count());
     for (std::size_t i = 0; i < nv::reason_count(); ++i) CHECK(list[i] == nv::reason_id(nv::reason_at(i)));
-    for (std::size_t i = 0; i < std::size(nv::kAdviceList); ++i) {
-        CHECK(list[nv::reason_count() + i] == nv::advice_id(nv::kAdviceList[i]));
-    }
+    for (std::size_t i = 0; i < std::size(nv::kAdviceList); ++i) CHECK(list[advice + i] == nv::advice_id(nv::kAdviceList[i]));
+    for (std::size_t i = 0; i < nv::carrier_text_count(); ++i) CHECK(list[texts + i] == nv::carrier_text_id(i));
     CHECK(list.front() == "OK");
-    CHECK(list.back() == "use_sms");
+    CHECK(list[texts - 1] == "use_sms");
+    CHECK(list.back() == "AGREEMENT_URL_CT");
+}
+
+TEST_CASE("the carriers' texts: a name per carrier, then each operator's branding, agreement and link", "[api]") {
+    using nv::Carrier;
+    using nv::Operator;
+    CHECK(nv::carrier_text_id(static_cast<std::size_t>(Carrier::CBN)) == "CARRIER_CBN");
+    CHECK(nv::carrier_name(Carrier::Unknown).en == "Unknown carrier");
+    CHECK(nv::carrier_name(Carrier::MVNO).zh == "虚拟运营商");
+    for (const Operator op : nv::kOperators) {
+        const auto& info = nv::operator_info(op);
+        const std::string id(nv::operator_id(op));
+        CHECK(nv::carrier_name(static_cast<Carrier>(op)).zh == info.name.zh);
+        bool branding = false;
+        bool agreement = false;
+        bool url = false;
+        for (std::size_t i = 0; i < nv::carrier_text_count(); ++i) {
+            const auto text = nv::carrier_text(i);
+            if (nv::carrier_text_id(i) == "BRANDING_" + id) branding = text.zh == info.branding.zh && text.en == info.branding.en;
+            if (nv::carrier_text_id(i) == "AGREEMENT_" + id) agreement = text.en == info.agreement.en;
+            if (nv::carrier_text_id(i) == "AGREEMENT_URL_" + id) url = text.zh == info.agreement_url && text.en == info.agreement_url;
+        }
+        CHECK(branding);
+        CHECK(agreement);
+        CHECK(url);
+    }
 }

@@ -27,7 +27,7 @@ function handleOf(created) {
 }
 
 /**
- * @param {{skip?: string[]}} [options] functions to leave out (the page's build has no describe)
+ * @param {{skip?: string[]}} [options] functions to leave out (the page's build has no describe and no info)
  * @returns {{group: string, name: string, output: string, expected: any}[]}
  */
 export function runAll(doc, core, { skip = [] } = {}) {

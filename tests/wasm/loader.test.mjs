@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 
 import { loadCore, instantiate, Core, tape } from '../../web/src/loader.js';
 
@@ -37,10 +38,11 @@ test('the module imports nothing a host would have to emulate', async () => {
   // and exports what the loader uses, nothing of Emscripten's glue (the build drops stackSave and the like)
   const exports = WebAssembly.Module.exports(new WebAssembly.Module(bytes)).map((e) => e.name);
   assert.deepEqual(exports.sort(), ['_initialize', 'memory', 'nv_alloc', 'nv_environment', 'nv_flow_create', 'nv_flow_destroy',
-    'nv_flow_step', 'nv_free', 'nv_info', 'nv_message_ids', 'nv_phone']);
+    'nv_flow_step', 'nv_free', 'nv_message_ids', 'nv_phone']);
 });
 
-test('phone, environment and info answer plain objects, with their messages in the asked locale', async () => {
+test('phone and environment answer plain objects, with their messages and carrier names in the asked locale', async () => {
+  await core.useLocale('en');
   const p = core.phone('+86 186-1234-5678', 'en');
   assert.equal(p.ok, true);
   assert.equal(p.valid, true);
@@ -53,12 +55,19 @@ test('phone, environment and info answer plain objects, with their messages in t
   assert.equal(e.environment.advice, 'turn_off_wifi');
   assert.equal(e.environment.message, '请关闭 Wi-Fi，使用移动数据后重试。');
   assert.equal(core.phone('138', 'zh-CN').message, '手机号位数不足，中国大陆手机号为 11 位。');
-  // The page's build has no describe: the full build (nv-core-full.wasm) answers it.
+  // The page's build has no describe and no info: the full build (nv-core-full.wasm) answers them, and the page
+  // reads the carriers' texts from its locale's table, as it reads the messages.
   assert.throws(() => core.describe({ vendor: 9001 }), /unknown core function: describe/);
+  assert.throws(() => core.info(), /unknown core function: info/);
   const full = await instantiate({ wasmBinary: await readFile(new URL('../../web/dist/nv-core-full.wasm', import.meta.url)) });
   assert.equal(full.describe({ vendor: 9001 }).code.reason, 'INCONSISTENT');
-  assert.equal(core.info().carriers.length, 3);
   assert.equal(core.message('WIFI_ON', 'zh-CN'), full.message('WIFI_ON', 'zh-CN'));
+  const cm = full.info().carriers[0];
+  assert.equal(core.message('BRANDING_CM', 'zh-CN'), cm.branding['zh-CN']);
+  assert.equal(core.message('AGREEMENT_URL_CM', 'zh-CN'), cm.agreement.url);
+  assert.equal(core.phone('138 0013 8000', 'zh-CN').carrierName, full.phone('138 0013 8000', 'zh-CN').carrierName);
+  assert.ok(!readFileSync(new URL('../../web/dist/nv-core.wasm', import.meta.url)).includes(Buffer.from(cm.branding['zh-CN'])),
+    'no carrier text in the page build');
 });
 
 test('the page build loads one locale\'s messages, and another one when asked', async () => {
@@ -83,7 +92,8 @@ test('the page build loads one locale\'s messages, and another one when asked', 
   assert.equal(inlined.phone('138', 'en').message, 'The number is too short: mainland China mobile numbers have 11 digits.');
   assert.equal(inlined.ids.length, file.length);
   assert.deepEqual(inlined.ids.slice(0, 2), ['OK', 'PHONE_EMPTY'], 'the ids in reasons.hpp order');
-  assert.equal(inlined.ids.at(-1), 'use_sms', 'then the advice');
+  assert.ok(inlined.ids.indexOf('use_sms') < inlined.ids.indexOf('CARRIER_CM'), 'then the advice');
+  assert.equal(inlined.ids.at(-1), 'AGREEMENT_URL_CT', "then the carriers' texts");
   // A table from another build (one row short) is refused, not read shifted by one.
   await assert.rejects(instantiate({ wasmBinary: bytes, messages: { 'zh-CN': file.slice(1) } }), /does not match this module/);
   // A table that cannot be read fails the load, as a missing module does.
@@ -111,7 +121,7 @@ test('invalid configuration is an answer, not an exception', () => {
 
 test('bad input to every export: a clear error, never a trap', () => {
   const flow = core.createFlow();
-  const fns = ['info', 'phone', 'environment', 'flow_create', 'flow_step'];
+  const fns = ['phone', 'environment', 'flow_create', 'flow_step'];
   const inputs = [
     ['', 'BAD_JSON'],
     ['{"a":', 'BAD_JSON'],

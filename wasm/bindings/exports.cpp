@@ -36,12 +36,13 @@ char* to_heap(const nv::String& s) {
 NV_EXPORT void* nv_alloc(std::size_t n) { return std::malloc(n == 0 ? 1 : n); }
 NV_EXPORT void nv_free(void* p) { std::free(p); }
 
-NV_EXPORT char* nv_info(const char* p, std::size_t n) { return to_heap(engine().info(view(p, n))); }
 NV_EXPORT char* nv_phone(const char* p, std::size_t n) { return to_heap(engine().phone(view(p, n))); }
 NV_EXPORT char* nv_environment(const char* p, std::size_t n) { return to_heap(engine().environment(view(p, n))); }
 #ifndef NV_EXTERNAL_MESSAGES
-// Not in the page's build (docs/wasm-size.md): the page reads messages from its locale's table instead.
+// Not in the page's build (docs/wasm-size.md): the page reads messages and the carriers' texts from its locale's
+// table instead.
 NV_EXPORT char* nv_describe(const char* p, std::size_t n) { return to_heap(engine().describe(view(p, n))); }
+NV_EXPORT char* nv_info(const char* p, std::size_t n) { return to_heap(engine().info(view(p, n))); }
 #endif
 NV_EXPORT char* nv_flow_create(const char* p, std::size_t n) { return to_heap(engine().flow_create(view(p, n))); }
 NV_EXPORT char* nv_flow_step(std::int32_t flow, const char* p, std::size_t n) {

@@ -147,13 +147,13 @@ export interface LoginResult {
   elapsedMs?: number;
 }
 
+/** A carrier's texts, in the verifier's locale. */
 export interface Carrier {
   id: Operator;
-  name: { 'zh-CN': string; en: string };
-  branding: { 'zh-CN': string; en: string };
-  agreement: { name: { 'zh-CN': string; en: string }; url: string };
-  tokenTtlMs: number;
-  loginTokenTtlMs: number;
+  name: string;
+  /** The line the carrier requires next to the consent checkbox. */
+  branding: string;
+  agreement: { name: string; url: string };
 }
 
 export declare class Verifier {

@@ -108,10 +108,17 @@ export class Verifier {
     return this.core.phone(String(input ?? ''), this.locale);
   }
 
-  /** The carriers' branding lines and agreements (from the core; the server's /config says the same). */
+  /**
+   * The carriers' names, branding lines and agreements in this verifier's locale: the module's message tables
+   * hold them (the server's /config says the same).
+   */
   carriers() {
-    const info = this.core.info(this.locale);
-    return info.ok ? info.carriers : [];
+    const text = (id) => this.core.message(id, this.locale);
+    return this.core.ids.filter((id) => id.startsWith('BRANDING_')).map((key) => {
+      const id = key.slice(9);
+      return { id, name: text(`CARRIER_${id}`), branding: text(key),
+        agreement: { name: text(`AGREEMENT_${id}`), url: text(`AGREEMENT_URL_${id}`) } };
+    });
   }
 
   /** Calls `listener(environment)` when the network changes; returns the unsubscribe function. */

@@ -153,10 +153,19 @@ export declare class Core {
   readonly tables: Partial<Record<'zh-CN' | 'en', Record<string, string>>>;
   /** Loads `locale`'s message table if the page's build does not have it yet. */
   useLocale(locale?: 'zh-CN' | 'en'): Promise<Core>;
-  /** A reason's or an advice's message (another loaded locale's when this one is not loaded; the id if unknown). */
+  /**
+   * A reason's, an advice's or a carrier text's message (another loaded locale's when this one is not loaded; the
+   * id if unknown).
+   */
   message(id: string, locale?: 'zh-CN' | 'en'): string;
   /** An answer's JSON text as an object, with the messages in place. */
   parse(text: string): any;
+  /** The ids of the message tables' rows: reasons, advice, then the carriers' texts (CARRIER_CM, BRANDING_CM, ...). */
+  readonly ids: string[];
+  /**
+   * The full build only (nv-core-full.wasm): carriers, flow defaults, version. The page's build throws a TypeError;
+   * its carriers' texts are messages (`message('BRANDING_CM')`), as Verifier.carriers() reads them.
+   */
   info(locale?: 'zh-CN' | 'en'): Answer<{ version: string; carriers: unknown[]; defaults: Required<FlowConfig> }>;
   phone(input: string, locale?: 'zh-CN' | 'en'): Answer<PhoneAnswer>;
   environment(signals: Signals): Answer<{ environment: Environment }>;

@@ -220,10 +220,12 @@ export class Core {
       // The full build's own tables, from its describe: what web/build.mjs writes for the page's build.
       const { reasons } = this.describe({ list: 'reasons' });
       const { advice } = this.describe({ list: 'advice' });
+      const { texts } = this.describe({ list: 'texts' });
       for (const l of LOCALES) {
         const t = (tables[l] = {});
         for (const r of reasons) t[r.reason] = r.messages[l];
         for (const a of advice) t[a.advice] = a.messages[l];
+        for (const x of texts) t[x.text] = x.messages[l];
       }
     }
   }

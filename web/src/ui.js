@@ -183,8 +183,8 @@ export class NvVerify extends HTMLElement {
     const c = this.nv.carriers().find((x) => x.id === op);
     p.terms.hidden = !c;
     if (c) {
-      p.branding.textContent = c.branding[this.locale];
-      p.agreement.textContent = c.agreement.name[this.locale];
+      p.branding.textContent = c.branding;
+      p.agreement.textContent = c.agreement.name;
       p.agreement.href = c.agreement.url;
     }
   }

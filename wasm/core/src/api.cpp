@@ -629,6 +629,13 @@ String Engine::describe(std::string_view input) {
                 w.field("zh-CN", advice_message(a, Locale::ZhCN)).field("en", advice_message(a, Locale::En));
                 w.end_object().end_object();
             }
+        } else if (text == "texts") {
+            w.array("texts");
+            for (std::size_t i = 0; i < carrier_text_count(); ++i) {
+                w.begin_object().field("text", carrier_text_id(i));
+                write_text(w, "messages", carrier_text(i));
+                w.end_object();
+            }
         } else {
             f.fail(Reason::BAD_ARGUMENT, "list");
         }
@@ -689,6 +696,10 @@ String Engine::message_ids() {
     }
     for (const Advice a : kAdviceList) {
         out += advice_id(a);
+        out += ',';
+    }
+    for (std::size_t i = 0; i < carrier_text_count(); ++i) {
+        out += carrier_text_id(i);
         out += ',';
     }
     out.pop_back();

@@ -1,6 +1,9 @@
 #include "nv/carrier.hpp"
 
+#include <iterator>
+
 #include "ids.hpp"
+#include "message_row.hpp"
 
 namespace nv {
 namespace {
@@ -54,31 +57,47 @@ constexpr SegmentRow kSegments[] = {
     {"197", Carrier::CM, CM, M}, {"198", Carrier::CM, CM, M}, {"199", Carrier::CT, CT, M},
 };
 
+// X(id, zh-CN, en): the carriers' texts a page shows, in the order carrier_name() and operator_info() read them:
+// a name per Carrier, then per Operator its branding line, its agreement's title and its agreement's link (the
+// carriers require the branding line and the agreement next to the consent checkbox, DESIGN 7).
+#define NV_CARRIER_TEXTS(X)                                                                                       \
+    X("CARRIER_CM", "中国移动", "China Mobile")                                                                   \
+    X("CARRIER_CU", "中国联通", "China Unicom")                                                                   \
+    X("CARRIER_CT", "中国电信", "China Telecom")                                                                  \
+    X("CARRIER_CBN", "中国广电", "China Broadnet")                                                                \
+    X("CARRIER_MVNO", "虚拟运营商", "Virtual operator")                                                           \
+    X("CARRIER_UNKNOWN", "未知运营商", "Unknown carrier")                                                         \
+    X("BRANDING_CM", "中国移动提供认证服务", "Authentication provided by China Mobile")                           \
+    X("BRANDING_CU", "中国联通提供认证服务", "Authentication provided by China Unicom")                           \
+    X("BRANDING_CT", "天翼账号提供认证服务", "Authentication provided by China Telecom eSurfing account")         \
+    X("AGREEMENT_CM", "《中国移动认证服务条款》", "China Mobile Authentication Terms")                             \
+    X("AGREEMENT_CU", "《中国联通认证服务协议》", "China Unicom Authentication Agreement")                         \
+    X("AGREEMENT_CT", "《天翼账号服务与隐私协议》", "eSurfing Account Service and Privacy Agreement")               \
+    X("AGREEMENT_URL_CM", "https://wap.cmpassport.com/resources/html/contract.html",                             \
+      "https://wap.cmpassport.com/resources/html/contract.html")                                                  \
+    X("AGREEMENT_URL_CU", "https://msv6.wosms.cn/html/oauth/protocol2.html",                                     \
+      "https://msv6.wosms.cn/html/oauth/protocol2.html")                                                          \
+    X("AGREEMENT_URL_CT", "https://e.189.cn/sdk/agreement/detail.do", "https://e.189.cn/sdk/agreement/detail.do")
+
+constexpr detail::MessageRow kTexts[] = {NV_CARRIER_TEXTS(NV_MESSAGE_ROW)};
+constexpr std::size_t kBranding = 6;
+constexpr std::size_t kAgreement = kBranding + 3;
+constexpr std::size_t kAgreementUrl = kAgreement + 3;
+static_assert(std::size(kTexts) == kAgreementUrl + 3);
+
+constexpr Text text(std::size_t i) { return {kTexts[i].message(Locale::ZhCN), kTexts[i].message(Locale::En)}; }
+
+constexpr OperatorInfo info(Operator op, std::int64_t token_ttl_ms, std::string_view networks,
+                            std::int64_t login_token_ttl_ms) {
+    const auto i = static_cast<std::size_t>(op);
+    return {op,           text(i),         text(kBranding + i), text(kAgreement + i), text(kAgreementUrl + i).en,
+            token_ttl_ms, networks,        login_token_ttl_ms};
+}
+
 constexpr OperatorInfo kOperatorInfo[] = {
-    {Operator::CM,
-     {"中国移动", "China Mobile"},
-     {"中国移动提供认证服务", "Authentication provided by China Mobile"},
-     {"《中国移动认证服务条款》", "China Mobile Authentication Terms"},
-     "https://wap.cmpassport.com/resources/html/contract.html",
-     120'000,
-     "2G/3G/4G/5G",
-     120'000},
-    {Operator::CU,
-     {"中国联通", "China Unicom"},
-     {"中国联通提供认证服务", "Authentication provided by China Unicom"},
-     {"《中国联通认证服务协议》", "China Unicom Authentication Agreement"},
-     "https://msv6.wosms.cn/html/oauth/protocol2.html",
-     600'000,
-     "3G/4G/5G",
-     1'800'000},
-    {Operator::CT,
-     {"中国电信", "China Telecom"},
-     {"天翼账号提供认证服务", "Authentication provided by China Telecom eSurfing account"},
-     {"《天翼账号服务与隐私协议》", "eSurfing Account Service and Privacy Agreement"},
-     "https://e.189.cn/sdk/agreement/detail.do",
-     60'000,
-     "4G/5G",
-     1'800'000},
+    info(Operator::CM, 120'000, "2G/3G/4G/5G", 120'000),
+    info(Operator::CU, 600'000, "3G/4G/5G", 1'800'000),
+    info(Operator::CT, 60'000, "4G/5G", 1'800'000),
 };
 
 }  // namespace
@@ -113,16 +132,12 @@ std::string_view line_kind_id(LineKind k) {
 
 const OperatorInfo& operator_info(Operator op) { return kOperatorInfo[static_cast<int>(op)]; }
 
-Text carrier_name(Carrier c) {
-    switch (c) {
-        case Carrier::CM: return operator_info(Operator::CM).name;
-        case Carrier::CU: return operator_info(Operator::CU).name;
-        case Carrier::CT: return operator_info(Operator::CT).name;
-        case Carrier::CBN: return {"中国广电", "China Broadnet"};
-        case Carrier::MVNO: return {"虚拟运营商", "Virtual operator"};
-        case Carrier::Unknown: break;
-    }
-    return {"未知运营商", "Unknown carrier"};
-}
+Text carrier_name(Carrier c) { return text(static_cast<std::size_t>(c)); }
+
+std::size_t carrier_text_count() { return std::size(kTexts); }
+
+std::string_view carrier_text_id(std::size_t i) { return kTexts[i].id(); }
+
+Text carrier_text(std::size_t i) { return text(i); }
 
 }  // namespace nv

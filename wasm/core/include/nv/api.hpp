@@ -35,8 +35,9 @@ public:
     String flow_create(std::string_view input);  // FlowConfig fields + locale
     String flow_step(std::int32_t flow, std::string_view event);
     String flow_destroy(std::int32_t flow);
-    // Every reason's id in the order of reasons.hpp, then every advice's: "OK,PHONE_EMPTY,...,use_sms". The
-    // per-locale message tables (dist/nv-messages.<locale>.json) are arrays of texts in this order.
+    // Every reason's id in the order of reasons.hpp, then every advice's, then the carriers' texts':
+    // "OK,PHONE_EMPTY,...,use_sms,CARRIER_CM,...,AGREEMENT_URL_CT". The per-locale message tables
+    // (dist/nv-messages.<locale>.json) are arrays of texts in this order.
     static String message_ids();
 
     [[nodiscard]] std::size_t open_flows() const;

@@ -63,7 +63,14 @@ struct OperatorInfo {
 
 const OperatorInfo& operator_info(Operator op);
 
-// Names for the carriers that are not operators (China Broadnet, virtual operators).
+// Every carrier's name (China Broadnet, the virtual operators and "unknown" included).
 Text carrier_name(Carrier c);
+
+// The carriers' texts a page shows (names, branding lines, agreements and their links) as a message table: the
+// page's build of the module holds keys in their place, like the reasons' messages (message_row.hpp), and the
+// web package's loader fills them in from its locale's table.
+std::size_t carrier_text_count();
+std::string_view carrier_text_id(std::size_t i);  // "CARRIER_CM", "BRANDING_CM", "AGREEMENT_URL_CM", ...
+Text carrier_text(std::size_t i);
 
 }  // namespace nv
