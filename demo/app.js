@@ -10,7 +10,8 @@
 // Query parameters preset a scenario: ?sim=13800138000&network=cellular|wifi|cellular+wifi|offline&vpn=1
 // &risk=0|300|600|900&operator=CM|CU|CT&lang=zh-CN|en&env=browser (judge the environment from this browser's
 // real network instead of the simulated device's).
-import { createVerifier, sandboxProvider } from '/sdk/dist/nv.js';
+import { createVerifier } from '/sdk/dist/nv.js';
+import { sandboxProvider } from '/sdk/dist/nv-provider-sandbox.js';
 import '/sdk/dist/nv-ui.js'; // defines <nv-verify>
 
 const TEXT = {

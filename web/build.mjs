@@ -1,5 +1,7 @@
 // Builds what a page downloads, next to the wasm module in web/dist/:
-//   nv.js          the ES module (loader + driver + providers), minified (esbuild, then terser)
+//   nv.js          the ES module (loader + driver), minified (esbuild, then terser)
+//   nv-provider-sandbox.js, nv-provider-jverification.js, nv-provider-bridge.js
+//                  the token providers, one file each: nv.js imports the one a verifier names
 //   nv.classic.js  the same for <script src>: defines window.NV
 //   nv-ui.js       the <nv-verify> custom element, importing ./nv.js
 //   nv-messages.zh-CN.json, nv-messages.en.json
@@ -25,7 +27,17 @@ mkdirSync(dist, { recursive: true });
 // Node's file reading and the full build's tables).
 const common = { bundle: true, minify: true, target: 'es2020', legalComments: 'none', logLevel: 'warning',
   define: { 'globalThis.NV_BROWSER_BUILD': 'true' } };
-await build({ ...common, entryPoints: [join(web, 'src/index.js')], format: 'esm', outfile: join(dist, 'nv.js') });
+// Each token provider is a file of its own, which nv.js imports when a verifier names it (src/index.js).
+const PROVIDERS = ['sandbox', 'jverification', 'bridge'];
+const ownProviders = { name: 'nv-providers', setup(b) {
+  b.onResolve({ filter: /^\.\/providers\/\w+\.js$/ }, (args) => ({ path: `./nv-provider-${args.path.slice(12, -3)}.js`, external: true }));
+} };
+await build({ ...common, entryPoints: [join(web, 'src/index.js')], format: 'esm', outfile: join(dist, 'nv.js'),
+  plugins: [ownProviders] });
+for (const name of PROVIDERS) {
+  await build({ ...common, entryPoints: [join(web, `src/providers/${name}.js`)], format: 'esm',
+    outfile: join(dist, `nv-provider-${name}.js`) });
+}
 // The classic build passes wasmUrl itself (from document.currentScript), so import.meta is never read there.
 await build({ ...common, entryPoints: [join(web, 'src/classic.js')], format: 'iife', outfile: join(dist, 'nv.classic.js'),
   logOverride: { 'empty-import-meta': 'silent' } });
@@ -37,7 +49,8 @@ await build({ ...common, entryPoints: [join(web, 'src/ui.js')], format: 'esm', o
   charset: 'utf8', plugins: [sharedCore] });
 // terser after esbuild: its names and second compress pass make the page's JS 0.26 KB gzip smaller
 // (docs/wasm-size.md); the code is esbuild's, only rewritten.
-for (const [name, module] of [['nv.js', true], ['nv.classic.js', false], ['nv-ui.js', true]]) {
+for (const [name, module] of [['nv.js', true], ['nv.classic.js', false], ['nv-ui.js', true],
+  ...PROVIDERS.map((p) => [`nv-provider-${p}.js`, true])]) {
   const file = join(dist, name);
   const { code } = await minify(readFileSync(file, 'utf8'), { module, ecma: 2020, compress: { passes: 2 } });
   writeFileSync(file, code);
@@ -64,4 +77,4 @@ for (const name of readdirSync(dist)) {
   writeFileSync(join(dist, `${name}.gz`), gzipSync(bytes, { level: 9 }));
   compressed.push(`${name} ${bytes.length} -> br ${br.length}`);
 }
-console.log(`web/dist: nv.js, nv.classic.js, nv-ui.js, nv.d.ts, nv-messages.{zh-CN,en}.json; precompressed: ${compressed.join(', ')}`);
+console.log(`web/dist: nv.js, nv-provider-{${PROVIDERS}}.js, nv.classic.js, nv-ui.js, nv.d.ts, nv-messages.{zh-CN,en}.json; precompressed: ${compressed.join(', ')}`);

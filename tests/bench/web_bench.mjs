@@ -58,8 +58,9 @@ try {
 }
 
 // ---- the SDK on the wire ----------------------------------------------------------------------------------------
-// The demo below loads in English (?lang=en): the en message table is the one it fetches.
-const SDK = ['nv.js', 'nv-core.wasm', 'nv-messages.en.json'];
+// The demo below loads in English (?lang=en): the en message table is the one it fetches, and its provider is the
+// sandbox one.
+const SDK = ['nv.js', 'nv-provider-sandbox.js', 'nv-core.wasm', 'nv-messages.en.json'];
 // Loads the demo with the cache off and returns, per SDK file, the bytes Chromium received and how they came.
 async function wire(b, base) {
   const byId = new Map();

@@ -17,7 +17,8 @@ let server;
 
 before(async () => {
   pkg = packAndInstall(process.env.NV_SCRATCH || tmpdir());
-  writeFileSync(join(pkg.app, 'main.js'), `import { createVerifier, sandboxProvider } from 'nv-web';
+  writeFileSync(join(pkg.app, 'main.js'), `import { createVerifier } from 'nv-web';
+import { sandboxProvider } from 'nv-web/providers/sandbox';
 const show = (r) => { document.body.dataset.result = JSON.stringify(r); };
 try {
   const res = await fetch('/sandbox/devices', { method: 'POST', headers: { 'Content-Type': 'application/json' },

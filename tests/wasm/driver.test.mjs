@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { Verifier, jverificationProvider, bridgeProvider } from '../../web/src/index.js';
+import { Verifier, createVerifier } from '../../web/src/index.js';
+import { jverificationProvider, bridgeProvider } from '../../web/src/providers.js';
 import { instantiate } from '../../web/src/loader.js';
 
 const dist = process.env.NV_WEB_DIST || new URL('../../web/dist', import.meta.url).pathname;
@@ -211,4 +212,22 @@ test('login through the jverification SDK (loginAuth, 3008, 6002) and the native
   bridge.getLoginToken = async () => { throw Object.assign(new Error('dismissed'), { code: 'CLOSED' }); };
   assert.equal((await b.login({ consent: true })).code, 'LOGIN_CLOSED');
   for (const x of [jv, b]) x.destroy();
+});
+
+test('a provider named in tokenProvider is loaded by createVerifier(), with its options; the constructor takes objects', async () => {
+  const bridge = { network: () => ({ network: 'cellular', operator: 'CU' }), getToken: async (op) => `bridge-${op}` };
+  const s = server(() => consistent);
+  const v = await createVerifier({ tokenProvider: 'bridge', bridge: { object: bridge }, fetch: s.fetch, locale: 'en' });
+  assert.equal(v.provider.name, 'bridge');
+  const r = await v.verify('186 1234 5678', { consent: true });
+  assert.equal(r.verified, true, JSON.stringify(r));
+  assert.equal(s.calls[0].token, 'bridge-CU');
+  v.destroy();
+  for (const name of ['sandbox', 'jverification']) {
+    const p = await createVerifier({ tokenProvider: name, fetch: s.fetch });
+    assert.equal(p.provider.name, name);
+    p.destroy();
+  }
+  await assert.rejects(createVerifier({ tokenProvider: 'toString' }), TypeError, 'only the three names');
+  assert.throws(() => new Verifier(core, { tokenProvider: 'sandbox' }), TypeError, 'a name needs createVerifier()');
 });

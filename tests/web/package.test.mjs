@@ -37,7 +37,8 @@ test('@arethetypeswrong/cli (ESM profile) finds every JS entry typed; the .wasm 
   const problems = Object.values(report.problems || {}).flat()
     .filter((p) => !['node10', 'node16-cjs'].includes(p.resolutionKind));
   assert.deepEqual(problems, [], JSON.stringify(problems).slice(0, 1000));
-  for (const entry of ['.', './classic', './core', './ui']) assert.ok(report.analysis.entrypoints[entry], entry);
+  for (const entry of ['.', './classic', './core', './ui', './providers', './providers/sandbox', './providers/jverification',
+    './providers/bridge']) assert.ok(report.analysis.entrypoints[entry], entry);
   // attw reads JS and types only: resolve the wasm and the message tables as Node does, from the installed package.
   for (const sub of FILES) {
     const resolved = execFileSync(process.execPath, ['--input-type=module', '-e',

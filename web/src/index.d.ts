@@ -35,7 +35,6 @@ export interface SandboxProviderOptions {
   authorize?: (page: { operator: Operator; signal?: AbortSignal }) => Promise<boolean> | boolean;
   fetch?: typeof fetch;
 }
-export function sandboxProvider(options?: SandboxProviderOptions): TokenProvider & { changed(): void };
 
 export interface JVerificationProviderOptions {
   appkey?: string;
@@ -45,7 +44,6 @@ export interface JVerificationProviderOptions {
   /** loginAuth's page: 'dialog' (default) or 'full'. */
   loginType?: 'dialog' | 'full';
 }
-export function jverificationProvider(options?: JVerificationProviderOptions): TokenProvider;
 
 /** The object a native app injects (default window.NVBridge). */
 export interface NativeBridge {
@@ -56,7 +54,6 @@ export interface NativeBridge {
   /** Set by the package; the app calls it when the network changes. */
   onchange?: () => void;
 }
-export function bridgeProvider(options?: { object?: NativeBridge }): TokenProvider;
 
 declare global {
   interface Window {
@@ -70,6 +67,10 @@ export function browserSignals(): Signals;
 export interface VerifierOptions {
   /** The companion server's API base (default '/api/v1'). */
   server?: string;
+  /**
+   * A provider by name (createVerifier() loads it: dist/nv-provider-<name>.js, beside nv.js), or a provider object
+   * (nv-web/providers/<name>, or a page's own). `new Verifier()` takes an object only.
+   */
   tokenProvider?: 'sandbox' | 'jverification' | 'bridge' | TokenProvider;
   locale?: 'zh-CN' | 'en';
   timeouts?: {

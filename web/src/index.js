@@ -10,9 +10,17 @@
 //
 // The rules live in the core (wasm); this file only does I/O and translates.
 import { loadCore } from './loader.js';
-import { bridgeProvider, jverificationProvider, sandboxProvider } from './providers.js';
 
-export { loadCore, bridgeProvider, jverificationProvider, sandboxProvider };
+export { loadCore };
+
+// A provider named in `tokenProvider` is loaded when a verifier needs it, while the module compiles: each is a
+// module of its own (dist/nv-provider-<name>.js beside nv.js), so a page downloads the one it uses. Providers as
+// objects: nv-web/providers/<name>.
+const PROVIDERS = new Map([
+  ['sandbox', () => import('./providers/sandbox.js').then((m) => m.sandboxProvider)],
+  ['jverification', () => import('./providers/jverification.js').then((m) => m.jverificationProvider)],
+  ['bridge', () => import('./providers/bridge.js').then((m) => m.bridgeProvider)],
+]);
 
 const clock = () => Math.floor(typeof performance === 'object' ? performance.now() : Date.now());
 const nav = () => (typeof navigator === 'object' ? navigator : {});
@@ -38,12 +46,13 @@ export function browserSignals() {
   return s;
 }
 
-function resolveProvider(p, options) {
-  if (p && typeof p === 'object' && typeof p.getToken === 'function') return p;
-  if (p === 'sandbox') return sandboxProvider(options.sandbox || {});
-  if (p === 'jverification') return jverificationProvider(options.jverification || {});
-  if (p === 'bridge') return bridgeProvider(options.bridge || {});
-  throw new TypeError(`tokenProvider must be 'sandbox', 'jverification', 'bridge' or an object with getToken()`);
+const isProvider = (p) => !!p && typeof p === 'object' && typeof p.getToken === 'function';
+
+async function resolveProvider(p, options) {
+  if (isProvider(p)) return p;
+  const load = PROVIDERS.get(p);
+  if (!load) throw new TypeError(`tokenProvider must be 'sandbox', 'jverification', 'bridge' or an object with getToken()`);
+  return (await load())(options[p] || {});
 }
 
 /**
@@ -57,8 +66,11 @@ function resolveProvider(p, options) {
  */
 export async function createVerifier(options = {}) {
   const locale = options.locale === 'en' ? 'en' : 'zh-CN';
-  const core = await loadCore(options.wasmUrl ? { wasmUrl: options.wasmUrl, locale } : { locale });
-  return new Verifier(core, options);
+  const [core, tokenProvider] = await Promise.all([
+    loadCore(options.wasmUrl ? { wasmUrl: options.wasmUrl, locale } : { locale }),
+    resolveProvider(options.tokenProvider || 'sandbox', options),
+  ]);
+  return new Verifier(core, { ...options, tokenProvider });
 }
 
 export class Verifier {
@@ -66,7 +78,9 @@ export class Verifier {
     this.core = core;
     this.server = String(options.server || '/api/v1').replace(/\/$/, '');
     this.locale = options.locale === 'en' ? 'en' : 'zh-CN';
-    this.provider = resolveProvider(options.tokenProvider || 'sandbox', options);
+    // createVerifier() loads a provider by name; the constructor takes the object.
+    if (!isProvider(options.tokenProvider)) throw new TypeError('tokenProvider must be an object with getToken()');
+    this.provider = options.tokenProvider;
     this.timeouts = options.timeouts || {};
     this.fetch = options.fetch || globalThis.fetch.bind(globalThis);
     this.extraSignals = options.signals; // () => partial signals (tests, native bridges of one's own)

@@ -12,7 +12,7 @@
 // sms-send|sms-code|sms-check|sms-status).
 // No inline script or style is injected: the styles are a constructed stylesheet, so the element works under a
 // Content-Security-Policy of style-src 'self'.
-import { createVerifier, sandboxProvider } from './index.js';
+import { createVerifier } from './index.js';
 
 const TEXT = {
   'zh-CN': {
@@ -115,18 +115,19 @@ export class NvVerify extends HTMLElement {
     if (this.nv) this.nv.destroy();
     this.nv = null;
     const name = this.getAttribute('provider') || 'sandbox';
-    let provider = this.ownProvider || name;
+    const provider = this.ownProvider || name;
+    let sandbox;
     if (!this.ownProvider && name === 'sandbox') {
       const id = this.getAttribute('sandbox-device');
       const base = this.getAttribute('sandbox-base') || '/sandbox';
       if (id) {
         try { const r = await fetch(`${base}/devices/${encodeURIComponent(id)}`); this.device = r.ok ? await r.json() : null; } catch { this.device = null; }
       }
-      provider = sandboxProvider({ base, device: () => this.getAttribute('sandbox-device'),
+      sandbox = { base, device: () => this.getAttribute('sandbox-device'),
         network: () => (this.device ? { network: this.device.network } : null),
-        operator: () => (this.device ? this.device.operator : undefined) });
+        operator: () => (this.device ? this.device.operator : undefined) };
     }
-    const nv = await createVerifier({ server: this.server, tokenProvider: provider, locale: this.locale });
+    const nv = await createVerifier({ server: this.server, tokenProvider: provider, sandbox, locale: this.locale });
     if (ticket !== this.ticket) { nv.destroy(); return; }
     this.nv = nv;
     this.guess();
