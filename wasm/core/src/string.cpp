@@ -24,24 +24,27 @@ LeanString& LeanString::assign(std::string_view s) {
     return append(s);
 }
 
+// Moves the bytes to a new block of at least `need` bytes and answers the old one, which the caller frees once it
+// has read what it needed from it (append's `s` may point into this string).
+char* LeanString::grow(std::size_t need) {
+    char* old = p_;
+    cap_ = need > cap_ * 2 + 15 ? need : cap_ * 2 + 15;
+    p_ = static_cast<char*>(std::malloc(cap_));
+    if (p_ == nullptr) __builtin_trap();
+    if (old != nullptr) std::memcpy(p_, old, n_);  // null before the first block
+    p_[n_] = '\0';
+    return old;
+}
+
 void LeanString::reserve(std::size_t n) {
-    if (n + 1 <= cap_) return;
-    auto* p = static_cast<char*>(std::realloc(p_, n + 1));
-    if (p == nullptr) __builtin_trap();
-    if (p_ == nullptr) p[0] = '\0';
-    p_ = p;
-    cap_ = n + 1;
+    if (n + 1 > cap_) std::free(grow(n + 1));
 }
 
 LeanString& LeanString::append(const char* s, std::size_t n) {
-    if (n_ + n + 1 > cap_) {
-        // `s` may point into this string: it is copied from the new block's old bytes, which realloc kept.
-        const bool inside = p_ != nullptr && s >= p_ && s < p_ + n_;
-        const std::size_t offset = inside ? static_cast<std::size_t>(s - p_) : 0;
-        reserve(n_ + n > cap_ * 2 + 15 ? n_ + n : cap_ * 2 + 15);
-        if (inside) s = p_ + offset;
-    }
-    std::memmove(p_ + n_, s, n);
+    char* old = n_ + n + 1 > cap_ ? grow(n_ + n + 1) : nullptr;
+    // When `s` is (part of) this string it lies before p_ + n_, so the two ranges never overlap.
+    std::memcpy(p_ + n_, s, n);
+    std::free(old);
     n_ += n;
     p_[n_] = '\0';
     return *this;

@@ -61,6 +61,7 @@ public:
     friend LeanString operator+(LeanString a, std::string_view b) { return std::move(a.append(b)); }
 
 private:
+    char* grow(std::size_t need);
     void resize_down(std::size_t n) {
         n_ = n;
         if (p_ != nullptr) p_[n] = '\0';
