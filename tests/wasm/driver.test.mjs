@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { Verifier, createVerifier } from '../../web/src/index.js';
-import { jverificationProvider, bridgeProvider } from '../../web/src/providers.js';
+import { jverificationProvider, bridgeProvider, sandboxProvider } from '../../web/src/providers.js';
 import { instantiate } from '../../web/src/loader.js';
 
 const dist = process.env.NV_WEB_DIST || new URL('../../web/dist', import.meta.url).pathname;
@@ -145,6 +145,43 @@ test('jverification provider: init once, operater, SDK codes; bridge provider: t
   bridge.onchange();
   assert.equal(changed, 1);
   await assert.rejects(bridgeProvider({ object: { getToken: async () => { throw Object.assign(new Error('x'), { code: '103111' }); } } }).getToken('CM', {}), (e) => e.code === '103111');
+});
+
+test('sandbox provider: the gateway\'s token or coded error; timeouts, aborts and network failures cancel the request', async () => {
+  const seen = [];
+  // A scripted gateway: answers by the operator in the URL, or hangs until the request's signal aborts.
+  const fetch = (url, init) => {
+    seen.push({ url, device: init.headers['X-Sandbox-Device'], signal: init.signal });
+    const op = url.split('/')[3];
+    if (op === 'CM') return Promise.resolve({ ok: true, status: 200, json: async () => ({ token: 'tok-CM', loginToken: 'lt-CM' }) });
+    if (op === 'CU') return Promise.resolve({ ok: false, status: 403, json: async () => ({ code: '103111', message: 'gateway refused' }) });
+    if (op === 'CT') return Promise.reject(new TypeError('Failed to fetch'));
+    if (op === 'XX') return Promise.resolve({ ok: false, status: 502, json: async () => { throw new SyntaxError('not JSON'); } });
+    return new Promise((_, reject) => init.signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))));
+  };
+  const p = sandboxProvider({ base: '/sb', device: () => 'dev-1', fetch });
+  assert.equal(await p.getToken('CM', {}), 'tok-CM');
+  assert.deepEqual([seen[0].url, seen[0].device], ['/sb/carriers/CM/token', 'dev-1']);
+  assert.equal(await p.getLoginToken('CM', {}), 'lt-CM');
+  assert.equal(seen[1].url, '/sb/carriers/CM/login-token');
+  await assert.rejects(p.getToken('CU', {}), (e) => e.code === '103111' && e.message === 'gateway refused');
+  await assert.rejects(p.getToken('CT', {}), (e) => e.code === 'NETWORK' && /Failed to fetch/.test(e.message));
+  await assert.rejects(p.getToken('XX', {}), (e) => e.code === 2002 && /502/.test(e.message));
+  // A silent gateway: TIMEOUT after timeoutMs, and the request is cancelled (its signal aborted).
+  await assert.rejects(p.getToken('HANG', { timeoutMs: 30 }), (e) => e.code === 'TIMEOUT');
+  assert.equal(seen.at(-1).signal.aborted, true);
+  // The caller's abort, during the request or before it: ABORTED, and the request is cancelled.
+  const ctrl = new AbortController();
+  const pending = p.getToken('HANG', { signal: ctrl.signal });
+  ctrl.abort();
+  await assert.rejects(pending, (e) => e.code === 'ABORTED');
+  assert.equal(seen.at(-1).signal.aborted, true);
+  await assert.rejects(p.getToken('HANG', { signal: ctrl.signal }), (e) => e.code === 'ABORTED');
+  assert.equal(seen.at(-1).signal.aborted, true);
+  // No simulated device: 2001 before any request.
+  const before = seen.length;
+  await assert.rejects(sandboxProvider({ fetch }).getToken('CM', {}), (e) => e.code === 2001);
+  assert.equal(seen.length, before);
 });
 
 test('login: getLoginToken, POST /login, the masked number and the assertion; closed and unavailable', async () => {

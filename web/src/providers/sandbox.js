@@ -11,32 +11,28 @@ import { fail, guard } from './common.js';
 export function sandboxProvider({ base = '/sandbox', device, network, operator: op, authorize, fetch: f = globalThis.fetch } = {}) {
   const listeners = new Set();
   const current = () => (typeof network === 'function' ? network() : network);
-  // POST {base}/carriers/{operator}/{path}: the gateway's `key` field, or its error as a coded rejection.
-  async function gateway(path, key, operator, { timeoutMs, signal } = {}) {
+  // POST {base}/carriers/{operator}/{path}: the gateway's `key` field, or its error as a coded rejection. A timeout
+  // or the caller's abort settles it first (guard), and the request is then cancelled.
+  async function gateway(path, key, operator, options) {
     const id = typeof device === 'function' ? device() : device;
     if (!id) throw fail(2001, 'no simulated device');
     const ctrl = new AbortController();
-    const onAbort = () => ctrl.abort();
-    if (signal) signal.addEventListener('abort', onAbort, { once: true });
-    const timer = timeoutMs > 0 ? setTimeout(() => ctrl.abort(), timeoutMs) : 0;
-    try {
-      const res = await f(`${base}/carriers/${operator}/${path}`, {
-        method: 'POST',
-        headers: { 'X-Sandbox-Device': id },
-        signal: ctrl.signal,
-      });
+    const request = (async () => {
+      let res;
+      try {
+        res = await f(`${base}/carriers/${operator}/${path}`, { method: 'POST', headers: { 'X-Sandbox-Device': id }, signal: ctrl.signal });
+      } catch (err) {
+        throw fail('NETWORK', String(err && err.message));
+      }
       let body = null;
       try { body = await res.json(); } catch { /* not JSON */ }
       if (res.ok && body && typeof body[key] === 'string') return body[key];
       throw fail((body && body.code) || 2002, (body && body.message) || `gateway answered ${res.status}`);
-    } catch (err) {
-      if (err && err.code !== undefined) throw err;
-      if (signal && signal.aborted) throw fail('ABORTED', 'aborted');
-      if (ctrl.signal.aborted) throw fail('TIMEOUT', 'timed out');
-      throw fail('NETWORK', String(err && err.message));
+    })();
+    try {
+      return await guard(request, options);
     } finally {
-      clearTimeout(timer);
-      if (signal) signal.removeEventListener('abort', onAbort);
+      ctrl.abort();
     }
   }
   return {
