@@ -68,7 +68,16 @@ int main() {
                   << reason_id(carrier[i].reason) << "` | " << action(carrier[i].action) << " |\n";
     }
     std::cout << "\nWhen every gateway answers with one of these, the attempt ends with `VPN_SUSPECTED` (advice "
-                 "`turn_off_vpn`). A driver reports its own timeout as `TIMEOUT` (`TOKEN_TIMEOUT`) and a failed "
-                 "request as `NETWORK`; unknown codes count as `TOKEN_FAILED` and the next carrier is tried.\n";
+                 "`turn_off_vpn`); unknown codes count as `TOKEN_FAILED` and the next carrier is tried. An SDK that "
+                 "asks several carriers itself reports each one's code (`carriers` on `token_error`): each counts "
+                 "for its own carrier.\n";
+    std::cout << "\n## Token providers' own codes\n\nWhat a token provider reports about itself rather than for "
+                 "the SDK or a carrier: its own timeout, a failed request, the user closing the carrier's page, and "
+                 "mistakes in the page's setup.\n\n| code | reason | what the flow does |\n|---|---|---|\n";
+    const ProviderCodeInfo* own = provider_codes(&n);
+    for (std::size_t i = 0; i < n; ++i) {
+        std::cout << "| `" << own[i].code << "` | `" << reason_id(own[i].reason) << "` | " << action(own[i].action)
+                  << " |\n";
+    }
     return 0;
 }

@@ -374,7 +374,7 @@ VerifyReply read_reply(std::int64_t status, const Document& event, std::size_t b
 // What each event carries: its type, its keys (checked with Fields::only) and which fields to read.
 enum EventField : std::uint16_t {
     kPhone = 1, kConsent = 2, kOperator = 4, kSignals = 8, kSignalsRequired = 16, kId = 32, kToken = 64,
-    kCode = 128, kReply = 256,
+    kCode = 128, kReply = 256, kCheck = 512, kCarriers = 1024,
 };
 struct EventShape {
     const char* name;
@@ -383,19 +383,21 @@ struct EventShape {
     std::uint16_t fields;
 };
 constexpr EventShape kEvents[] = {
-    {"start", EventType::Start, "type,now,phone,consent,signals", kPhone | kConsent | kSignals},
+    {"start", EventType::Start, "type,now,phone,consent,signals,check", kPhone | kConsent | kSignals | kCheck},
     {"prefetch", EventType::Prefetch, "type,now,phone,consent,signals", kPhone | kConsent | kSignals},
     {"env", EventType::Env, "type,now,signals", kSignals | kSignalsRequired},
-    {"token", EventType::Token, "type,now,id,token", kId | kToken},
-    {"token_error", EventType::TokenError, "type,now,id,code", kId | kCode},
+    {"token", EventType::Token, "type,now,id,token,operator", kId | kToken | kOperator},
+    {"token_error", EventType::TokenError, "type,now,id,code,carriers", kId | kCode | kCarriers},
     {"verify_result", EventType::VerifyResult, "type,now,id,status,body", kId | kReply},
     {"verify_failed", EventType::VerifyFailed, "type,now,id,code", kId | kCode},
     {"tick", EventType::Tick, "type,now", 0},
     {"cancel", EventType::Cancel, "type,now", 0},
     {"cooldown", EventType::Cooldown, "type,now,phone", kPhone},
-    {"login", EventType::Login, "type,now,consent,signals,operator", kConsent | kOperator | kSignals},
+    {"login", EventType::Login, "type,now,consent,signals,operator,check", kConsent | kOperator | kSignals | kCheck},
     {"login_result", EventType::VerifyResult, "type,now,id,status,body", kId | kReply},
     {"login_failed", EventType::VerifyFailed, "type,now,id,code", kId | kCode},
+    {"check_result", EventType::VerifyResult, "type,now,id,status,body", kId | kReply},
+    {"check_failed", EventType::VerifyFailed, "type,now,id,code", kId | kCode},
 };
 
 // `scratch` holds a numeric code's text for as long as the event lives.
@@ -414,6 +416,7 @@ bool read_event(const Document& doc, Problem& problem, Event& e, String& scratch
     f.only(shape->keys);
     if ((has & kPhone) != 0) f.string("phone", e.phone, true, 1024);
     if ((has & kConsent) != 0) f.boolean("consent", e.consent);
+    if ((has & kCheck) != 0) f.boolean("check", e.check);
     if ((has & kOperator) != 0) {
         std::string_view op;
         if (f.string("operator", op, false, 8) && !op.empty()) {
@@ -453,6 +456,15 @@ bool read_event(const Document& doc, Problem& problem, Event& e, String& scratch
             f.fail(Reason::BAD_ARGUMENT, "code");
         }
     }
+    if ((has & kCarriers) != 0) {
+        // Each carrier's own code, when the provider's SDK asked several (the vendor's Web SDK on 2002).
+        if (Fields m = f.nested("carriers"); m.present()) {
+            m.only("CM,CU,CT");
+            for (const Operator op : kOperators) {
+                m.string(operator_id(op).data(), e.carrier_codes[static_cast<std::size_t>(op)], false, 64);
+            }
+        }
+    }
     if ((has & kReply) != 0) {
         std::int64_t status = 0;
         f.integer("status", status, 0, 999, true);
@@ -482,6 +494,11 @@ void write_command(Writer& w, const Command& c) {
         case CommandType::Verify:
             w.field("id", static_cast<std::int64_t>(c.id)).field("operator", operator_id(c.op));
             w.field("phone", c.phone).field("token", c.token).field("timeoutMs", c.timeout_ms);
+            break;
+        case CommandType::Check:
+            w.field("id", static_cast<std::int64_t>(c.id));
+            if (!c.phone.empty()) w.field("phone", c.phone);
+            w.field("timeoutMs", c.timeout_ms);
             break;
     }
     w.end_object();
@@ -736,7 +753,7 @@ String Engine::flow_create(std::string_view input) {
     Request req;
     if (!req.open(input, "tokenTimeoutMs,budgetMs,unknownBudgetMs,minAttemptMs,verifyTimeoutMs,envTimeoutMs,"
                          "sameNumberIntervalMs,tokenTtlMs,operators,unusedTokenLimit,unusedTokenWindowMs,"
-                         "maxRefetches,loginTimeoutMs,loginBudgetMs,loginTokenTtlMs,locale")) {
+                         "maxRefetches,loginTimeoutMs,loginBudgetMs,loginTokenTtlMs,carriersPerRequest,checkTimeoutMs,locale")) {
         return req.error();
     }
     const Document& doc = req.doc;

@@ -38,7 +38,7 @@ bool same_number(const std::array<char, 11>& stored, std::string_view national) 
 
 }  // namespace
 
-const ConfigField kConfigFields[13] = {
+const ConfigField kConfigFields[15] = {
     {"tokenTimeoutMs", &FlowConfig::token_timeout_ms, 100, 60'000},
     {"budgetMs", &FlowConfig::budget_ms, 100, 120'000},
     {"unknownBudgetMs", &FlowConfig::unknown_budget_ms, 100, 120'000},
@@ -51,6 +51,8 @@ const ConfigField kConfigFields[13] = {
     {"maxRefetches", &FlowConfig::max_refetches, 0, 5},
     {"loginTimeoutMs", &FlowConfig::login_timeout_ms, 1'000, 600'000},
     {"loginBudgetMs", &FlowConfig::login_budget_ms, 1'000, 1'200'000},
+    {"carriersPerRequest", &FlowConfig::carriers_per_request, 1, 3},
+    {"checkTimeoutMs", &FlowConfig::check_timeout_ms, 100, 60'000},
     {nullptr, nullptr, 0, 0},  // tokenTtlMs, loginTokenTtlMs and operators are checked below
 };
 
@@ -74,13 +76,15 @@ std::string_view validate(const FlowConfig& c) {
 }
 
 std::string_view flow_state_id(FlowState s) {
-    return detail::nth_id("idle\0prefetching\0token_ready\0checking_env\0fetching_token\0verifying\0verified\0"
+    return detail::nth_id("idle\0prefetching\0token_ready\0checking_env\0checking_server\0fetching_token\0verifying\0"
+                          "verified\0"
                           "not_verified\0fallback\0cancelled\0logged_in",
                           static_cast<std::size_t>(s));
 }
 
 std::string_view command_id(CommandType c) {
-    return detail::nth_id("collect_env\0get_token\0cancel_token\0verify\0cancel_verify\0wake\0get_login_token\0login",
+    return detail::nth_id("collect_env\0get_token\0cancel_token\0verify\0cancel_verify\0wake\0get_login_token\0login\0"
+                          "check",
                           static_cast<std::size_t>(c));
 }
 
@@ -109,7 +113,8 @@ std::int64_t Flow::ttl_for(Operator op) const {
 }
 
 bool Flow::active() const {
-    return state_ == FlowState::CheckingEnv || state_ == FlowState::FetchingToken || state_ == FlowState::Verifying;
+    return state_ == FlowState::CheckingEnv || state_ == FlowState::CheckingServer ||
+           state_ == FlowState::FetchingToken || state_ == FlowState::Verifying;
 }
 
 void Flow::enter(FlowOutput& out, FlowState s) {
@@ -172,8 +177,14 @@ FlowOutput Flow::handle(const Event& e) {
         case EventType::TokenError: on_token_error(e, out); break;
         case EventType::VerifyResult: on_verify_result(e, out); break;
         case EventType::VerifyFailed:
-            if (state_ == FlowState::Verifying && verify_req_.id == e.id && e.id != 0) {
+            if (verify_req_.id != e.id || e.id == 0) {
+                out.ignored = true;
+            } else if (state_ == FlowState::Verifying) {
                 on_verify_failed(e.now, e.code == "TIMEOUT", out);
+            } else if (state_ == FlowState::CheckingServer) {
+                // Nothing reached the vendor: no same-number interval, only the reason.
+                verify_req_ = {};
+                end(out, e.now, Outcome::Fallback, e.code == "TIMEOUT" ? Reason::SERVER_TIMEOUT : Reason::SERVER_UNREACHABLE);
             } else {
                 out.ignored = true;
             }
@@ -300,6 +311,8 @@ void Flow::on_login(const Event& e, FlowOutput& out) {
 }
 
 void Flow::begin_attempt(const Event& e, FlowOutput& out) {
+    check_ = e.check;
+    env_unknown_ = false;
     next_op_ = 0;
     attempt_start_ = e.now;
     budget_end_ = e.now;
@@ -348,12 +361,12 @@ void Flow::on_prefetch(const Event& e, FlowOutput& out) {
         out.rejected = Rejection{Reason::TOKEN_LIMIT, std::nullopt};
         return;
     }
-    request_token(first, e.now, cfg_.token_timeout_ms, out);
+    request_token(first, e.now, cfg_.token_timeout_ms, 1, out);
     enter(out, FlowState::Prefetching);
 }
 
-void Flow::request_token(Operator op, std::int64_t now, std::int64_t timeout, FlowOutput& out) {
-    token_req_ = Pending{next_id_++, op, now, now + timeout};
+void Flow::request_token(Operator op, std::int64_t now, std::int64_t timeout, std::size_t covers, FlowOutput& out) {
+    token_req_ = Pending{next_id_++, op, now, now + timeout, covers};
     Command c;
     c.type = login_ ? CommandType::GetLoginToken : CommandType::GetToken;
     c.id = token_req_.id;
@@ -369,7 +382,8 @@ void Flow::on_env(const Event& e, FlowOutput& out) {
     out.environment = env;
     if (state_ == FlowState::CheckingEnv) {
         environment_ready(env, e.now, out);
-    } else if ((state_ == FlowState::FetchingToken || state_ == FlowState::Verifying) &&
+    } else if ((state_ == FlowState::CheckingServer || state_ == FlowState::FetchingToken ||
+                state_ == FlowState::Verifying) &&
                env.verdict == Verdict::Unsupported) {
         // The network changed under a running attempt (Wi-Fi came on): stop now rather than time out.
         if (state_ == FlowState::Verifying) start_cooldown(e.now + cfg_.same_number_interval_ms);
@@ -384,6 +398,25 @@ void Flow::environment_ready(const Environment& env, std::int64_t now, FlowOutpu
         end(out, now, Outcome::Fallback, env.reasons.front());
         return;
     }
+    env_unknown_ = env.verdict == Verdict::Unknown;
+    if (check_) {
+        // The server's quotas (and its being there at all) are asked before a carrier token is spent; the
+        // answer comes as verify_result (or verify_failed) for this request's id.
+        enter(out, FlowState::CheckingServer);
+        verify_req_ = Pending{next_id_++, Operator::CM, now, now + cfg_.check_timeout_ms};
+        Command c;
+        c.type = CommandType::Check;
+        c.id = verify_req_.id;
+        c.timeout_ms = cfg_.check_timeout_ms;
+        c.phone = phone_;  // empty for a login
+        out.commands.push_back(c);
+        wake(out, verify_req_.deadline);
+        return;
+    }
+    begin_fetching(now, out);
+}
+
+void Flow::begin_fetching(std::int64_t now, FlowOutput& out) {
     if (login_) {
         // The user reads and confirms the carrier's page inside this budget, so an `unknown` verdict does not
         // shorten it.
@@ -391,8 +424,7 @@ void Flow::environment_ready(const Environment& env, std::int64_t now, FlowOutpu
         fetch_next(now, out);
         return;
     }
-    budget_end_ = now + (env.verdict == Verdict::Unknown ? std::min(cfg_.budget_ms, cfg_.unknown_budget_ms)
-                                                         : cfg_.budget_ms);
+    budget_end_ = now + (env_unknown_ ? std::min(cfg_.budget_ms, cfg_.unknown_budget_ms) : cfg_.budget_ms);
     // A prefetched token for the first carrier is used if it is still valid; an expired one is refetched.
     if (!cached_.empty()) {
         if (cached_op_ == order_.front() && now < cached_expires_ && !token_was_used(cached_)) {
@@ -432,17 +464,51 @@ void Flow::fetch_next(std::int64_t now, FlowOutput& out) {
         return;
     }
     if (state_ != FlowState::FetchingToken) enter(out, FlowState::FetchingToken);
-    request_token(order_[next_op_], now, std::min(login_ ? cfg_.login_timeout_ms : cfg_.token_timeout_ms, remaining),
+    // A provider whose SDK hands over to the next carriers itself gets their time in one request.
+    const auto covers = std::min(static_cast<std::size_t>(cfg_.carriers_per_request), order_.size() - next_op_);
+    const std::int64_t per_carrier = login_ ? cfg_.login_timeout_ms : cfg_.token_timeout_ms;
+    request_token(order_[next_op_], now, std::min(per_carrier * static_cast<std::int64_t>(covers), remaining), covers,
                   out);
 }
 
-void Flow::carrier_failed(Reason reason, std::string_view code, std::int64_t now, FlowOutput& out) {
+void Flow::count_failure(Reason reason, std::string_view code) {
     ++failures_;
     only_mismatch_ = only_mismatch_ && reason == Reason::CARRIER_MISMATCH;
     last_failure_ = reason;
     last_code_ = code;
+}
+
+// The request failed for every carrier it covered (one, or an SDK's whole hand-over).
+void Flow::carrier_failed(Reason reason, std::string_view code, std::int64_t now, FlowOutput& out) {
+    const std::size_t covers = std::max<std::size_t>(1, token_req_.covers);
+    for (std::size_t i = 0; i < covers && next_op_ < order_.size(); ++i) {
+        count_failure(reason, code);
+        ++next_op_;
+    }
     token_req_ = {};
-    ++next_op_;
+    fetch_next(now, out);
+}
+
+// An SDK that asked several carriers reported each one's code: those carriers failed with their own reasons and
+// leave the order (none is asked again); the one asked, if the SDK did not report it, failed with `reason`.
+void Flow::carriers_failed(const Event& e, Reason reason, std::int64_t now, FlowOutput& out) {
+    OperatorList rest;
+    for (std::size_t i = 0; i < order_.size(); ++i) {
+        const Operator op = order_[i];
+        const std::string_view code = e.carrier_codes[static_cast<std::size_t>(op)];
+        if (i < next_op_) {
+            rest.push_back(op);
+        } else if (!code.empty()) {
+            const auto carrier = carrier_code_info(op, code);
+            count_failure(carrier ? carrier->reason : Reason::TOKEN_FAILED, code);
+        } else if (i == next_op_) {
+            count_failure(reason, e.code);
+        } else {
+            rest.push_back(op);
+        }
+    }
+    order_ = rest;
+    token_req_ = {};
     fetch_next(now, out);
 }
 
@@ -474,8 +540,10 @@ void Flow::on_token(const Event& e, FlowOutput& out) {
         out.ignored = true;
         return;
     }
-    const Pending req = token_req_;
+    Pending req = token_req_;
     token_req_ = {};
+    // The carrier that issued the token (an SDK that handed over may answer for another one than it was asked).
+    if (e.op) req.op = *e.op;
     const std::int64_t expires = req.started + ttl_for(req.op);
     if (state_ == FlowState::Prefetching) {
         if (e.token.empty() || token_was_used(e.token) || e.now >= expires) {
@@ -543,12 +611,9 @@ void Flow::on_token_error(const Event& e, FlowOutput& out) {
         numeric = code[i] >= '0' && code[i] <= '9';
         if (numeric) value = value * 10 + (code[i] - '0');
     }
-    if (code == "TIMEOUT") {
-        reason = Reason::TOKEN_TIMEOUT;
-    } else if (code == "CLOSED") {
-        // The user closed the carrier's authorization page: their answer, not a failure to retry elsewhere.
-        reason = Reason::LOGIN_CLOSED;
-        action = TokenErrorAction::Stop;
+    if (const auto own = provider_code_info(code)) {
+        reason = own->reason;
+        action = own->action;
     } else if (const auto carrier = carrier_code_info(token_req_.op, code)) {
         reason = carrier->reason;
         action = carrier->action;
@@ -565,11 +630,37 @@ void Flow::on_token_error(const Event& e, FlowOutput& out) {
         end(out, e.now, Outcome::Fallback, reason);
         return;
     }
-    carrier_failed(reason, code, e.now, out);
+    bool per_carrier = false;
+    for (const auto c : e.carrier_codes) per_carrier = per_carrier || !c.empty();
+    if (per_carrier) {
+        carriers_failed(e, reason, e.now, out);
+    } else {
+        carrier_failed(reason, code, e.now, out);
+    }
 }
 
+namespace {
+
+// The reason behind a server answer that is not a success: its error body's code, else its status.
+Reason server_refusal(const VerifyReply& r) {
+    if (r.body_ok && r.has_error) return r.error;
+    if (r.status == 429) return Reason::IP_LIMIT;
+    if (r.status == 502) return Reason::UPSTREAM_UNAVAILABLE;
+    if (r.status == 504) return Reason::UPSTREAM_TIMEOUT;
+    if (r.status >= 400 && r.status < 500) return Reason::BAD_REQUEST;
+    return Reason::SERVER_ERROR;
+}
+
+}  // namespace
+
 void Flow::on_verify_result(const Event& e, FlowOutput& out) {
-    if (!(state_ == FlowState::Verifying && verify_req_.id != 0 && verify_req_.id == e.id)) {
+    const bool ours = verify_req_.id != 0 && verify_req_.id == e.id;
+    if (ours && state_ == FlowState::CheckingServer) {
+        verify_req_ = {};
+        on_check_result(e.reply, e.now, out);
+        return;
+    }
+    if (!(ours && state_ == FlowState::Verifying)) {
         out.ignored = true;
         return;
     }
@@ -621,18 +712,7 @@ void Flow::on_verify_result(const Event& e, FlowOutput& out) {
         return;
     }
 
-    Reason reason = Reason::SERVER_ERROR;
-    if (r.body_ok && r.has_error) {
-        reason = r.error;
-    } else if (r.status == 429) {
-        reason = Reason::IP_LIMIT;
-    } else if (r.status == 502) {
-        reason = Reason::UPSTREAM_UNAVAILABLE;
-    } else if (r.status == 504) {
-        reason = Reason::UPSTREAM_TIMEOUT;
-    } else if (r.status >= 400 && r.status < 500) {
-        reason = Reason::BAD_REQUEST;
-    }
+    const Reason reason = server_refusal(r);
     if (r.retry_after_sec && *r.retry_after_sec > 0) ending_.retry_after_ms = *r.retry_after_sec * 1000;
 
     if (reason == Reason::TOKEN_EXPIRED || reason == Reason::TOKEN_USED) {
@@ -645,6 +725,29 @@ void Flow::on_verify_result(const Event& e, FlowOutput& out) {
         start_cooldown(e.now + wait);
     }
     end(out, e.now, Outcome::Fallback, reason);
+}
+
+// The server's answer to `check`: a success lets the attempt fetch its first token. The server's TOO_SOON is the
+// refusal `start` gives for the flow's own same-number interval (the page may have been reloaded since), and
+// starts that interval here; any other refusal ends the attempt before a token is spent. A server that does not
+// know the check (404, 405: an older one) leaves every rule to the verification itself.
+void Flow::on_check_result(const VerifyReply& r, std::int64_t now, FlowOutput& out) {
+    if ((r.status >= 200 && r.status < 300) || r.status == 404 || r.status == 405) {
+        begin_fetching(now, out);
+        return;
+    }
+    const Reason reason = server_refusal(r);
+    std::optional<std::int64_t> wait;
+    if (r.retry_after_sec && *r.retry_after_sec > 0) wait = *r.retry_after_sec * 1000;
+    if (reason == Reason::TOO_SOON) {
+        const std::int64_t ms = wait.value_or(cfg_.same_number_interval_ms);
+        start_cooldown(now + ms);
+        out.rejected = Rejection{reason, ms};
+        enter(out, FlowState::Idle);
+        return;
+    }
+    ending_.retry_after_ms = wait;
+    end(out, now, Outcome::Fallback, reason);
 }
 
 void Flow::on_login_result(const VerifyReply& r, std::int64_t now, FlowOutput& out) {
@@ -680,6 +783,7 @@ void Flow::on_tick(std::int64_t now, FlowOutput& out) {
         case FlowState::CheckingEnv: deadline = env_deadline_; break;
         case FlowState::Prefetching:
         case FlowState::FetchingToken: deadline = token_req_.deadline; break;
+        case FlowState::CheckingServer:
         case FlowState::Verifying: deadline = verify_req_.deadline; break;
         default: out.ignored = true; return;
     }
@@ -703,6 +807,11 @@ void Flow::on_tick(std::int64_t now, FlowOutput& out) {
         case FlowState::FetchingToken:
             command(out, CommandType::CancelToken, token_req_.id);
             carrier_failed(Reason::TOKEN_TIMEOUT, "TIMEOUT", now, out);
+            return;
+        case FlowState::CheckingServer:
+            command(out, CommandType::CancelVerify, verify_req_.id);
+            verify_req_ = {};
+            end(out, now, Outcome::Fallback, Reason::SERVER_TIMEOUT);
             return;
         default:  // Verifying
             command(out, CommandType::CancelVerify, verify_req_.id);

@@ -80,6 +80,18 @@ constexpr SdkCodeInfo kSdkCodes[] = {
     {6002, Reason::LOGIN_CLOSED, A::Stop},
 };
 
+constexpr ProviderCodeInfo kProviderCodes[] = {
+    {"TIMEOUT", Reason::TOKEN_TIMEOUT, A::NextCarrier},
+    {"NETWORK", Reason::TOKEN_FAILED, A::NextCarrier},
+    // The user closed the carrier's authorization page: their answer, not a failure to retry elsewhere.
+    {"CLOSED", Reason::LOGIN_CLOSED, A::Stop},
+    {"SETUP_ASSET", Reason::SETUP_ASSET, A::Stop},
+    {"SETUP_SERVER", Reason::SETUP_SERVER, A::Stop},
+    {"SETUP_CORS", Reason::SETUP_CORS, A::Stop},
+    {"SDK_MISSING", Reason::SDK_MISSING, A::Stop},
+    {"SDK_STUCK", Reason::SDK_STUCK, A::Stop},
+};
+
 // CM 103111 and CT 800008 are the gateways' answers to a source address they do not own (DESIGN 5/7). CU's
 // gateway reports the same condition as a source-IP error; the sandbox names it SOURCE_IP_ERROR.
 constexpr CarrierCodeInfo kCarrierCodes[] = {
@@ -137,6 +149,18 @@ SdkCodeInfo sdk_code_info(int code) {
 const SdkCodeInfo* sdk_codes(std::size_t* count) {
     *count = std::size(kSdkCodes);
     return kSdkCodes;
+}
+
+std::optional<ProviderCodeInfo> provider_code_info(std::string_view code) {
+    for (const auto& row : kProviderCodes) {
+        if (row.code == code) return row;
+    }
+    return std::nullopt;
+}
+
+const ProviderCodeInfo* provider_codes(std::size_t* count) {
+    *count = std::size(kProviderCodes);
+    return kProviderCodes;
 }
 
 std::optional<CarrierCodeInfo> carrier_code_info(Operator op, std::string_view code) {

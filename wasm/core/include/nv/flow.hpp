@@ -13,7 +13,13 @@
 // Rules it owns (each one tested with a fake clock):
 //   - carrier order from the number segment, then the other gateways (ported numbers);
 //   - a per-carrier token timeout (default 4,000 ms) inside an overall budget (default 8,000 ms; shorter when
-//     the environment verdict is `unknown`);
+//     the environment verdict is `unknown`); a provider whose SDK asks the next carriers itself (the vendor's Web
+//     SDK, carriersPerRequest 3) gets one request with the time of every carrier it covers, and its per-carrier
+//     answers (`carriers` on token_error) count as those carriers' failures, so no carrier is asked twice;
+//   - before the first token is requested, the companion server is asked whether the attempt may spend its quota
+//     (`check`, when the start or login event asks for it): a quota refusal or a server that cannot be reached
+//     is said before a carrier token is spent, and the server's TOO_SOON is the same refusal as the flow's own;
+//   - a token is verified under the carrier that issued it (`operator` on the token event), not the one asked;
 //   - token lifetime per carrier (CM 120 s, CU 600 s, CT 60 s), counted from the moment the token was
 //     requested (the earliest it can have been issued): valid while now < requested + TTL, so an expired token
 //     is never submitted; a prefetched token that expired is refetched;
@@ -63,6 +69,8 @@ struct FlowConfig {
     std::int64_t login_timeout_ms = 60'000;    // one-click login, per carrier: includes the user confirming
     std::int64_t login_budget_ms = 90'000;     // one-click login, all carriers together
     std::array<std::int64_t, 3> login_token_ttl_ms{120'000, 1'800'000, 1'800'000};  // CM, CU, CT
+    std::int64_t carriers_per_request = 1;     // carriers one token request covers (an SDK that hands over itself)
+    std::int64_t check_timeout_ms = 3'000;     // the companion server's answer to `check`
 };
 
 inline constexpr std::size_t kUsedTokenMemory = 64;    // submitted tokens remembered (as hashes) to refuse replays
@@ -77,7 +85,7 @@ struct ConfigField {
     std::int64_t min;
     std::int64_t max;
 };
-extern const ConfigField kConfigFields[13];
+extern const ConfigField kConfigFields[15];
 
 // The name of the first invalid setting, or an empty view when the configuration is usable.
 std::string_view validate(const FlowConfig& config);
@@ -87,6 +95,7 @@ enum class FlowState : std::uint8_t {
     Prefetching,
     TokenReady,  // a prefetched token waits for `start` (or, inside an attempt, a token is about to be submitted)
     CheckingEnv,
+    CheckingServer,  // asking the companion server whether the attempt may spend its quota (`check`)
     FetchingToken,
     Verifying,
     Verified,
@@ -124,9 +133,10 @@ enum class EventType : std::uint8_t {
     Start,         // phone, consent, [signals]: begin an attempt
     Prefetch,      // phone, consent, [signals]: fetch the first carrier's token ahead of `start`
     Env,           // signals: the environment (answer to collect_env, or a network change)
-    Token,         // id, token
-    TokenError,    // id, code: SDK code (2002), carrier code (103111), or TIMEOUT / NETWORK / ABORTED
-    VerifyResult,  // id, reply
+    Token,         // id, token, [operator]: the carrier that issued it, when not the one asked
+    TokenError,    // id, code: SDK code (2002), carrier code (103111), or TIMEOUT / NETWORK / ABORTED / a setup
+                   // code; [carriers]: each carrier's own code when the provider's SDK asked several
+    VerifyResult,  // id, reply (to verify, login or check)
     VerifyFailed,  // id, code: TIMEOUT or NETWORK (the request to the server itself failed)
     Tick,          // the timer fired
     Cancel,        // the user or page gave up
@@ -146,12 +156,19 @@ struct Event {
     std::string_view token;
     std::string_view code;
     VerifyReply reply;
-    std::optional<Operator> op;  // Login: the network's carrier, when the provider knows it
+    std::optional<Operator> op;  // Login: the network's carrier, when the provider knows it; Token: the issuer
+    bool check = false;          // Start, Login: ask the companion server before a token is requested
+    // TokenError: each carrier's own code (CM, CU, CT; empty when absent) when the provider's SDK asked several.
+    std::array<std::string_view, 3> carrier_codes{};
 };
 
 // GetLoginToken and Login are the one-click login's GetToken and Verify; CancelToken and CancelVerify cancel
 // either kind.
-enum class CommandType : std::uint8_t { CollectEnv, GetToken, CancelToken, Verify, CancelVerify, Wake, GetLoginToken, Login };
+// Check asks the companion server whether the attempt may spend its quota (answered like Verify; cancelled with
+// CancelVerify).
+enum class CommandType : std::uint8_t {
+    CollectEnv, GetToken, CancelToken, Verify, CancelVerify, Wake, GetLoginToken, Login, Check
+};
 
 std::string_view command_id(CommandType c);
 
@@ -161,7 +178,7 @@ struct Command {
     Operator op = Operator::CM;    // GetToken, Verify
     std::int64_t timeout_ms = 0;   // GetToken, Verify
     std::int64_t at = 0;           // Wake
-    std::string_view phone;        // Verify; points into the Flow, valid until its next handle()
+    std::string_view phone;        // Verify, Check; points into the Flow, valid until its next handle()
     std::string_view token;        // Verify; likewise
 };
 
@@ -217,6 +234,7 @@ private:
         Operator op = Operator::CM;
         std::int64_t started = 0;
         std::int64_t deadline = 0;
+        std::size_t covers = 1;  // carriers the request covers (carriers_per_request)
     };
     struct Cooldown {
         std::array<char, 11> number{};
@@ -240,6 +258,8 @@ private:
     void on_cancel(std::int64_t now, FlowOutput& out);
     void on_login(const Event& e, FlowOutput& out);
     void on_login_result(const VerifyReply& r, std::int64_t now, FlowOutput& out);
+    void on_check_result(const VerifyReply& r, std::int64_t now, FlowOutput& out);
+    void begin_fetching(std::int64_t now, FlowOutput& out);
     void begin_attempt(const Event& e, FlowOutput& out);
     [[nodiscard]] std::int64_t ttl_for(Operator op) const;
 
@@ -247,8 +267,10 @@ private:
     bool admit(const Event& e, FlowOutput& out, PhoneNumber& phone);
     void environment_ready(const Environment& env, std::int64_t now, FlowOutput& out);
     void fetch_next(std::int64_t now, FlowOutput& out);
-    void request_token(Operator op, std::int64_t now, std::int64_t timeout, FlowOutput& out);
+    void request_token(Operator op, std::int64_t now, std::int64_t timeout, std::size_t covers, FlowOutput& out);
+    void count_failure(Reason reason, std::string_view code);
     void carrier_failed(Reason reason, std::string_view code, std::int64_t now, FlowOutput& out);
+    void carriers_failed(const Event& e, Reason reason, std::int64_t now, FlowOutput& out);
     void submit(String token, Operator op, std::int64_t now, FlowOutput& out);
     void refetch_or_end(Reason reason, Operator op, std::int64_t now, FlowOutput& out);
     void drop_cached_token(std::int64_t now);
@@ -265,6 +287,8 @@ private:
 
     // The current attempt.
     bool login_ = false;          // a one-click login attempt (no number)
+    bool check_ = false;          // ask the companion server before the first token
+    bool env_unknown_ = false;    // the environment verdict was `unknown` (a shorter budget)
     String phone_;           // national digits
     OperatorList order_;
     std::size_t next_op_ = 0;

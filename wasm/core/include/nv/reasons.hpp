@@ -126,6 +126,17 @@ namespace nv {
       "The quota store is unavailable, so verification is paused to protect the quota; please try again shortly.") \
     X(LENGTH_REQUIRED, "请求体须带 Content-Length 发送（不接受分块传输）。",                                       \
       "Send the request body with a Content-Length header; chunked request bodies are not accepted.")           \
+    /* the page's setup (what the site's developers must fix; a user can only fall back) */                    \
+    X(SETUP_ASSET, "网页未能加载校验组件的文件，请使用短信验证并联系网站管理员。",                                 \
+      "The page could not load a file of the verification SDK; please use an SMS code and tell the site's administrator.") \
+    X(SETUP_SERVER, "校验服务的地址配置有误（返回了意外的应答），请使用短信验证并联系网站管理员。",                 \
+      "The verification server's address is wrong (it gave an unexpected answer); please use an SMS code and tell the site's administrator.") \
+    X(SETUP_CORS, "浏览器拦截了校验服务的应答（跨域设置未允许此网页），请使用短信验证并联系网站管理员。",           \
+      "The browser blocked the verification server's answer (its CORS settings do not allow this page); please use an SMS code and tell the site's administrator.") \
+    X(SDK_MISSING, "此网页未加载运营商认证组件（Web SDK），请使用短信验证。",                                      \
+      "The carrier verification SDK is not loaded on this page; please use an SMS code.")                       \
+    X(SDK_STUCK, "运营商认证组件无响应，请刷新页面后重试，或使用短信验证。",                                       \
+      "The carrier verification SDK stopped responding; reload the page to try again, or use an SMS code.")     \
     /* SMS fallback */                                                                                            \
     X(SMS_CODE_INVALID, "验证码不正确，请重新输入。", "The code is not correct; please check it and try again.")   \
     X(SMS_CODE_EXPIRED, "验证码已失效，请重新获取。", "The code has expired or was used up; please request a new one.") \
@@ -209,6 +220,17 @@ const VendorCodeInfo* vendor_codes(std::size_t* count);
 // Vendor Web SDK codes (0, 1000-2005). Unknown codes map to SDK_UNKNOWN / NextCarrier.
 SdkCodeInfo sdk_code_info(int code);
 const SdkCodeInfo* sdk_codes(std::size_t* count);
+
+// Codes a token provider reports for itself rather than for the vendor's SDK or a carrier: its own timeout, a
+// failed request, the user closing the carrier's page, and the page's setup mistakes (nothing a user can fix by
+// trying again). nullopt when the code is not in the table.
+struct ProviderCodeInfo {
+    std::string_view code;
+    Reason reason;
+    TokenErrorAction action;
+};
+std::optional<ProviderCodeInfo> provider_code_info(std::string_view code);
+const ProviderCodeInfo* provider_codes(std::size_t* count);
 
 // Carrier token-gateway codes that mean "this connection is not the carrier's subscriber as seen by the
 // gateway" (VPN, proxy, or data from another SIM). nullopt when the code is not in the table.
