@@ -25,7 +25,7 @@ const TEXT = {
     verdict: { supported: '支持', unsupported: '不支持', unknown: '未知' },
     simReady: (id, c) => `设备 ${id} 已就绪（${c}）`, simSaving: '正在更新模拟设备…',
     states: {
-      checking_env: '检查网络环境', fetching_token: '获取运营商认证', token_ready: '已获得运营商认证',
+      checking_env: '检查网络环境', checking_server: '确认校验额度', fetching_token: '获取运营商认证', token_ready: '已获得运营商认证',
       verifying: '服务端校验', verified: '校验通过', not_verified: '校验未通过', fallback: '转为短信验证',
       cancelled: '已取消', prefetching: '预取认证',
     },
@@ -47,7 +47,8 @@ const TEXT = {
     verdict: { supported: 'Supported', unsupported: 'Not supported', unknown: 'Unknown' },
     simReady: (id, c) => `Device ${id} ready (${c})`, simSaving: 'Updating the simulated device…',
     states: {
-      checking_env: 'Checking the network', fetching_token: 'Getting the carrier token', token_ready: 'Carrier token received',
+      checking_env: 'Checking the network', checking_server: 'Checking the quota with the server',
+      fetching_token: 'Getting the carrier token', token_ready: 'Carrier token received',
       verifying: 'Server verification', verified: 'Verified', not_verified: 'Not verified', fallback: 'Falling back to SMS',
       cancelled: 'Cancelled', prefetching: 'Prefetching a token',
     },
@@ -133,7 +134,7 @@ const sandbox = sandboxProvider({
   // device's network stands in for the browser's, but its VPN switch reaches the gateways alone.
   network: () => ($('sim-env').checked ? null : { network: $('sim-network').value }),
   operator: () => $('sim-status').dataset.operator,
-  authorize: ({ operator, signal }) => openAuth(operator, signal),
+  authorize: ({ operator, masked, signal }) => openAuth(operator, masked, signal),
 });
 // The elements' provider: the sandbox one, whose token requests wait for the simulated device's last change.
 const provider = {
@@ -144,14 +145,14 @@ const provider = {
 
 // ---- the carrier's authorization page (simulated) --------------------------------------------------------------
 
-// Resolves true when the user confirms, false when they close the page (or choose another way to log in).
-function openAuth(operator, signal) {
+// Shown only after the carrier's gateway pre-fetched the number (its own SIM): `masked` is what it found. Resolves
+// true when the user confirms, false when they close the page (or choose another way to log in).
+function openAuth(operator, masked, signal) {
   const dialog = $('auth');
   const c = verifier.carriers().find((x) => x.id === operator);
-  const phone = $('sim-status').dataset.phone || '';
   $('auth-title').textContent = c ? c.name : operator;
   $('auth-title').dataset.operator = operator;
-  $('auth-number').textContent = phone.length === 11 ? `${phone.slice(0, 3)}****${phone.slice(7)}` : '';
+  $('auth-number').textContent = masked || '';
   $('auth-branding').textContent = c ? c.branding : '';
   $('auth-agreement').textContent = c ? c.agreement.name : '';
   if (c) $('auth-agreement').href = c.agreement.url;

@@ -12,15 +12,28 @@ const dist = process.env.NV_WEB_DIST || new URL('../../web/dist', import.meta.ur
 const core = await instantiate({ wasmBinary: await readFile(`${dist}/nv-core.wasm`) });
 const cellular = () => ({ sandbox: { network: 'cellular' } });
 
-function server(answer) {
+// A scripted companion server: GET /config (createVerifier's check) and the quota checks before a token (POST
+// .../check, recorded in `checks`) answer yes unless `check` says otherwise; verify and login calls are recorded in
+// `calls` and answered by `answer`.
+function server(answer, check = () => [200, { allowed: true }]) {
   const calls = [];
-  const fetch = async (url, init) => {
-    const body = JSON.parse(init.body);
-    calls.push(body);
-    const [status, json] = answer(body, calls.length);
-    return { status, text: async () => JSON.stringify(json) };
+  const checks = [];
+  const fetch = async (url, init = {}) => {
+    let status;
+    let json;
+    if (!init.body) {
+      [status, json] = [200, { sandbox: true, carriers: [] }];
+    } else if (url.endsWith('/check')) {
+      checks.push({ url, body: JSON.parse(init.body) });
+      [status, json] = check(JSON.parse(init.body), checks.length);
+    } else {
+      const body = JSON.parse(init.body);
+      calls.push(body);
+      [status, json] = answer(body, calls.length);
+    }
+    return { status, ok: status >= 200 && status < 300, text: async () => JSON.stringify(json) };
   };
-  return { fetch, calls };
+  return { fetch, calls, checks };
 }
 
 const consistent = [200, { verified: true, result: 'consistent', operator: 'CM', upstream: { code: 9000 } }];
@@ -41,7 +54,9 @@ test('a token, a verify call, verified; states are reported', async () => {
   assert.deepEqual(ops, ['CM']);
   assert.equal(s.calls[0].token, 'tok-CM');
   assert.equal(s.calls[0].operator, 'CM');
-  assert.deepEqual(states, ['checking_env', 'fetching_token', 'token_ready', 'verifying', 'verified']);
+  assert.deepEqual(states, ['checking_env', 'checking_server', 'fetching_token', 'token_ready', 'verifying', 'verified']);
+  assert.deepEqual(s.checks.map((c) => [c.url, c.body]), [['/api/v1/verify/check', { phone: s.calls[0].phone }]], 'the quota asked before the token');
+  assert.equal(r.carrierRequests, 1);
   v.destroy();
 });
 
@@ -130,11 +145,16 @@ test('jverification provider: init once, operater, SDK codes; bridge provider: t
   };
   const jv = jverificationProvider({ appkey: 'k', sdk });
   await assert.rejects(jv.getToken('CM', {}), (e) => e.code === 2002);
-  assert.equal(await jv.getToken('CT', {}), 'jv-token');
+  assert.deepEqual(await jv.getToken('CT', {}), { token: 'jv-token', operator: 'CT', requests: 1 });
   assert.deepEqual(calls, ['init', 'CM', 'CT']);
-  await assert.rejects(jverificationProvider({ sdk: undefined }).getToken('CM', {}), (e) => e.code === 2001);
-  const hung = jverificationProvider({ sdk: { isInitSuccess: () => true, getToken() {} } });
+  await assert.rejects(jverificationProvider({ sdk: undefined }).getToken('CM', {}), (e) => e.code === 'SDK_MISSING' && e.requests === 0);
+  // A carrier that never answers keeps the SDK busy: the request times out, and (with no SDK script to load again)
+  // the next one says SDK_STUCK instead of calling the busy SDK (which would answer 2003).
+  let asked = 0;
+  const hung = jverificationProvider({ sdk: { isInitSuccess: () => true, getToken() { asked++; } } });
   await assert.rejects(hung.getToken('CM', { timeoutMs: 30 }), (e) => e.code === 'TIMEOUT');
+  await assert.rejects(hung.getToken('CU', { timeoutMs: 30 }), (e) => e.code === 'SDK_STUCK' && e.requests === 0);
+  assert.equal(asked, 1);
 
   const bridge = { network: () => ({ network: 'wifi' }), getToken: async (op) => `native-${op}` };
   const br = bridgeProvider({ object: bridge });
@@ -163,10 +183,12 @@ test('sandbox provider: the gateway\'s token or coded error; timeouts, aborts an
   assert.equal(await p.getToken('CM', {}), 'tok-CM');
   assert.deepEqual([seen[0].url, seen[0].device], ['/sb/carriers/CM/token', 'dev-1']);
   assert.equal(await p.getLoginToken('CM', {}), 'lt-CM');
-  assert.equal(seen[1].url, '/sb/carriers/CM/login-token');
+  // The carrier pre-fetches the number before its page is shown, as the real gateways do.
+  assert.deepEqual(seen.slice(1, 3).map((x) => x.url), ['/sb/carriers/CM/login-prefetch', '/sb/carriers/CM/login-token']);
   await assert.rejects(p.getToken('CU', {}), (e) => e.code === '103111' && e.message === 'gateway refused');
   await assert.rejects(p.getToken('CT', {}), (e) => e.code === 'NETWORK' && /Failed to fetch/.test(e.message));
-  await assert.rejects(p.getToken('XX', {}), (e) => e.code === 2002 && /502/.test(e.message));
+  // An answer that is not a gateway's is the page's setup, never a carrier's refusal.
+  await assert.rejects(p.getToken('XX', {}), (e) => e.code === 'SETUP_SERVER' && /\/sb\/carriers\/XX\/token answered 502/.test(e.message));
   // A silent gateway: TIMEOUT after timeoutMs, and the request is cancelled (its signal aborted).
   await assert.rejects(p.getToken('HANG', { timeoutMs: 30 }), (e) => e.code === 'TIMEOUT');
   assert.equal(seen.at(-1).signal.aborted, true);
@@ -199,7 +221,8 @@ test('login: getLoginToken, POST /login, the masked number and the assertion; cl
   assert.equal(r.verified, undefined);
   assert.deepEqual(asked, ['CU'], 'the network\'s carrier first');
   assert.deepEqual(s.calls[0], { loginToken: 'lt-CU', operator: 'CU' });
-  assert.deepEqual(states, ['checking_env', 'fetching_token', 'token_ready', 'verifying', 'logged_in']);
+  assert.deepEqual(states, ['checking_env', 'checking_server', 'fetching_token', 'token_ready', 'verifying', 'logged_in']);
+  assert.deepEqual(s.checks.map((c) => [c.url, c.body]), [['/api/v1/login/check', {}]]);
   // The user closed the carrier page: nothing is sent, SMS login is offered.
   const closed = verifier({ getToken: async () => 'x',
     getLoginToken: async () => { throw Object.assign(new Error('closed'), { code: 'CLOSED' }); } }, s.fetch);
@@ -267,4 +290,128 @@ test('a provider named in tokenProvider is loaded by createVerifier(), with its 
   }
   await assert.rejects(createVerifier({ tokenProvider: 'toString' }), TypeError, 'only the three names');
   assert.throws(() => new Verifier(core, { tokenProvider: 'sandbox' }), TypeError, 'a name needs createVerifier()');
+});
+
+test('the server is asked before any token: its TOO_SOON after a reload is the same refusal as without one', async () => {
+  const phone = number();
+  // Without a reload: the verifier's own memory of the 30 s interval.
+  const s = server(() => consistent);
+  const asked = [];
+  const a = verifier({ getToken: async (op) => { asked.push(op); return `tok-${asked.length}`; } }, s.fetch);
+  assert.equal((await a.verify(phone, { consent: true })).verified, true);
+  const local = await a.verify(phone, { consent: true });
+  // After a reload (a new verifier): the server's check says TOO_SOON before a token is asked for.
+  const reloaded = server(() => consistent, () => [429, { error: { code: 'TOO_SOON', message: 'wait', retryAfterSec: 27 } }]);
+  const before = asked.length;
+  const b = verifier({ getToken: async (op) => { asked.push(op); return 'never'; } }, reloaded.fetch);
+  const remote = await b.verify(phone, { consent: true });
+  assert.equal(asked.length, before, 'no carrier token was spent');
+  assert.equal(reloaded.calls.length, 0);
+  for (const r of [local, remote]) {
+    assert.equal(r.result, 'rejected', JSON.stringify(r));
+    assert.equal(r.code, 'TOO_SOON');
+    assert.equal(r.fallback, 'none');
+    assert.equal(r.carrierRequests, 0);
+    assert.equal(r.message, local.message);
+  }
+  assert.ok(local.retryAfterSec > 0 && local.retryAfterSec <= 30);
+  assert.equal(remote.retryAfterSec, 27);
+  assert.deepEqual(Object.keys(remote).sort(), Object.keys(local).sort(), 'the same shape');
+  // And from then on the reloaded page counts down by itself, without asking the server.
+  assert.equal(b.cooldown(phone), 27);
+  const checks = reloaded.checks.length;
+  assert.equal((await b.verify(phone, { consent: true })).code, 'TOO_SOON');
+  assert.equal(reloaded.checks.length, checks);
+  a.destroy();
+  b.destroy();
+});
+
+test('the server\'s other refusals and an unreachable server end the attempt before a token is spent', async () => {
+  const cases = [
+    [() => [429, { error: { code: 'NUMBER_DAILY_LIMIT', message: 'limit', retryAfterSec: 3600 } }], 'NUMBER_DAILY_LIMIT', 'sms'],
+    [() => [403, { error: { code: 'ORIGIN_NOT_ALLOWED', message: 'no' } }], 'ORIGIN_NOT_ALLOWED', 'sms'],
+    [() => { throw new TypeError('Failed to fetch'); }, 'SERVER_UNREACHABLE', 'sms'],
+  ];
+  for (const [check, code, fallback] of cases) {
+    let asked = 0;
+    const s = server(() => consistent, check);
+    const v = verifier({ getToken: async () => { asked++; return 't'; } }, s.fetch);
+    const r = await v.verify(number(), { consent: true });
+    assert.equal(r.code, code, JSON.stringify(r));
+    assert.equal(r.fallback, fallback);
+    assert.equal(asked, 0);
+    assert.equal(r.carrierRequests, 0);
+    v.destroy();
+  }
+});
+
+test('createVerifier asks the server first: a refused origin, a wrong address, CORS, no server', async () => {
+  const answer = (status, body, type = 'application/json') => async (url, init = {}) => {
+    if (init.mode === 'no-cors') return { status: 0, ok: false, type: 'opaque' };
+    return { status, ok: status >= 200 && status < 300, text: async () => (typeof body === 'string' ? body : JSON.stringify(body)), headers: { get: () => type } };
+  };
+  await assert.rejects(createVerifier({ tokenProvider: 'bridge', server: 'https://verify.example/api/v1',
+    fetch: answer(403, { error: { code: 'ORIGIN_NOT_ALLOWED', message: 'no', origin: 'https://shop.example' } }) }),
+  (e) => e.code === 'ORIGIN_NOT_ALLOWED' && /https:\/\/verify\.example\/api\/v1\/config refuses this page's origin https:\/\/shop\.example \(nv-server --cors-origin\)/.test(e.message));
+  await assert.rejects(createVerifier({ tokenProvider: 'bridge', server: '/wrong', fetch: answer(404, '<html>Not Found</html>', 'text/html') }),
+    (e) => e.code === 'SETUP_SERVER' && /\/wrong\/config answered 404: not nv-server's API/.test(e.message));
+  const cors = async (url, init = {}) => {
+    if (init.mode === 'no-cors') return { status: 0, ok: false, type: 'opaque' };
+    throw new TypeError('Failed to fetch');
+  };
+  await assert.rejects(createVerifier({ tokenProvider: 'bridge', fetch: cors }), (e) => e.code === 'SETUP_CORS' && /--cors-origin/.test(e.message));
+  const down = async () => { throw new TypeError('Failed to fetch'); };
+  await assert.rejects(createVerifier({ tokenProvider: 'bridge', fetch: down }), (e) => e.code === 'SERVER_UNREACHABLE');
+  const ok = await createVerifier({ tokenProvider: 'bridge', fetch: answer(200, { sandbox: true, carriers: [] }) });
+  assert.equal(ok.settings.sandbox, true);
+  ok.destroy();
+});
+
+test('a provider whose SDK hands over: one request, the issuing carrier verified, each carrier\'s code counted', async () => {
+  const s = server((body) => [200, { verified: true, result: 'consistent', operator: body.operator, upstream: { code: 9000 } }]);
+  const seen = [];
+  const ported = { defaults: { tokenTimeoutMs: 5000, carriersPerRequest: 3 },
+    async getToken(op, { timeoutMs }) { seen.push([op, timeoutMs]); return { token: 'tok-cu', operator: 'CU', requests: 2 }; } };
+  const v = verifier(ported, s.fetch);
+  const r = await v.verify(number(), { consent: true });
+  assert.equal(r.verified, true, JSON.stringify(r));
+  assert.equal(r.operator, 'CU');
+  assert.equal(s.calls[0].operator, 'CU', 'verified (and billed) under the carrier that issued the token');
+  assert.deepEqual(seen, [['CM', 8000]], 'one request: 3 carriers x 5 s, within the 8 s budget');
+  assert.equal(r.carrierRequests, 2);
+  v.destroy();
+
+  // The vendor SDK's 2002 with each carrier's reason: VPN_SUSPECTED and its advice, nothing asked twice.
+  let calls = 0;
+  const sdk = { isInitSuccess: () => true,
+    getToken(o) { calls++; o.fail({ code: 2002, message: 'getToken faild', content: { CM: '103111|gateway ip error|x', CU: 'SOURCE_IP_ERROR|source ip|y', CT: '800008|ip error' } }); } };
+  const w = verifier(jverificationProvider({ sdk }), s.fetch);
+  const vpn = await w.verify(number(), { consent: true });
+  assert.equal(vpn.code, 'VPN_SUSPECTED', JSON.stringify(vpn));
+  assert.equal(vpn.advice, 'turn_off_vpn');
+  assert.equal(vpn.carrierRequests, 3);
+  assert.equal(calls, 1);
+  w.destroy();
+});
+
+test('the provider is made ready when the verifier is created and before an attempt, outside the carriers\' time', async () => {
+  const s = server(() => consistent);
+  let readyCalls = 0;
+  let release;
+  let started;
+  const events = [];
+  const provider = {
+    // A start that takes a while (an SDK's init round trip): asked again, it is the same start.
+    ready() { readyCalls++; events.push('ready'); started ||= new Promise((r) => { release = r; }); return started; },
+    async getToken(op, { timeoutMs }) { events.push(`getToken ${op} ${timeoutMs}`); return 't'; },
+  };
+  const v = verifier(provider, s.fetch);
+  assert.equal(readyCalls, 1, 'started when the verifier was made');
+  const p = v.verify(number(), { consent: true });
+  await new Promise((r) => setTimeout(r, 30));
+  assert.deepEqual(events, ['ready', 'ready'], 'the attempt waits: nothing asked yet');
+  release();
+  assert.equal((await p).verified, true);
+  assert.deepEqual(events, ['ready', 'ready', 'getToken CM 4000'], 'the carrier gets its whole time');
+  v.destroy();
 });

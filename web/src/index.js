@@ -13,6 +13,8 @@ import { loadCore } from './loader.js';
 
 export { loadCore };
 
+const coded = (code, message, extra) => Object.assign(new Error(message), { code }, extra);
+
 // A provider named in `tokenProvider` is loaded when a verifier needs it, while the module compiles: each is a
 // module of its own (dist/nv-provider-<name>.js beside nv.js), so a page downloads the one it uses. Providers as
 // objects: nv-web/providers/<name>.
@@ -52,25 +54,83 @@ async function resolveProvider(p, options) {
   if (isProvider(p)) return p;
   const load = PROVIDERS.get(p);
   if (!load) throw new TypeError(`tokenProvider must be 'sandbox', 'jverification', 'bridge' or an object with getToken()`);
-  return (await load())(options[p] || {});
+  let make;
+  try {
+    make = await load();
+  } catch (err) {
+    // The provider's file is beside nv.js (dist/nv-provider-<name>.js); the browser names it in its message.
+    throw coded('SETUP_ASSET', `nv-web: the ${p} provider's file: ${err && err.message}`);
+  }
+  const own = { ...options[p] };
+  // The sandbox's gateways live on the API's server: a page on another origin reaches them there.
+  if (p === 'sandbox' && !own.base && /^https?:/.test(options.server || '')) own.base = new URL('/sandbox', options.server).href;
+  return make(own);
 }
 
 /**
+ * A request the page cannot read: the network, or the server's CORS settings. A no-cors request reaches a server
+ * without reading its answer, so when it arrives the browser refused the answer (CORS); when it does not, the
+ * server cannot be reached. Answers the reason's code.
+ */
+async function unreadable(fetchFn, url) {
+  try {
+    await fetchFn(url, { mode: 'no-cors', cache: 'no-store' });
+    return 'SETUP_CORS';
+  } catch {
+    return 'SERVER_UNREACHABLE';
+  }
+}
+
+/**
+ * Asks the companion server for its public settings (GET {server}/config) before anything else, so a page that may
+ * not call it (ORIGIN_NOT_ALLOWED), a wrong address (SETUP_SERVER), CORS (SETUP_CORS) or a server that cannot be
+ * reached (SERVER_UNREACHABLE) is said before a carrier token is spent. Resolves with the settings; rejects with an
+ * Error whose `code` is the reason and whose message names the URL.
+ */
+export async function checkServer(server, { fetch: f = globalThis.fetch.bind(globalThis), locale } = {}) {
+  const url = `${String(server || '/api/v1').replace(/\/$/, '')}/config`;
+  let res;
+  try {
+    res = await f(url, { headers: { 'Accept-Language': locale === 'en' ? 'en' : 'zh-CN' } });
+  } catch (err) {
+    const code = await unreadable(f, url);
+    throw coded(code, `nv-web: ${url} ${code === 'SETUP_CORS' ? 'is not readable from this origin (CORS: nv-server --cors-origin)' : `cannot be reached (${err && err.message})`}`, { url });
+  }
+  let body = null;
+  try { body = JSON.parse(await res.text()); } catch { /* not the API */ }
+  const error = body && body.error;
+  if (error && error.code === 'ORIGIN_NOT_ALLOWED') {
+    throw coded(error.code, `nv-web: ${url} refuses this page's origin ${error.origin} (nv-server --cors-origin)`, { url, status: res.status });
+  }
+  if (!res.ok || !body || typeof body.carriers !== 'object') {
+    throw coded('SETUP_SERVER', `nv-web: ${url} answered ${res.status}${error ? ` ${error.code}` : ''}: not nv-server's API (check \`server\`)`, { url, status: res.status });
+  }
+  return body;
+}
+
+/**
+ * Loads the core, the provider and asks the server (checkServer) at once; rejects with an Error whose `code` is a
+ * reason (SETUP_ASSET, SETUP_SERVER, SETUP_CORS, ORIGIN_NOT_ALLOWED, SERVER_UNREACHABLE) and whose message names
+ * the URL, when the page's setup keeps it from verifying anything.
  * @param {object} options
  * @param {string} [options.server='/api/v1'] the companion server's API base
  * @param {'sandbox'|'jverification'|'bridge'|object} [options.tokenProvider='sandbox']
  * @param {'zh-CN'|'en'} [options.locale='zh-CN']
  * @param {object} [options.timeouts] tokenTimeoutMs, budgetMs, unknownBudgetMs, verifyTimeoutMs, envTimeoutMs,
- *   loginTimeoutMs, loginBudgetMs
+ *   loginTimeoutMs, loginBudgetMs, checkTimeoutMs
+ * @param {string|URL} [options.assetBase] the folder serving nv-core.wasm and the message tables (default: nv.js's)
  * @param {string|URL} [options.wasmUrl]
  */
 export async function createVerifier(options = {}) {
   const locale = options.locale === 'en' ? 'en' : 'zh-CN';
-  const [core, tokenProvider] = await Promise.all([
-    loadCore(options.wasmUrl ? { wasmUrl: options.wasmUrl, locale } : { locale }),
+  const base = options.assetBase && new URL(String(options.assetBase).replace(/\/?$/, '/'), globalThis.location?.href);
+  const wasmUrl = options.wasmUrl || (base && new URL('nv-core.wasm', base));
+  const [core, tokenProvider, settings] = await Promise.all([
+    loadCore(wasmUrl ? { wasmUrl, locale } : { locale }),
     resolveProvider(options.tokenProvider || 'sandbox', options),
+    checkServer(options.server, { fetch: options.fetch, locale }),
   ]);
-  return new Verifier(core, { ...options, tokenProvider });
+  return new Verifier(core, { ...options, tokenProvider, settings });
 }
 
 export class Verifier {
@@ -82,6 +142,7 @@ export class Verifier {
     if (!isProvider(options.tokenProvider)) throw new TypeError('tokenProvider must be an object with getToken()');
     this.provider = options.tokenProvider;
     this.timeouts = options.timeouts || {};
+    this.settings = options.settings || {}; // the server's public settings (GET {server}/config), from createVerifier
     this.fetch = options.fetch || globalThis.fetch.bind(globalThis);
     this.extraSignals = options.signals; // () => partial signals (tests, native bridges of one's own)
     this.listeners = new Set();
@@ -99,6 +160,13 @@ export class Verifier {
       this.unhook.push(() => { window.removeEventListener('online', changed); window.removeEventListener('offline', changed); });
     }
     if (typeof this.provider.subscribe === 'function') this.unhook.push(this.provider.subscribe(changed));
+    // A vendor SDK starts now, outside any carrier's time (its failure is the first token request's answer).
+    this.ready().catch(() => {});
+  }
+
+  /** Resolves when the provider is ready to ask a carrier (a vendor SDK loaded and initialised), never rejects. */
+  ready() {
+    return typeof this.provider.ready === 'function' ? Promise.resolve(this.provider.ready()).catch(() => {}) : Promise.resolve();
   }
 
   /** The signals the core decides on: the browser's, then the provider's (sandbox device, native bridge). */
@@ -156,7 +224,8 @@ export class Verifier {
 
   flowFor() {
     if (!this.shared) {
-      const flow = this.core.createFlow({ ...this.timeouts, locale: this.locale });
+      // The provider's facts (a vendor SDK's per-carrier time, carriers it asks itself), then the page's settings.
+      const flow = this.core.createFlow({ ...this.provider.defaults, ...this.timeouts, locale: this.locale });
       if (!flow.step) throw new Error(flow.error ? flow.error.message : 'the core refused the flow settings');
       this.shared = {
         flow,
@@ -175,7 +244,7 @@ export class Verifier {
    * retryAfterSec?, elapsedMs}. `result` is verified | not_verified | fallback | cancelled | rejected.
    */
   verify(phone, { consent = false, onState, signal } = {}) {
-    return this.attempt({ type: 'start', phone: String(phone ?? ''), consent: !!consent }, onState, signal);
+    return this.attempt({ type: 'start', phone: String(phone ?? ''), consent: !!consent, check: true }, onState, signal);
   }
 
   /**
@@ -188,7 +257,7 @@ export class Verifier {
       return Promise.resolve(this.refusal('LOGIN_UNAVAILABLE', undefined, true));
     }
     const op = typeof this.provider.operator === 'function' ? this.provider.operator() : undefined;
-    return this.attempt({ type: 'login', consent: !!consent, ...(op ? { operator: op } : {}) }, onState, signal, true);
+    return this.attempt({ type: 'login', consent: !!consent, check: true, ...(op ? { operator: op } : {}) }, onState, signal, true);
   }
 
   attempt(first, onState, signal, login = false) {
@@ -200,6 +269,9 @@ export class Verifier {
       let timer = 0;
       let done = false;
       let reply = null; // the server's last answer: masked number and assertion are read from it
+      // Carrier token requests made: one per get_token, or as many as the provider says its SDK made (an SDK that
+      // hands over asks several in one); a request still running when the attempt ends counts once.
+      let requests = 0;
       const emit = (answer, extra) => {
         if (typeof onState !== 'function') return;
         try {
@@ -225,7 +297,7 @@ export class Verifier {
           emit(answer, { event: event.type, rejected: answer.rejected });
           const r = this.refusal(answer.rejected.reason, answer.rejected.message, login);
           if (answer.rejected.retryAfterSec) r.retryAfterSec = answer.rejected.retryAfterSec;
-          return finish(r);
+          return finish(Object.assign(r, { carrierRequests: requests }));
         }
         if (!answer.ignored) {
           const asked = (answer.commands || []).find((c) => c.cmd === 'get_token' || c.cmd === 'get_login_token');
@@ -233,7 +305,7 @@ export class Verifier {
             commands: (answer.commands || []).map((c) => c.cmd) });
         }
         for (const command of answer.commands || []) run(command);
-        if (answer.ending) finish(this.result(answer.ending, reply, login));
+        if (answer.ending) finish(Object.assign(this.result(answer.ending, reply, login), { carrierRequests: requests }));
       };
       const run = (c) => {
         switch (c.cmd) {
@@ -245,16 +317,29 @@ export class Verifier {
             pending.set(c.id, ctrl);
             const t0 = clock();
             const get = c.cmd === 'get_token' ? this.provider.getToken : this.provider.getLoginToken;
+            // A provider answers a token, or {token, operator, requests} when its SDK may answer for another
+            // carrier than the one asked; a rejection may carry each carrier's code (`carriers`) and `requests`.
+            const count = (x) => { if (x && typeof x.requests === 'number') requests += x.requests - 1; };
+            requests++;
             get.call(this.provider, c.operator, { timeoutMs: c.timeoutMs, signal: ctrl.signal }).then(
-              (token) => { pending.delete(c.id); step({ type: 'token', id: c.id, token: String(token) }, { operator: c.operator, ms: clock() - t0 }); },
+              (t) => {
+                pending.delete(c.id);
+                count(t);
+                const op = (t && t.operator) || c.operator;
+                step({ type: 'token', id: c.id, token: String(t && t.token !== undefined ? t.token : t), operator: op },
+                  { operator: op, ms: clock() - t0 });
+              },
               (err) => {
                 pending.delete(c.id);
+                count(err);
                 if (err && err.code === 'ABORTED' && ctrl.signal.aborted) return; // we cancelled it
                 const code = err && err.code !== undefined ? String(err.code) : 'NETWORK';
-                step({ type: 'token_error', id: c.id, code }, { operator: c.operator, code, ms: clock() - t0 });
+                step({ type: 'token_error', id: c.id, code, ...(err && err.carriers ? { carriers: err.carriers } : {}) },
+                  { operator: c.operator, code, ms: clock() - t0 });
               });
             return undefined;
           }
+          case 'check':
           case 'verify':
           case 'login': {
             const ctrl = new AbortController();
@@ -262,9 +347,11 @@ export class Verifier {
             const t0 = clock();
             let timedOut = false;
             const timeout = setTimeout(() => { timedOut = true; ctrl.abort(); }, c.timeoutMs);
+            // check: may this attempt spend the quota (before any token)? POST /verify/check or /login/check.
+            const path = c.cmd === 'check' ? `${login ? 'login' : 'verify'}/check` : c.cmd;
             const body = c.cmd === 'verify' ? { phone: c.phone, token: c.token, operator: c.operator }
-              : { loginToken: c.token, operator: c.operator };
-            this.fetch(`${this.server}/${c.cmd}`, {
+              : c.cmd === 'login' ? { loginToken: c.token, operator: c.operator } : login ? {} : { phone: c.phone };
+            this.fetch(`${this.server}/${path}`, {
               method: 'POST',
               headers: { 'Content-Type': 'application/json', 'Accept-Language': this.locale },
               body: JSON.stringify(body),
@@ -273,7 +360,7 @@ export class Verifier {
               const text = await res.text();
               clearTimeout(timeout);
               pending.delete(c.id);
-              try { reply = JSON.parse(text); } catch { reply = null; }
+              if (c.cmd !== 'check') try { reply = JSON.parse(text); } catch { reply = null; }
               step({ type: 'verify_result', id: c.id, status: res.status, body: text.slice(0, 60000) }, { status: res.status, ms: clock() - t0 });
             }).catch(() => {
               clearTimeout(timeout);
@@ -299,13 +386,16 @@ export class Verifier {
         }
       };
       const onAbort = () => step({ type: 'cancel' });
-      if (signal) {
-        if (signal.aborted) return finish(this.refusal('CANCELLED', undefined, login));
-        signal.addEventListener('abort', onAbort, { once: true });
-      }
-      // A network change during the attempt is an `env` event: Wi-Fi coming on ends it at once.
-      this.current = () => step({ type: 'env', signals: this.signals() }, { networkChange: true });
-      step(first);
+      // A vendor SDK still starting is waited for first: its start is not charged to a carrier.
+      this.ready().then(() => {
+        if (signal) {
+          if (signal.aborted) return finish(this.refusal('CANCELLED', undefined, login));
+          signal.addEventListener('abort', onAbort, { once: true });
+        }
+        // A network change during the attempt is an `env` event: Wi-Fi coming on ends it at once.
+        this.current = () => step({ type: 'env', signals: this.signals() }, { networkChange: true });
+        return step(first);
+      });
     });
   }
 

@@ -22,12 +22,34 @@ const decoder = new TextDecoder();
 // describe): a page loads the page's build. Node runs these sources (nv-web/core, and nv-web under Node).
 const browserBuild = !!globalThis.NV_BROWSER_BUILD;
 const isNode = !browserBuild && typeof process === 'object' && !!(process.versions && process.versions.node);
-const defaultUrl = () => new URL('../dist/nv-core.wasm', import.meta.url);
+// The module beside this file: dist/nv.js finds dist/nv-core.wasm wherever the page serves the folder; the sources
+// (Node, nv-web/core) find it in ../dist.
+const defaultUrl = () => new URL(browserBuild ? 'nv-core.wasm' : '../dist/nv-core.wasm', import.meta.url);
 const LOCALES = ['zh-CN', 'en'];
 
 const strict = new TextDecoder('utf-8', { fatal: true });
 
 class Abort extends Error {}
+
+// A page's setup problem, with the reason code the page shows (SETUP_ASSET) and the URL that failed.
+const setupError = (url, what) => Object.assign(new Error(`nv-web: ${url} ${what}`), { code: 'SETUP_ASSET', url: String(url) });
+
+// Fetches one of the package's files, or throws a setup error naming its URL and what went wrong: a network or
+// CORS failure, an HTTP status (a file missing where the page serves the package), a page served instead.
+export async function fetchAsset(url, type) {
+  let response;
+  try {
+    response = await fetch(url);
+  } catch (err) {
+    throw setupError(url, `could not be fetched (${err && err.message})`);
+  }
+  const got = response.headers.get('Content-Type') || '';
+  // A missing file, or a page served in its place (a single-page app's fallback): the package's dist/ is elsewhere.
+  if (!response.ok || /^text\/html/i.test(got)) {
+    throw setupError(url, `answered ${response.status} ${got}, not ${type}: serve the package's dist/ there, or set assetBase`);
+  }
+  return response;
+}
 
 // The page's build of the module reads a value as a tape (nv::json::Document::read_tape, which checks all of it):
 // the node count (uint32, little-endian) and 4 bytes of padding, 24 bytes a node (type: 0 null, 1 bool,
@@ -113,6 +135,7 @@ export function tape(bytes, withBody) {
 }
 
 let shared;
+const tablesLoading = new Map(); // base + locale -> the one fetch of that table, whoever asks
 
 /**
  * Loads the core once per page (or process); later calls return the same promise (with `locale`'s messages, when
@@ -133,18 +156,26 @@ export function loadCore(options = {}) {
 }
 
 // A message table for one locale (reasons and advice) as web/build.mjs writes it: texts in nv_message_ids() order.
-async function readTable(base, locale) {
+// Fetched once per page, however many verifiers and elements ask for it.
+function readTable(base, locale) {
   const url = new URL(`nv-messages.${locale}.json`, base);
-  let text;
-  if (isNode && url.protocol === 'file:') {
-    const fs = ['node:fs', 'promises'].join('/');
-    text = await (await import(/* webpackIgnore: true */ fs)).readFile(url, 'utf8');
-  } else {
-    const response = await fetch(url);
-    if (!response.ok) throw new Error(`nv-core: ${url} answered ${response.status}`);
-    text = await response.text();
+  if (!tablesLoading.has(url.href)) {
+    const read = (async () => {
+      if (isNode && url.protocol === 'file:') {
+        const fs = ['node:fs', 'promises'].join('/');
+        return JSON.parse(await (await import(/* webpackIgnore: true */ fs)).readFile(url, 'utf8'));
+      }
+      const text = await (await fetchAsset(url, 'JSON')).text();
+      try {
+        return JSON.parse(text);
+      } catch {
+        throw setupError(url, 'is not the message table (not JSON)');
+      }
+    })();
+    read.catch(() => tablesLoading.delete(url.href)); // a failed fetch may be retried
+    tablesLoading.set(url.href, read);
   }
-  return JSON.parse(text);
+  return tablesLoading.get(url.href);
 }
 
 /** Instantiates a module of its own (tests, or a page that needs two independent cores). */
@@ -170,17 +201,19 @@ export async function instantiate(options = {}) {
     source = await (await import(/* webpackIgnore: true */ fs)).readFile(url);
   }
   let result;
-  if (source) {
-    result = await WebAssembly.instantiate(source, imports);
-  } else {
-    const response = fetch(url);
-    try {
-      result = await WebAssembly.instantiateStreaming(response, imports);
-    } catch (err) {
-      // Served without `Content-Type: application/wasm`: compile from the bytes instead.
-      if (!(err instanceof TypeError)) throw err;
-      result = await WebAssembly.instantiate(await (await fetch(url)).arrayBuffer(), imports);
+  try {
+    if (source) {
+      result = await WebAssembly.instantiate(source, imports);
+    } else {
+      // One request: compiled while it streams when served as application/wasm, else from its bytes.
+      const response = await fetchAsset(url, 'the WebAssembly module');
+      result = /wasm/.test(response.headers.get('Content-Type'))
+        ? await WebAssembly.instantiateStreaming(response, imports)
+        : await WebAssembly.instantiate(await response.arrayBuffer(), imports);
     }
+  } catch (err) {
+    if (!(err instanceof WebAssembly.CompileError)) throw err;
+    throw setupError(url, `is not nv-core.wasm (${err.message})`);
   }
   const exports = result.instance.exports;
   exports._initialize();
@@ -243,7 +276,10 @@ export class Core {
    */
   async useLocale(locale) {
     const l = locale === 'en' ? 'en' : 'zh-CN';
-    if (this.page && !this.tables[l]) this.tables[l] = this.table(await readTable(this.base, l));
+    if (this.page && !this.tables[l]) {
+      const t = await readTable(this.base, l);
+      if (!this.tables[l]) this.tables[l] = this.table(t);
+    }
     return this;
   }
 

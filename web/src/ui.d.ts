@@ -3,10 +3,13 @@ import type { LoginResult, StateEvent, TokenProvider, VerifyResult } from './ind
 
 /**
  * Attributes: server (default '/api/v1'), provider ('sandbox' | 'jverification' | 'bridge'), locale ('zh-CN' |
- * 'en'), mode ('verify' | 'login'), sandbox-device (the simulated device's id, for the sandbox provider),
- * operator (login mode: the network's carrier, whose terms are shown, when the provider cannot tell).
- * Events: 'nv-state' (detail: StateEvent), 'nv-result' (detail: the result, assertion included on success) and
- * 'nv-sms' (detail: {step: 'send' | 'check', ok, status, answer}).
+ * 'en'), mode ('verify' | 'login'), asset-base (the folder serving nv-core.wasm and the message tables; default:
+ * nv.js's own folder), sandbox-device (the simulated device's id, for the sandbox provider), sandbox-base (the
+ * sandbox's URL; default /sandbox on the server's origin), operator (login mode: the network's carrier, whose terms
+ * are shown, when the provider cannot tell).
+ * Events: 'nv-state' (detail: StateEvent), 'nv-result' (detail: the result, assertion included on success),
+ * 'nv-sms' (detail: {step: 'send' | 'check', ok, status, answer}) and 'nv-error' (detail: {code, message, url?}:
+ * it cannot start; the card shows it too).
  */
 export declare class NvVerify extends HTMLElement {
   readonly locale: 'zh-CN' | 'en';
@@ -23,8 +26,17 @@ export interface NvSmsDetail {
   answer: unknown;
 }
 
+/** Why the element cannot start: a reason code (SETUP_ASSET, SETUP_SERVER, SETUP_CORS, ORIGIN_NOT_ALLOWED,
+ * SERVER_UNREACHABLE) and a message naming the URL that failed. */
+export interface NvErrorDetail {
+  code: string;
+  message: string;
+  url?: string;
+}
+
 export interface NvVerifyEventMap {
   'nv-state': CustomEvent<StateEvent>;
+  'nv-error': CustomEvent<NvErrorDetail>;
   'nv-result': CustomEvent<VerifyResult | LoginResult>;
   'nv-sms': CustomEvent<NvSmsDetail>;
 }

@@ -6,8 +6,9 @@
 //   <script type="module" src="/sdk/dist/nv-ui.js"></script>
 //   <nv-verify server="/api/v1" provider="sandbox" locale="zh-CN" mode="verify" sandbox-device="dev_..."></nv-verify>
 //
-// Events (bubbling, composed): `nv-state` (detail: each step, as verify()'s onState) and `nv-result` (detail: the
-// result, `assertion` included on success). Themable with CSS custom properties (--nv-accent, --nv-ok, --nv-bad,
+// Events (bubbling, composed): `nv-state` (detail: each step, as verify()'s onState), `nv-result` (detail: the
+// result, `assertion` included on success) and `nv-error` (detail: {code, message, url?} when it cannot start: a
+// missing file, a wrong server address, an origin the server refuses; the card shows it too). Themable with CSS custom properties (--nv-accent, --nv-ok, --nv-bad,
 // --nv-radius, --nv-font) and ::part(input|carrier|terms|branding|agreement|consent|button|progress|result|sms|
 // sms-send|sms-code|sms-check|sms-status).
 // No inline script or style is injected: the styles are a constructed stylesheet, so the element works under a
@@ -19,17 +20,24 @@ const TEXT = {
     phone: '手机号', consent: '我已阅读并同意', verify: '一键校验', login: '本机号码一键登录',
     unknown: '未知运营商', smsSend: '发送验证码', smsCode: '验证码', smsCheck: '验证', smsOk: '短信验证通过',
     sent: (m) => `验证码已发送至 ${m}`, smsTitle: '改用短信验证',
-    states: { checking_env: '检查网络环境', fetching_token: '获取运营商认证', token_ready: '已获得运营商认证',
-      verifying: '服务端校验', verified: '校验通过', logged_in: '登录成功', not_verified: '校验未通过',
-      fallback: '转为短信验证', cancelled: '已取消' },
+    setupFailed: '本机号码校验暂不可用，请使用短信验证。', retry: '重试',
+    states: { checking_env: '检查网络环境', checking_server: '确认校验额度', fetching_token: '获取运营商认证',
+      token_ready: '已获得运营商认证', verifying: '服务端校验', verified: '校验通过', logged_in: '登录成功',
+      not_verified: '校验未通过', fallback: '转为短信验证', cancelled: '已取消' },
+    loginStates: { fetching_token: '等待运营商授权', token_ready: '运营商已授权', verifying: '服务端取号',
+      fallback: '转为短信登录' },
   },
   en: {
     phone: 'Phone number', consent: 'I have read and accept ', verify: 'Verify this number', login: 'Log in with this phone\'s number',
     unknown: 'Unknown carrier', smsSend: 'Send code', smsCode: 'Code', smsCheck: 'Check', smsOk: 'Verified by SMS',
     sent: (m) => `Code sent to ${m}`, smsTitle: 'Use an SMS code instead',
-    states: { checking_env: 'Checking the network', fetching_token: 'Getting the carrier token',
-      token_ready: 'Carrier token received', verifying: 'Server verification', verified: 'Verified',
-      logged_in: 'Logged in', not_verified: 'Not verified', fallback: 'Falling back to SMS', cancelled: 'Cancelled' },
+    setupFailed: 'Carrier verification is not available here; please use an SMS code.', retry: 'Try again',
+    states: { checking_env: 'Checking the network', checking_server: 'Checking the quota with the server',
+      fetching_token: 'Getting the carrier token', token_ready: 'Carrier token received',
+      verifying: 'Server verification', verified: 'Verified', logged_in: 'Logged in', not_verified: 'Not verified',
+      fallback: 'Falling back to SMS', cancelled: 'Cancelled' },
+    loginStates: { fetching_token: 'Waiting for the carrier\'s authorization', token_ready: 'Authorized by the carrier',
+      verifying: 'The server gets the number', fallback: 'Falling back to SMS login' },
   },
 };
 
@@ -53,6 +61,10 @@ button:disabled { opacity: .6; cursor: not-allowed; }
 .result[data-outcome=verified], .result[data-outcome=logged_in] { background: #ecfdf3; color: var(--nv-ok, #067647); }
 .result[data-outcome=not_verified], .result[data-outcome=rejected] { background: #fef3f2; color: var(--nv-bad, #b42318); }
 .result[data-outcome=fallback], .result[data-outcome=cancelled] { background: #fffaeb; color: #8a3a06; }
+.result[data-outcome=error] { background: #fef3f2; color: var(--nv-bad, #b42318); }
+.result small { display: block; font-weight: 400; margin-top: 4px; overflow-wrap: anywhere; }
+[part=sms-status][data-ok=true] { color: var(--nv-ok, #067647); font-weight: 600; }
+[part=sms-status][data-ok=false] { color: var(--nv-bad, #b42318); }
 ol { margin: 8px 0 0; padding-left: 20px; font-size: 13px; }
 .sms { margin-top: 12px; display: grid; gap: 8px; }`;
 
@@ -78,7 +90,9 @@ const el = (tag, props = {}, ...children) => {
 let ids = 0;
 
 export class NvVerify extends HTMLElement {
-  static get observedAttributes() { return ['server', 'provider', 'locale', 'mode', 'sandbox-device', 'operator']; }
+  static get observedAttributes() {
+    return ['server', 'provider', 'locale', 'mode', 'sandbox-device', 'sandbox-base', 'asset-base', 'operator'];
+  }
 
   constructor() {
     super();
@@ -94,20 +108,27 @@ export class NvVerify extends HTMLElement {
   get tokenProvider() { return this.ownProvider; }
   set tokenProvider(p) {
     this.ownProvider = p || null;
-    if (this.isConnected && this.built) this.setup();
+    if (this.isConnected && this.built) this.schedule();
   }
 
   get locale() { return this.getAttribute('locale') === 'en' ? 'en' : 'zh-CN'; }
   get mode() { return this.getAttribute('mode') === 'login' ? 'login' : 'verify'; }
   get server() { return this.getAttribute('server') || '/api/v1'; }
 
-  connectedCallback() { this.render(); this.setup(); }
+  connectedCallback() { this.render(); this.schedule(); }
   disconnectedCallback() { if (this.nv) this.nv.destroy(); this.nv = null; }
   attributeChangedCallback(name) {
     if (!this.isConnected || !this.built) return;
     if (name === 'operator') { this.guess(); return; } // the network's carrier (login mode): only the terms change
     this.render();
-    this.setup();
+    this.schedule();
+  }
+
+  // Attributes and the tokenProvider property set together (a page's script, the parser) start it once.
+  schedule() {
+    if (this.pending) return;
+    this.pending = true;
+    queueMicrotask(() => { this.pending = false; this.setup(); });
   }
 
   async setup() {
@@ -117,21 +138,46 @@ export class NvVerify extends HTMLElement {
     const name = this.getAttribute('provider') || 'sandbox';
     const provider = this.ownProvider || name;
     let sandbox;
-    if (!this.ownProvider && name === 'sandbox') {
-      const id = this.getAttribute('sandbox-device');
-      const base = this.getAttribute('sandbox-base') || '/sandbox';
-      if (id) {
-        try { const r = await fetch(`${base}/devices/${encodeURIComponent(id)}`); this.device = r.ok ? await r.json() : null; } catch { this.device = null; }
+    try {
+      if (!this.ownProvider && name === 'sandbox') {
+        const id = this.getAttribute('sandbox-device');
+        // The sandbox lives on the API's server: /sandbox there, unless sandbox-base says otherwise.
+        const base = this.getAttribute('sandbox-base') || new URL('/sandbox', new URL(this.server, location.href)).href;
+        if (id) {
+          try { const r = await fetch(`${base}/devices/${encodeURIComponent(id)}`); this.device = r.ok ? await r.json() : null; } catch { this.device = null; }
+        }
+        sandbox = { base, device: () => this.getAttribute('sandbox-device'),
+          network: () => (this.device ? { network: this.device.network } : null),
+          operator: () => (this.device ? this.device.operator : undefined) };
       }
-      sandbox = { base, device: () => this.getAttribute('sandbox-device'),
-        network: () => (this.device ? { network: this.device.network } : null),
-        operator: () => (this.device ? this.device.operator : undefined) };
+      const nv = await createVerifier({ server: this.server, tokenProvider: provider, sandbox, locale: this.locale,
+        assetBase: this.getAttribute('asset-base') || undefined });
+      if (ticket !== this.ticket) { nv.destroy(); return; }
+      this.nv = nv;
+    } catch (err) {
+      if (ticket === this.ticket) this.failed(err);
+      return;
     }
-    const nv = await createVerifier({ server: this.server, tokenProvider: provider, sandbox, locale: this.locale });
-    if (ticket !== this.ticket) { nv.destroy(); return; }
-    this.nv = nv;
     this.guess();
     this.parts.button.disabled = false;
+  }
+
+  // It cannot start: the card says so (the technical detail under it, for the site's developers) and fires
+  // nv-error. Only a server that could not be reached is worth another try; a setup mistake is not.
+  failed(err) {
+    const p = this.parts;
+    const t = TEXT[this.locale];
+    const detail = { code: (err && err.code) || 'SETUP_ASSET', message: String((err && err.message) || err),
+      ...(err && err.url ? { url: err.url } : {}) };
+    p.result.dataset.outcome = 'error';
+    p.result.dataset.code = detail.code;
+    p.result.replaceChildren(t.setupFailed, el('small', { part: 'error-detail' }, `${detail.code}: ${detail.message}`));
+    this.retryable = detail.code === 'SERVER_UNREACHABLE';
+    if (this.retryable) {
+      p.button.textContent = t.retry;
+      p.button.disabled = false;
+    }
+    this.dispatchEvent(new CustomEvent('nv-error', { detail, bubbles: true, composed: true }));
   }
 
   render() {
@@ -191,6 +237,12 @@ export class NvVerify extends HTMLElement {
   }
 
   async run() {
+    if (this.retryable && !this.nv) {
+      this.retryable = false;
+      this.render();
+      this.setup();
+      return;
+    }
     if (!this.nv || this.running) return;
     const p = this.parts;
     const t = TEXT[this.locale];
@@ -199,8 +251,9 @@ export class NvVerify extends HTMLElement {
     p.progress.replaceChildren();
     p.result.replaceChildren();
     p.result.dataset.outcome = '';
+    const labels = this.mode === 'login' ? { ...t.states, ...t.loginStates } : t.states;
     const onState = (e) => {
-      for (const s of e.path) p.progress.append(el('li', {}, t.states[s] || s));
+      for (const s of e.path) p.progress.append(el('li', {}, labels[s] || s));
       this.dispatchEvent(new CustomEvent('nv-state', { detail: e, bubbles: true, composed: true }));
     };
     const options = { consent: p.consent.checked, onState };
@@ -232,6 +285,10 @@ export class NvVerify extends HTMLElement {
     this.dispatchEvent(new CustomEvent('nv-sms', { detail: { step, ok: res.ok, status: res.status, answer: j },
       bubbles: true, composed: true }));
     if (step === 'check' && res.ok) {
+      // The number is verified, by SMS: the card's result says so, as a success.
+      p.result.dataset.outcome = 'verified';
+      p.result.dataset.code = 'SMS';
+      p.result.textContent = t.smsOk;
       this.dispatchEvent(new CustomEvent('nv-result', { detail: { verified: true, result: 'verified', method: 'sms',
         code: 'SMS', message: t.smsOk, fallback: 'none', assertion: j.assertion }, bubbles: true, composed: true }));
     }
