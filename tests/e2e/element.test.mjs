@@ -127,3 +127,57 @@ test('Wi-Fi: the SMS fallback inside the element verifies by code; zh-CN; login 
     await b.close();
   }
 });
+
+test('an English page with two elements fetches the module and nv-messages.en.json once each, and no other table', async () => {
+  const b = await openPhone();
+  try {
+    await b.connection('cellular4g');
+    await b.page.goto(`${server.base}/two.html`);
+    await b.page.waitForFunction(() => [...document.querySelectorAll('nv-verify')]
+      .every((e) => e.shadowRoot && e.shadowRoot.querySelector('button[part=button]:not([disabled])')));
+    const tables = b.requests.filter((u) => u.includes('nv-messages'));
+    assert.deepEqual(tables, [`${server.base}/sdk/dist/nv-messages.en.json`], tables.join(', '));
+    assert.equal(b.requests.filter((u) => u.endsWith('/nv-core.wasm')).length, 1);
+    // Both speak English, from that one table.
+    const labels = await b.page.$$eval('nv-verify', (els) => els.map((e) => e.shadowRoot.querySelector('button[part=button]').textContent));
+    assert.deepEqual(labels, ['Verify this number', 'Log in with this phone\'s number']);
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});
+
+test('it cannot start: a visible error, an nv-error event naming the URL, and a retry only where it can help', async () => {
+  const b = await openPhone();
+  try {
+    await b.page.goto(`${server.base}/blank.html`);
+    await b.page.evaluate(() => import('/sdk/dist/nv-ui.js'));
+    const detail = await b.page.evaluate(() => new Promise((resolve) => {
+      const e = document.createElement('nv-verify');
+      e.setAttribute('locale', 'en');
+      e.setAttribute('asset-base', '/nowhere/');
+      e.addEventListener('nv-error', (ev) => resolve(ev.detail), { once: true });
+      document.querySelector('main').append(e);
+    }));
+    assert.equal(detail.code, 'SETUP_ASSET');
+    assert.equal(detail.url, `${server.base}/nowhere/nv-core.wasm`);
+    const card = b.page.locator('nv-verify').nth(0);
+    assert.equal(await card.locator('[part=result]').getAttribute('data-outcome'), 'error');
+    assert.match(await card.locator('[part=result]').textContent(), /not available here.*SETUP_ASSET.*nowhere\/nv-core\.wasm answered 404/);
+    assert.equal(await card.locator('button[part=button]').isDisabled(), true, 'a missing file is not fixed by trying again');
+    // A server that cannot be reached may come back: the button offers a retry.
+    const unreachable = await b.page.evaluate(() => new Promise((resolve) => {
+      const e = document.createElement('nv-verify');
+      e.setAttribute('locale', 'en');
+      e.setAttribute('server', 'http://127.0.0.1:9/api/v1');
+      e.addEventListener('nv-error', (ev) => resolve(ev.detail), { once: true });
+      document.querySelector('main').append(e);
+    }));
+    assert.equal(unreachable.code, 'SERVER_UNREACHABLE');
+    const second = b.page.locator('nv-verify').nth(1);
+    assert.equal(await second.locator('button[part=button]').textContent(), 'Try again');
+    assert.equal(await second.locator('button[part=button]').isDisabled(), false);
+  } finally {
+    await b.close();
+  }
+});

@@ -103,6 +103,7 @@ declare function showSmsLogin(message: string): void;
 declare function showTerms(branding: string, agreement: string, url: string): void;
 declare function show(message: string): void;
 declare function login(): void;
+declare const cdp: { send(method: string, params?: object): Promise<unknown> };
 `);
   // The pages load dist/nv.classic.js and dist/nv-ui.js with script tags: their globals are in scope.
   writeFileSync(join(app, 'classic-types.ts'), "import type {} from 'nv-web/classic';\nimport type {} from 'nv-web/ui';\n");
