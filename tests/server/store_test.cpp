@@ -283,6 +283,84 @@ TEMPLATE_TEST_CASE("store: every quota rule, the day boundary and switched-off r
     for (int i = 0; i < 12; ++i) CHECK(next("1", tomorrow + 100 + i, "ip-a").status == AdmitStatus::Admitted);
 }
 
+Admission check(const std::string& number, std::int64_t now, const std::string& ip = "10.0.0.1",
+                const std::string& token = "") {
+    Admission a = adm(number, token, now, ip);
+    a.check_only = true;
+    return a;
+}
+
+TEMPLATE_TEST_CASE("store: a quota check decides as an admission would, and never counts or remembers", "[store]",
+                   SqliteBackend, RedisBackend, SentinelBackend, ClusterBackend) {
+    TestType backend;
+    auto store = backend.open();
+    Store& s = *store;
+    QuotaLimits l;
+    l.number_daily = 2;
+    l.app_daily = 4;
+    l.ip_limit = 3;
+    l.ip_window_ms = 60'000;
+    const std::int64_t t = kMidnight + 10 * 3'600'000;
+    auto same = [](const AdmitResult& a, const AdmitResult& b) {
+        CHECK(a.status == b.status);
+        CHECK(a.reason == b.reason);
+        CHECK(a.retry_after_sec == b.retry_after_sec);
+    };
+
+    SECTION("checks count nothing: many of them, then the admissions still get every unit") {
+        // Far more checks than any limit allows admissions, of the same number, app and IP, with a token.
+        for (int i = 0; i < 12; ++i) {
+            CHECK(s.admit(check("1", t + i, "ip-a", "tok"), l).status == AdmitStatus::Admitted);
+        }
+        // The token a check carried was not remembered, and the counters are untouched: all three IP units, the
+        // number's two daily ones (no 30 s interval was started), then the refusals a count would give.
+        const AdmitResult first = s.admit(adm("1", "tok", t + 100, "ip-a"), l);
+        REQUIRE(first.status == AdmitStatus::Admitted);
+        CHECK(first.previous_last_ms == -1);
+        REQUIRE(s.admit(adm("1", "tok2", t + 30'100, "ip-a"), l).status == AdmitStatus::Admitted);
+        REQUIRE(s.admit(adm("2", "tok3", t + 30'200, "ip-a"), l).status == AdmitStatus::Admitted);
+        // A check ignores used tokens (it is asked before a token exists), and is still admitted: the number 3,
+        // its IP and the appKey have room.
+        CHECK(s.admit(check("3", t + 30'300, "ip-b", "tok"), l).status == AdmitStatus::Admitted);
+        CHECK(s.admit(adm("3", "tok", t + 30'300, "ip-b"), l).status == AdmitStatus::TokenUsed);
+    }
+
+    SECTION("TOO_SOON after an admission, with the retry seconds an admission gets") {
+        REQUIRE(s.admit(adm("1", "a", t, "ip-a"), l).status == AdmitStatus::Admitted);
+        const AdmitResult checked = s.admit(check("1", t + 10'000), l);
+        CHECK(checked.status == AdmitStatus::Limited);
+        CHECK(checked.reason == Reason::TOO_SOON);
+        CHECK(checked.retry_after_sec == 20);
+        // The same refusal as a real admission at that moment (which spends nothing either).
+        same(checked, s.admit(adm("1", "b", t + 10'000), l));
+        CHECK(s.admit(check("1", t + 29'999), l).retry_after_sec == 1);
+        CHECK(s.admit(check("1", t + 30'000), l).status == AdmitStatus::Admitted);
+        CHECK(s.admit(check("2", t + 10'000), l).status == AdmitStatus::Admitted);  // another number
+    }
+
+    SECTION("NUMBER_DAILY_LIMIT, IP_LIMIT and APP_DAILY_LIMIT, as an admission") {
+        l.number_interval_ms = 0;
+        REQUIRE(s.admit(adm("1", "a", t, "ip-a"), l).status == AdmitStatus::Admitted);
+        REQUIRE(s.admit(adm("1", "b", t + 1, "ip-a"), l).status == AdmitStatus::Admitted);
+        const AdmitResult daily = s.admit(check("1", t + 2, "ip-b"), l);
+        CHECK(daily.reason == Reason::NUMBER_DAILY_LIMIT);
+        CHECK(daily.retry_after_sec == (ms_until_next_day(t + 2) + 999) / 1000);
+        same(daily, s.admit(adm("1", "c", t + 2, "ip-b"), l));
+        REQUIRE(s.admit(adm("2", "d", t + 3, "ip-a"), l).status == AdmitStatus::Admitted);
+        const AdmitResult ip = s.admit(check("3", t + 4, "ip-a"), l);
+        CHECK(ip.reason == Reason::IP_LIMIT);
+        CHECK(ip.retry_after_sec == 60);
+        same(ip, s.admit(adm("3", "e", t + 4, "ip-a"), l));
+        CHECK(s.admit(check("3", t + 4, ""), l).status == AdmitStatus::Admitted);  // no client IP: no IP rule
+        REQUIRE(s.admit(adm("4", "f", t + 5, "ip-c"), l).status == AdmitStatus::Admitted);
+        const AdmitResult app = s.admit(check("5", t + 6, "ip-d"), l);
+        CHECK(app.reason == Reason::APP_DAILY_LIMIT);
+        same(app, s.admit(adm("5", "g", t + 6, "ip-d"), l));
+        // The next Asia/Shanghai day: allowed again.
+        CHECK(s.admit(check("1", t + ms_until_next_day(t), "ip-a"), l).status == AdmitStatus::Admitted);
+    }
+}
+
 TEMPLATE_TEST_CASE("store: the ledger counts per appKey and day", "[store]", SqliteBackend, RedisBackend, SentinelBackend, ClusterBackend) {
     TestType backend;
     auto store = backend.open();
@@ -390,8 +468,23 @@ TEST_CASE("redis store: the admission script decides exactly as quota::admit", "
             raw.command({"HSET", p + "i:ip", "s", std::to_string(st.ip.start), "c", std::to_string(st.ip.count)});
         }
         const QuotaDecision want = nv::server::admit(st, l, now);
-        const AdmitResult got = store->admit(Admission{"app", "n:" + n, "ip", "tok" + n, now + 60'000, now}, l);
         INFO("case " << i << " now " << now);
+        // A check first: the same decision, and not one key written or changed.
+        const std::vector<std::string> keys{p + "n:n:" + n, p + "v:n:" + n, p + "a", p + "i:ip", p + "t:tok" + n};
+        auto dump = [&] {
+            std::string all;
+            for (const auto& k : keys) all += k + "=" + raw.command({"DUMP", k}).str() + ";";
+            return all;
+        };
+        const std::string before = dump();
+        Admission checked{"app", "n:" + n, "ip", "tok" + n, now + 60'000, now};
+        checked.check_only = true;
+        const AdmitResult c = store->admit(checked, l);
+        CHECK(dump() == before);
+        CHECK((c.status == AdmitStatus::Admitted) == want.allowed);
+        CHECK(c.reason == want.reason);
+        CHECK(c.retry_after_sec == want.retry_after_sec);
+        const AdmitResult got = store->admit(Admission{"app", "n:" + n, "ip", "tok" + n, now + 60'000, now}, l);
         if (want.allowed) {
             ++admitted;
             REQUIRE(got.status == AdmitStatus::Admitted);

@@ -16,16 +16,21 @@ namespace {
 // runs this script and quota::admit on the same random states and requires the same decisions.
 //
 // KEYS: token, number (day, count), interval (the last admission), app, ip   ARGV: now, today, ms to the day's end, token expiry, interval, number daily,
-// app daily, ip limit (0: no IP rule), ip window, counter lifetime (to the end of the Asia/Shanghai day)
-// Returns {0, previous last} admitted, {1} token used, {2, reason, wait ms} refused.
+// app daily, ip limit (0: no IP rule), ip window, counter lifetime (to the end of the Asia/Shanghai day), check
+// ('1': a quota pre-check, Admission::check_only: the token is not looked up, and the script returns before its
+// first write)
+// Returns {0, previous last} admitted (a check: would be admitted), {1} token used, {2, reason, wait ms} refused.
 constexpr const char* kAdmit = R"lua(
 local function s(x) return string.format('%d', x) end
 local now, today, to_day_end = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local token_exp, interval = tonumber(ARGV[4]), tonumber(ARGV[5])
 local number_daily, app_daily = tonumber(ARGV[6]), tonumber(ARGV[7])
 local ip_limit, ip_window, life = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
-local t = redis.call('GET', KEYS[1])
-if t and tonumber(t) > now then return {1} end
+local check = ARGV[11] == '1'
+if not check then
+  local t = redis.call('GET', KEYS[1])
+  if t and tonumber(t) > now then return {1} end
+end
 local n = redis.call('HMGET', KEYS[2], 'd', 'c')
 local nd, nc = tonumber(n[1]) or -1, tonumber(n[2]) or 0
 local nl = tonumber(redis.call('GET', KEYS[3])) or -1
@@ -47,6 +52,7 @@ if ip_limit > 0 and ip_count >= ip_limit then return {2, 'IP_LIMIT', s(is + ip_w
 if interval > 0 and nl >= 0 and now < nl + interval then return {2, 'TOO_SOON', s(nl + interval - now)} end
 if number_daily > 0 and number_count >= number_daily then return {2, 'NUMBER_DAILY_LIMIT', s(to_day_end)} end
 if app_daily > 0 and app_count >= app_daily then return {2, 'APP_DAILY_LIMIT', s(to_day_end)} end
+if check then return {0, s(nl)} end
 redis.call('HSET', KEYS[2], 'd', s(today), 'c', s(number_count + 1))
 redis.call('PEXPIRE', KEYS[2], s(math.max(1, life)))
 if interval > 0 then
@@ -189,7 +195,8 @@ std::string RedisStore::key(const std::string& app_key, const std::string& rest)
     return prefix_ + ":{" + app_key + "}:" + rest;
 }
 
-RedisReply RedisStore::eval(const Script& s, const std::vector<std::string>& keys, const std::vector<std::string>& args) {
+RedisReply RedisStore::eval(const Script& s, const std::vector<std::string>& keys, const std::vector<std::string>& args,
+                            bool writes) {
     // One script, one slot: a Redis Cluster refuses a script whose keys live in two (CROSSSLOT), so this is
     // checked on every topology, and the store suite on a single Redis catches a key that breaks the rule.
     const int slot = redis_key_slot(keys.front());
@@ -207,7 +214,7 @@ RedisReply RedisStore::eval(const Script& s, const std::vector<std::string>& key
             argv[1] = s.source;
             r = c.command(argv);
         }
-        if (r.is_error() || options_.wait_replicas <= 0) return r;
+        if (r.is_error() || !writes || options_.wait_replicas <= 0) return r;
         // Replication is asynchronous: a failover could lose this write after it was answered (a used token
         // passing again). Answer only once the replicas have it: as many as asked for, or all that are
         // connected when fewer are (after a failover, until the old master rejoins as a replica).
@@ -239,7 +246,8 @@ AdmitResult RedisStore::admit(const Admission& a, const QuotaLimits& limits) {
               std::to_string(a.token_expires_ms), std::to_string(limits.number_interval_ms),
               std::to_string(limits.number_daily), std::to_string(limits.app_daily),
               std::to_string(ip_rule ? limits.ip_limit : 0), std::to_string(limits.ip_window_ms),
-              std::to_string(to_day_end)});
+              std::to_string(to_day_end), a.check_only ? "1" : "0"},
+             /*writes=*/!a.check_only);
     AdmitResult result;
     const std::int64_t status = to_int(r.element(0));
     if (r.size() == 2 && status == 0) {
@@ -255,7 +263,9 @@ AdmitResult RedisStore::admit(const Admission& a, const QuotaLimits& limits) {
         throw StoreError("Redis: unexpected reply from the admission script");
     }
     // Ledger counts held back by an earlier outage go out now that Redis answers. If that fails, the admission
-    // still stands (it is counted): the counts stay pending rather than the request failing after the fact.
+    // still stands (it is counted): the counts stay pending rather than the request failing after the fact. A
+    // check writes nothing, not even those.
+    if (a.check_only) return result;
     try {
         flush_pending();
     } catch (const StoreError&) {

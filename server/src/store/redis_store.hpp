@@ -66,7 +66,9 @@ private:
     struct Script {
         std::string source, sha;
     };
-    RedisReply eval(const Script& s, const std::vector<std::string>& keys, const std::vector<std::string>& args);
+    // `writes`: the script may have written, so WAIT for the replicas (redis.waitReplicas) before answering.
+    RedisReply eval(const Script& s, const std::vector<std::string>& keys, const std::vector<std::string>& args,
+                    bool writes = true);
     void flush_pending();
     std::string key(const std::string& app_key, const std::string& rest) const;
 

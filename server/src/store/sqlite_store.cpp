@@ -37,7 +37,7 @@ struct Stmt {
 };
 
 struct SqliteStore::Statements {
-    Stmt begin, commit, rollback;
+    Stmt begin, begin_read, commit, rollback;
     Stmt token_get, token_put;
     Stmt number_get, number_put, app_get, app_put, ip_get, ip_put;
     Stmt ledger_add, ledger_get;
@@ -108,6 +108,7 @@ SqliteStore::SqliteStore(const std::string& path) : st_(std::make_unique<Stateme
         exec(kSchema);
         Statements& s = *st_;
         prepare(db_, s.begin, "BEGIN IMMEDIATE");
+        prepare(db_, s.begin_read, "BEGIN");
         prepare(db_, s.commit, "COMMIT");
         prepare(db_, s.rollback, "ROLLBACK");
         prepare(db_, s.token_get, "SELECT expires_ms FROM used_tokens WHERE token_key=?");
@@ -227,11 +228,13 @@ void SqliteStore::purge(std::int64_t now) {
 
 AdmitResult SqliteStore::admit(const Admission& a, const QuotaLimits& limits) {
     std::lock_guard lock(mu_);
-    Run(db_, st_->begin).row();
+    // A check writes nothing: a deferred (read) transaction, which neither waits for nor holds the write lock
+    // another process sharing the file may want. It still reads one consistent snapshot of the counters.
+    Run(db_, a.check_only ? st_->begin_read : st_->begin).row();
     try {
         AdmitResult result;
         bool used = false;
-        {
+        if (!a.check_only) {
             Run r(db_, st_->token_get);
             r.text(a.token_key);
             used = r.row() && r.col(0) > a.now_ms;
@@ -245,11 +248,13 @@ AdmitResult SqliteStore::admit(const Admission& a, const QuotaLimits& limits) {
             if (a.ip.empty()) l.ip_limit = 0;
             const QuotaDecision d = nv::server::admit(state, l, a.now_ms);
             if (d.allowed) {
-                save(a, d.next);
-                Run(db_, st_->token_put).text(a.token_key).integer(a.token_expires_ms).row();
                 result.status = AdmitStatus::Admitted;
                 result.previous_last_ms = state.number.last_ms;
-                if (++admissions_ % kPurgeEvery == 0) purge(a.now_ms);
+                if (!a.check_only) {
+                    save(a, d.next);
+                    Run(db_, st_->token_put).text(a.token_key).integer(a.token_expires_ms).row();
+                    if (++admissions_ % kPurgeEvery == 0) purge(a.now_ms);
+                }
             } else {
                 result.status = AdmitStatus::Limited;
                 result.reason = d.reason;

@@ -21,6 +21,10 @@ struct Admission {
     std::string token_key;   // sha256 of the carrier token
     std::int64_t token_expires_ms = 0;  // remember the token as used until then
     std::int64_t now_ms = 0;
+    // A quota pre-check (POST /api/v1/verify/check, /api/v1/login/check): the same rules on the same counters,
+    // decided by the same admit(), but nothing is written (no count, no interval, no token remembered) and no
+    // token is looked up (`token_key` is ignored). Admitted then means "an admission now would be admitted".
+    bool check_only = false;
 };
 
 enum class AdmitStatus { Admitted, TokenUsed, Limited };
@@ -47,7 +51,8 @@ public:
     virtual ~Store() = default;
 
     // Refuses a token seen before (until it expires), then applies the quota rules; when admitted, counts the
-    // verification and remembers the token, in one atomic step.
+    // verification and remembers the token, in one atomic step. With `a.check_only`, only the quota rules, and
+    // nothing is written: the answer an admission would get now.
     virtual AdmitResult admit(const Admission& a, const QuotaLimits& limits) = 0;
 
     // Gives back the quota of an admitted verification the vendor did not process (quota::refund). The token
