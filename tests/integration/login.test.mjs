@@ -207,15 +207,31 @@ test('login quotas: the appKey\'s daily limit and the client IP\'s window apply 
   const s = await startServer({ args: ['--sandbox', '--config', cfg] });
   try {
     const id = await device(s.base, { phone: '13800138020', network: 'cellular' });
+    // The pre-check (before the carrier's page is shown) counts nothing: more checks than the limit allows logins.
+    const check = () => call(s.base, 'POST', '/api/v1/login/check', json({}));
+    for (let i = 0; i < 4; i++) {
+      const c = await check();
+      assert.equal(c.status, 200, c.text);
+      assert.equal(c.json.allowed, true);
+      assert.match(c.json.requestId, /^[0-9a-f]{16}$/);
+    }
     for (let i = 0; i < 2; i++) {
       assert.equal((await login(s.base, { loginToken: (await loginToken(s.base, id)).loginToken })).json.loggedIn, true);
     }
+    const refused = await check();
+    assert.equal(refused.status, 429, refused.text);
+    assert.equal(refused.json.error.code, 'APP_DAILY_LIMIT');
+    assert.equal(refused.headers.get('retry-after'), String(refused.json.error.retryAfterSec));
     const before = (await call(s.base, 'GET', '/sandbox/vendor/usage')).json.byCode['8000'];
     const third = await login(s.base, { loginToken: (await loginToken(s.base, id)).loginToken });
     assert.equal(third.status, 429);
     assert.equal(third.json.error.code, 'APP_DAILY_LIMIT');
     assert.ok(third.json.error.retryAfterSec > 0);
+    assert.ok(Math.abs(third.json.error.retryAfterSec - refused.json.error.retryAfterSec) <= 1);
+    assert.deepEqual(Object.keys(refused.json).sort(), Object.keys(third.json).sort(), 'the same error shape');
     assert.equal((await call(s.base, 'GET', '/sandbox/vendor/usage')).json.byCode['8000'], before, 'nothing was sent');
+    // Logins are counted apart from verifications: a verification is still allowed.
+    assert.equal((await call(s.base, 'POST', '/api/v1/verify/check', json({ phone: '13800138020' }))).status, 200);
   } finally {
     await s.stop();
   }
@@ -243,6 +259,11 @@ test('keys: PKCS#1 and PKCS#8 login keys, a mismatched key named as such, no key
     const none = await login(c.base, { loginToken: t });
     assert.equal(none.status, 503);
     assert.equal(none.json.error.code, 'LOGIN_NOT_CONFIGURED');
+    // Its pre-check says so before the carrier's page is even shown.
+    const noneCheck = await call(c.base, 'POST', '/api/v1/login/check', json({}));
+    assert.equal(noneCheck.status, 503);
+    assert.equal(noneCheck.json.error.code, 'LOGIN_NOT_CONFIGURED');
+    assert.equal((await call(a.base, 'POST', '/api/v1/login/check', json({}))).status, 200);
     assert.equal((await login(a.base, { loginToken: t })).json.loggedIn, true, 'the token was still good');
   } finally {
     await c.stop();

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { spawnSync } from 'node:child_process';
 import {
-  SANDBOX_KEY, SANDBOX_SECRET, call, device, freshToken, makeCertificates, scratchDir, startServer, token,
-  transcript, verify, writeConfig,
+  SANDBOX_KEY, SANDBOX_SECRET, assertionKeyFile, call, device, freePort, freshToken, makeCertificates, scratchDir,
+  startServer, token, transcript, verify, writeConfig,
 } from './harness.mjs';
 
 let sb;  // one sandbox server for the tests that do not need their own
@@ -289,6 +289,164 @@ test('a refused token is not spent, and a 9003 gives the quota back for the refe
   // Immediately after, a fresh token for the same number goes through (the 9003 did not start the 30 s).
   const ok = await verify(sb.base, { phone: p, token: await freshToken(sb.base, id, 'CM') });
   assert.equal(ok.json.verified, true);
+});
+
+test('quota pre-check: allowed before the first verify, TOO_SOON after it, counting nothing', async () => {
+  const p = phone();
+  const id = await device(sb.base, { phone: p });
+  const check = (body, headers) => call(sb.base, 'POST', '/api/v1/verify/check', { body, headers });
+  const before = await check({ phone: p });
+  assert.equal(before.status, 200, before.text);
+  assert.equal(before.json.allowed, true);
+  assert.equal(before.json.operator, 'CM');
+  assert.match(before.json.requestId, /^[0-9a-f]{16}$/);
+  assert.equal(before.headers.get('x-request-id'), before.json.requestId);
+  // A check spends nothing: again and again, the same answer, and the first verify still goes through.
+  for (let i = 0; i < 3; i++) assert.equal((await check({ phone: p })).status, 200);
+  const t0 = Date.now();
+  const ok = await verify(sb.base, { phone: p, token: await freshToken(sb.base, id, 'CM') });
+  assert.equal(ok.json.verified, true, ok.text);
+  const soon = await check({ phone: `+86 ${p.slice(0, 3)} ${p.slice(3, 7)} ${p.slice(7)}` });  // as typed
+  assert.equal(soon.status, 429, soon.text);
+  assert.equal(soon.json.error.code, 'TOO_SOON');
+  assert.equal(soon.json.operator, 'CM');
+  const spent = Math.ceil((Date.now() - t0) / 1000);
+  const wait = soon.json.error.retryAfterSec;
+  assert.ok(wait >= 29 - spent && wait <= 30, `retryAfterSec ${wait} after ${spent} s`);
+  assert.equal(soon.headers.get('retry-after'), String(wait));
+  // Exactly what the verification itself would get now (and it spends nothing either).
+  const real = await verify(sb.base, { phone: p, token: await freshToken(sb.base, id, 'CM') });
+  assert.equal(real.status, 429);
+  assert.equal(real.json.error.code, 'TOO_SOON');
+  assert.ok(Math.abs(real.json.error.retryAfterSec - wait) <= 1, `${real.json.error.retryAfterSec} vs ${wait}`);
+  assert.deepEqual(Object.keys(soon.json).sort(), Object.keys(real.json).sort());
+  // Another number, another carrier: its own answer, with the segment's carrier.
+  const cu = await check({ phone: phone('186') });
+  assert.equal(cu.status, 200);
+  assert.equal(cu.json.operator, 'CU');
+  assert.equal((await check({ phone: phone('189') })).json.operator, 'CT');
+  // Chinese on request, as every answer.
+  const zh = await check({ phone: p }, { 'Accept-Language': 'zh-CN' });
+  assert.match(zh.json.error.message, /[\u4e00-\u9fff]/);
+  const metrics = (await call(sb.base, 'GET', '/metrics')).text;
+  assert.match(metrics, /nv_http_requests_total\{route="verify_check",status="429"\} \d+/);
+  assert.match(metrics, /nv_http_requests_total\{route="verify_check",status="200"\} \d+/);
+});
+
+test('quota pre-check: the daily, appKey and client-IP limits, as the admission refuses them', async () => {
+  const { dir, cleanup } = scratchDir();
+  const cfg = writeConfig(dir, { sandbox: true, quotas: { numberIntervalSec: 0, numberDaily: 2, appDaily: 3 },
+    sandboxLimits: { numberIntervalSec: 0 } });
+  const s = await startServer({ args: ['--config', cfg] });
+  const ipCfg = writeConfig(dir, { sandbox: true, quotas: { numberIntervalSec: 0, ipLimit: 2, ipWindowSec: 60 } });
+  const ipServer = await startServer({ args: ['--config', ipCfg] });
+  const check = (base, p) => call(base, 'POST', '/api/v1/verify/check', { body: { phone: p } });
+  const same = (checked, real, code) => {
+    assert.equal(checked.status, 429, checked.text);
+    assert.equal(checked.json.error.code, code);
+    assert.equal(real.status, 429, real.text);
+    assert.equal(real.json.error.code, code);
+    assert.ok(checked.json.error.retryAfterSec > 0);
+    assert.ok(Math.abs(real.json.error.retryAfterSec - checked.json.error.retryAfterSec) <= 1);
+    assert.equal(checked.headers.get('retry-after'), String(checked.json.error.retryAfterSec));
+  };
+  try {
+    const q = phone();
+    const d = await device(s.base, { phone: q });
+    // More checks than any limit here allows verifications: none of them counts.
+    for (let i = 0; i < 6; i++) assert.equal((await check(s.base, q)).status, 200);
+    for (let i = 0; i < 2; i++) {
+      assert.equal((await verify(s.base, { phone: q, token: await freshToken(s.base, d, 'CM') })).status, 200);
+    }
+    const daily = await check(s.base, q);
+    same(daily, await verify(s.base, { phone: q, token: await freshToken(s.base, d, 'CM') }), 'NUMBER_DAILY_LIMIT');
+    assert.ok(daily.json.error.retryAfterSec <= 86_400);
+    const r = phone();
+    const dr = await device(s.base, { phone: r });
+    assert.equal((await verify(s.base, { phone: r, token: await freshToken(s.base, dr, 'CM') })).status, 200);
+    const t = phone();
+    const dt = await device(s.base, { phone: t });
+    same(await check(s.base, t), await verify(s.base, { phone: t, token: await freshToken(s.base, dt, 'CM') }),
+      'APP_DAILY_LIMIT');
+
+    // The client IP's window: two verifications from 127.0.0.1, then the check says IP_LIMIT.
+    for (let i = 0; i < 2; i++) {
+      const n = phone();
+      const dn = await device(ipServer.base, { phone: n });
+      assert.equal((await check(ipServer.base, n)).status, 200);
+      assert.equal((await verify(ipServer.base, { phone: n, token: await freshToken(ipServer.base, dn, 'CM') })).status, 200);
+    }
+    const n = phone();
+    const dn = await device(ipServer.base, { phone: n });
+    const ip = await check(ipServer.base, n);
+    assert.ok(ip.json.error.retryAfterSec <= 60);
+    // A check's refusal is no spend refused: not in nv_quota_rejections_total (the verification's is).
+    assert.doesNotMatch((await call(ipServer.base, 'GET', '/metrics')).text, /nv_quota_rejections_total\{reason="IP_LIMIT"\}/);
+    same(ip, await verify(ipServer.base, { phone: n, token: await freshToken(ipServer.base, dn, 'CM') }), 'IP_LIMIT');
+    assert.match((await call(ipServer.base, 'GET', '/metrics')).text, /nv_quota_rejections_total\{reason="IP_LIMIT"\} 1/);
+  } finally {
+    await s.stop();
+    await ipServer.stop();
+    cleanup();
+  }
+});
+
+test('quota pre-check: bad input as /api/v1/verify, 405 for other methods, 503 when the store is down', async () => {
+  const json = { 'Content-Type': 'application/json' };
+  const cases = [
+    [{ body: {} }, 400, 'PHONE_EMPTY', 'phone'],
+    [{ body: { phone: '1380013800' } }, 400, 'PHONE_TOO_SHORT', 'phone'],
+    [{ body: { phone: '14500138000' } }, 400, 'PHONE_NOT_SUPPORTED', 'phone'],
+    [{ body: { phone: true } }, 400, 'BAD_ARGUMENT', 'phone'],
+    [{ body: { phone: '13800138000', token: 'x' } }, 400, 'UNKNOWN_FIELD', 'token'],
+    [{ raw: '{"phone":', headers: json }, 400, 'BAD_JSON'],
+    [{ raw: '{"phone":"13800138000","phone":"13900139000"}', headers: json }, 400, 'BAD_JSON', 'phone'],
+    [{ raw: '[]', headers: json }, 400, 'BAD_ARGUMENT'],
+    [{ raw: '{"phone":"13800138000"}', headers: { 'Content-Type': 'text/plain' } }, 415, 'BAD_CONTENT_TYPE'],
+    [{ raw: `{"phone":"${'1'.repeat(20_000)}"}`, headers: json }, 413, 'INPUT_TOO_LARGE'],
+  ];
+  for (const [init, status, code, field] of cases) {
+    const r = await call(sb.base, 'POST', '/api/v1/verify/check', init);
+    const label = JSON.stringify(init).slice(0, 120);
+    assert.equal(r.status, status, `${label} ${r.text}`);
+    assert.equal(r.json.error.code, code, label);
+    if (field) assert.equal(r.json.field, field, label);
+  }
+  for (const [path, body] of [['/api/v1/login/check', { operator: 'CM' }], ['/api/v1/login/check', { phone: '13800138000' }]]) {
+    const r = await call(sb.base, 'POST', path, { body });
+    assert.equal(r.status, 400);
+    assert.equal(r.json.error.code, 'UNKNOWN_FIELD');
+  }
+  assert.equal((await call(sb.base, 'POST', '/api/v1/login/check', { raw: '', headers: json })).json.error.code, 'BAD_JSON');
+  for (const path of ['/api/v1/verify/check', '/api/v1/login/check']) {
+    for (const method of ['GET', 'PUT', 'PATCH', 'DELETE']) {
+      const r = await call(sb.base, method, path, method === 'GET' || method === 'DELETE' ? {} : { body: {} });
+      assert.equal(r.status, 405, `${method} ${path}`);
+      assert.equal(r.json.error.code, 'METHOD_NOT_ALLOWED');
+      assert.equal(r.headers.get('allow'), 'POST');
+    }
+  }
+
+  // Redis that is not there: fail-closed, 503 STORE_UNAVAILABLE as the admission; with --store-fail-open the
+  // admission would go ahead, so the check says allowed.
+  const dead = `redis://127.0.0.1:${await freePort()}/0`;
+  const closed = await startServer({ args: ['--sandbox', '--store', dead] });
+  const open = await startServer({ args: ['--sandbox', '--store', dead, '--store-fail-open'] });
+  try {
+    for (const [path, body] of [['/api/v1/verify/check', { phone: phone() }], ['/api/v1/login/check', {}]]) {
+      const r = await call(closed.base, 'POST', path, { body });
+      assert.equal(r.status, 503, `${path} ${r.text}`);
+      assert.equal(r.json.error.code, 'STORE_UNAVAILABLE');
+      assert.equal(r.json.error.retryAfterSec, 5);
+      const o = await call(open.base, 'POST', path, { body });
+      assert.equal(o.status, 200, `${path} ${o.text}`);
+      assert.equal(o.json.allowed, true);
+    }
+    assert.match((await call(closed.base, 'GET', '/metrics')).text, /nv_store_errors_total\{op="check"\} 2/);
+  } finally {
+    await closed.stop();
+    await open.stop();
+  }
 });
 
 test('bad input of every kind: a clear error with a code, never a crash', async () => {

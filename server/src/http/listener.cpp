@@ -29,7 +29,8 @@ std::string route_label(const std::string& path) {
         {"/api/v1/verify", "verify"},     {"/api/v1/config", "config"},       {"/api/v1/usage", "usage"},
         {"/api/v1/sms/send", "sms_send"}, {"/api/v1/sms/check", "sms_check"}, {"/healthz", "healthz"},
         {"/metrics", "metrics"},          {"/api/v1/login", "login"},         {"/api/v1/risk", "risk"},
-        {"/.well-known/jwks.json", "jwks"}};
+        {"/.well-known/jwks.json", "jwks"}, {"/api/v1/verify/check", "verify_check"},
+        {"/api/v1/login/check", "login_check"}};
     for (const auto& [p, label] : kRoutes) {
         if (path == p) return label;
     }

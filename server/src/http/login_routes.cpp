@@ -29,6 +29,25 @@ bool printable_ascii(const std::string& s) {
     return std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7f; });
 }
 
+// The number is unknown until the vendor answers, so only the appKey's daily limit and the client IP's window
+// apply to a login (counted apart from verifications, under "login:<appKey>"), and the loginToken is refused if
+// seen before. The quota pre-check asks for the same admission and limits, check-only.
+Admission login_admission(const App& app, const httplib::Request& req, std::int64_t now) {
+    Admission adm;
+    adm.app_key = "login:" + app.config.app_key;
+    adm.number_key = "login:";
+    adm.ip = client_ip(req, app.config.trust_proxy);
+    adm.now_ms = now;
+    return adm;
+}
+
+QuotaLimits login_limits(const ServerConfig& cfg) {
+    QuotaLimits limits = cfg.quotas;
+    limits.number_interval_ms = 0;
+    limits.number_daily = 0;
+    return limits;
+}
+
 void handle_login(App& app, const httplib::Request& req, httplib::Response& res) {
     const ServerConfig& cfg = app.config;
     const Locale locale = request_locale(req);
@@ -62,21 +81,13 @@ void handle_login(App& app, const httplib::Request& req, httplib::Response& res)
     // Without the private key no answer could be read: refuse before anything is spent.
     if (!app.keys.login) return send_error(res, 503, Reason::LOGIN_NOT_CONFIGURED, locale, std::nullopt, common);
 
-    // The number is unknown until the vendor answers, so only the appKey's daily limit and the client IP's
-    // window apply (counted apart from verifications), and the loginToken is refused if seen before.
     const std::int64_t now = app.now_ms();
     const std::string ip = client_ip(req, cfg.trust_proxy);
-    Admission adm;
-    adm.app_key = "login:" + cfg.app_key;
+    Admission adm = login_admission(app, req, now);
     adm.number_key = "login:" + sha256_hex(token);  // no per-number rules: a fresh key each time
-    adm.ip = ip;
     adm.token_key = sha256_hex(token);
     adm.token_expires_ms = now + (op ? operator_info(*op).login_token_ttl_ms : kMaxLoginTtlMs);
-    adm.now_ms = now;
-    QuotaLimits limits = cfg.quotas;
-    limits.number_interval_ms = 0;
-    limits.number_daily = 0;
-    const auto spending = admit_spending(app, adm, limits, res, locale, common);
+    const auto spending = admit_spending(app, adm, login_limits(cfg), res, locale, common);
     if (!spending) return;
 
     const UpstreamReply reply = app.upstream.login_token_verify(token, ex_id, ip);
@@ -129,6 +140,20 @@ void handle_login(App& app, const httplib::Request& req, httplib::Response& res)
     send_json(res, 200, j);
 }
 
+// POST /api/v1/login/check {}: would a login be admitted now? Asked before the carrier's authorization page is
+// shown (its loginToken is a carrier call, single use, and the user's confirmation).
+void handle_login_check(App& app, const httplib::Request& req, httplib::Response& res) {
+    const Locale locale = request_locale(req);
+    if (!read_body(req, res, locale, {})) return;
+    const json common{{"requestId", current_request().request_id}, {"operator", nullptr}};
+    // As the login itself: without the private key no login can succeed, so none should start.
+    if (!app.keys.login) return send_error(res, 503, Reason::LOGIN_NOT_CONFIGURED, locale, std::nullopt, common);
+    if (!check_spending(app, login_admission(app, req, app.now_ms()), login_limits(app.config), res, locale, common)) {
+        return;
+    }
+    send_json(res, 200, json{{"requestId", current_request().request_id}, {"allowed", true}});
+}
+
 }  // namespace
 
 void install_login_routes(httplib::Server& s, App& app) {
@@ -138,6 +163,9 @@ void install_login_routes(httplib::Server& s, App& app) {
         res.set_header("Allow", "POST");
         send_error(res, 405, Reason::METHOD_NOT_ALLOWED, request_locale(req));
     });
+    s.Post("/api/v1/login/check",
+           [a](const httplib::Request& req, httplib::Response& res) { handle_login_check(*a, req, res); });
+    post_only(s, "/api/v1/login/check");
 }
 
 }  // namespace nv::server

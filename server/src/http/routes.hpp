@@ -1,9 +1,11 @@
 // The companion server's HTTP surface (server/openapi.yaml), one installer per resource: /api/v1/config,
-// /api/v1/verify, /api/v1/login, /api/v1/risk, /api/v1/sms/{send,check}, /api/v1/usage,
+// /api/v1/verify (and /check), /api/v1/login (and /check), /api/v1/risk, /api/v1/sms/{send,check}, /api/v1/usage,
 // /.well-known/jwks.json, /healthz and /metrics, and the static web package at
 // /sdk/ and the demo at /. Handlers only translate between HTTP and the rules (quota, outcome, risk, billing) and
 // adapters (store, upstream client) they are given.
 #pragma once
+
+#include <string>
 
 #include "http/app.hpp"
 
@@ -25,5 +27,8 @@ void install_sms_routes(httplib::Server& server, App& app);
 void install_usage_routes(httplib::Server& server, App& app);
 void install_health_routes(httplib::Server& server, App& app);  // /healthz, /metrics
 void install_static_routes(httplib::Server& server, App& app);  // /sdk/, /
+
+// GET, PUT, PATCH and DELETE on a POST-only API route: a JSON 405 METHOD_NOT_ALLOWED with `Allow: POST`.
+void post_only(httplib::Server& server, const std::string& path);
 
 }  // namespace nv::server

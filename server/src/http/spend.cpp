@@ -40,6 +40,29 @@ std::optional<Spending> admit_spending(App& app, const Admission& a, const Quota
     return s;
 }
 
+bool check_spending(App& app, Admission a, const QuotaLimits& limits, httplib::Response& res, Locale locale,
+                    const json& common) {
+    a.check_only = true;
+    AdmitResult r;
+    try {
+        r = app.store.admit(a, limits);
+    } catch (const StoreError& e) {
+        if (!app.config.store.fail_open) {
+            store_failed(app, res, locale, "check", e, common);
+            return false;
+        }
+        log_event("warn", "store failed; the quota check answers allowed, as the admission would go ahead (fail-open)",
+                  "\"error\":" + json(e.what()).dump());
+        app.metrics.store_error("check");
+        return true;
+    }
+    if (r.status == AdmitStatus::Limited) {
+        send_error(res, 429, r.reason, locale, r.retry_after_sec, common);
+        return false;
+    }
+    return true;  // a check looks up no token: never TokenUsed
+}
+
 void settle_spending(App& app, const Spending& s, const UpstreamReply& reply, const VerifyOutcome& out) {
     RequestContext& ctx = current_request();
     ctx.upstream_ms = reply.elapsed_ms;

@@ -30,6 +30,22 @@ bool no_controls(const std::string& s) {
     return std::none_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
 }
 
+// What a verification of `phone` asks the store for: the appKey's, the number's and the client IP's counters. The
+// quota pre-check asks for the very same admission, check-only.
+Admission verify_admission(const App& app, const httplib::Request& req, const PhoneNumber& phone, std::int64_t now) {
+    Admission adm;
+    adm.app_key = app.config.app_key;
+    adm.number_key = sha256_hex(phone.national);
+    adm.ip = client_ip(req, app.config.trust_proxy);
+    adm.now_ms = now;
+    return adm;
+}
+
+// The members every verify answer carries (errors included).
+json verify_common(std::optional<Operator> op) {
+    return json{{"requestId", current_request().request_id}, {"operator", op ? json(operator_id(*op)) : json(nullptr)}};
+}
+
 void handle_verify(App& app, const httplib::Request& req, httplib::Response& res) {
     const ServerConfig& cfg = app.config;
     const Locale locale = request_locale(req);
@@ -68,15 +84,11 @@ void handle_verify(App& app, const httplib::Request& req, httplib::Response& res
 
     const std::int64_t now = app.now_ms();
     const std::string ip = client_ip(req, cfg.trust_proxy);
-    Admission adm;
-    adm.app_key = cfg.app_key;
-    adm.number_key = sha256_hex(phone.national);
-    adm.ip = ip;
+    Admission adm = verify_admission(app, req, phone, now);
     adm.token_key = sha256_hex(token);
     adm.token_expires_ms = now + (op ? operator_info(*op).token_ttl_ms : kMaxTokenTtlMs);
-    adm.now_ms = now;
 
-    json common{{"requestId", ctx.request_id}, {"operator", op ? json(operator_id(*op)) : json(nullptr)}};
+    const json common = verify_common(op);
     const auto spending = admit_spending(app, adm, cfg.quotas, res, locale, common);
     if (!spending) return;
 
@@ -106,7 +118,38 @@ void handle_verify(App& app, const httplib::Request& req, httplib::Response& res
     send_json(res, out.http_status, j);
 }
 
+// POST /api/v1/verify/check {phone}: would a verification of this number be admitted now? Asked before a carrier
+// token is fetched (a token is a carrier call, and single use), so the page can show a countdown instead.
+void handle_verify_check(App& app, const httplib::Request& req, httplib::Response& res) {
+    const Locale locale = request_locale(req);
+    const auto parsed = read_body(req, res, locale, {"phone"});
+    if (!parsed) return;
+    const auto phone = read_phone(*parsed, res, locale);
+    if (!phone) return;
+    // The number segment's carrier: the one whose gateway the page asks first (nothing secret).
+    const std::optional<Operator> op = phone->segment.network;
+    if (op) current_request().op = std::string(operator_id(*op));
+    const json common = verify_common(op);
+    const Admission adm = verify_admission(app, req, *phone, app.now_ms());
+    if (!check_spending(app, adm, app.config.quotas, res, locale, common)) return;
+    json j = common;
+    j["allowed"] = true;
+    send_json(res, 200, j);
+}
+
 }  // namespace
+
+// A JSON 405 with `Allow` for the methods a POST-only route does not serve.
+void post_only(httplib::Server& s, const std::string& path) {
+    auto refuse = [](const httplib::Request& req, httplib::Response& res) {
+        res.set_header("Allow", "POST");
+        send_error(res, 405, Reason::METHOD_NOT_ALLOWED, request_locale(req));
+    };
+    s.Get(path, refuse);
+    s.Put(path, refuse);
+    s.Patch(path, refuse);
+    s.Delete(path, refuse);
+}
 
 void install_verify_routes(httplib::Server& s, App& app) {
     App* a = &app;
@@ -115,6 +158,9 @@ void install_verify_routes(httplib::Server& s, App& app) {
         res.set_header("Allow", "POST");
         send_error(res, 405, Reason::METHOD_NOT_ALLOWED, request_locale(req));
     });
+    s.Post("/api/v1/verify/check",
+           [a](const httplib::Request& req, httplib::Response& res) { handle_verify_check(*a, req, res); });
+    post_only(s, "/api/v1/verify/check");
 }
 
 }  // namespace nv::server
