@@ -158,6 +158,65 @@ test('login tokens follow the carriers\' rules: lifetimes, cellular only, no VPN
   assert.equal((await call(sb.base, 'POST', '/sandbox/carriers/CM/token', { headers: { 'X-Sandbox-Device': busy } })).status, 200);
 });
 
+test('login pre-fetch: no authorization page for another carrier\'s SIM, nothing issued or counted', async () => {
+  const prefetch = (op, id) => call(sb.base, 'POST', `/sandbox/carriers/${op}/login-prefetch`,
+    { headers: id === undefined ? {} : { 'X-Sandbox-Device': id } });
+  const ct = await device(sb.base, { phone: '18912345040', network: 'cellular' });
+  // China Mobile and China Unicom fail their pre-fetch for a China Telecom SIM, with their own codes.
+  for (const [op, code] of [['CM', '103111'], ['CU', 'SOURCE_IP_ERROR']]) {
+    const r = await prefetch(op, ct);
+    assert.equal(r.status, 403, `${op} ${r.text}`);
+    assert.deepEqual({ ...r.json, message: undefined },
+      { operator: op, code, reason: 'CARRIER_MISMATCH', message: undefined });
+    // Exactly what its login-token would answer.
+    const lt = await call(sb.base, 'POST', `/sandbox/carriers/${op}/login-token`, { headers: { 'X-Sandbox-Device': ct } });
+    assert.equal(lt.status, r.status);
+    assert.deepEqual(lt.json, r.json);
+  }
+  const ok = await prefetch('CT', ct);
+  assert.equal(ok.status, 200, ok.text);
+  assert.deepEqual(ok.json, { operator: 'CT', masked: '189****5040' });
+
+  // Nothing is issued or counted: after 35 pre-fetches the device still gets its 30 unused loginTokens, and then
+  // the pre-fetch refuses as login-token does.
+  for (let i = 0; i < 35; i++) assert.equal((await prefetch('CT', ct)).status, 200);
+  for (let i = 0; i < 30; i++) assert.equal((await loginToken(sb.base, ct, 'CT')).operator, 'CT');
+  const limited = await prefetch('CT', ct);
+  assert.equal(limited.status, 429);
+  assert.equal(limited.json.code, 'TOKEN_LIMIT');
+  assert.equal((await call(sb.base, 'POST', '/sandbox/carriers/CT/login-token', { headers: { 'X-Sandbox-Device': ct } })).status, 429);
+  // Verify tokens have their own count.
+  assert.equal((await freshToken(sb.base, ct, 'CT')).startsWith('STsidCT'), true);
+
+  // The other refusals, as login-token's: Wi-Fi, offline, a VPN, no device, no header, no such carrier.
+  const wifi = await device(sb.base, { phone: '18912345041', network: 'cellular+wifi' });
+  const w = await prefetch('CT', wifi);
+  assert.equal(w.status, 403);
+  assert.equal(w.json.code, '2004');
+  assert.equal(w.json.reason, 'WIFI_ON');
+  const off = await device(sb.base, { phone: '18912345042', network: 'offline' });
+  const o = await prefetch('CT', off);
+  assert.equal(o.status, 503);
+  assert.equal(o.json.code, '1005');
+  const vpn = await device(sb.base, { phone: '18912345043', network: 'cellular', vpn: true });
+  assert.equal((await prefetch('CT', vpn)).json.code, '800008');
+  const gone = await prefetch('CT', 'dev_nope');
+  assert.equal(gone.status, 404);
+  assert.equal(gone.json.error.code, 'NOT_FOUND');
+  const bare = await prefetch('CT');
+  assert.equal(bare.status, 400);
+  assert.equal(bare.json.field, 'X-Sandbox-Device');
+  assert.equal((await prefetch('XX', ct)).json.error.code, 'BAD_OPERATOR');
+  // A gateway fault applies, once.
+  await call(sb.base, 'POST', '/sandbox/faults', json({ target: 'gateway', status: 503, count: 1 }));
+  const fault = await prefetch('CU', ct);
+  assert.equal(fault.status, 503);
+  assert.match(fault.headers.get('content-type'), /text\/html/);
+  assert.equal((await prefetch('CU', ct)).json.code, 'SOURCE_IP_ERROR');
+  // The sandbox lists it.
+  assert.ok((await call(sb.base, 'GET', '/sandbox')).json.endpoints.some((e) => e.includes('/login-prefetch')));
+});
+
 test('login input and vendor answers: bad input, 8001, 9020, the risk policy, and the ledger', async () => {
   for (const [body, field] of [[{}, 'loginToken'], [{ loginToken: 7 }, 'loginToken'], [{ loginToken: 'a b' }, 'loginToken'],
     [{ loginToken: 'x', operator: 'XX' }, 'operator'], [{ loginToken: 'x', exID: 'a\u0001' }, 'exID']]) {

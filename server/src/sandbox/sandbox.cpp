@@ -111,6 +111,8 @@ void Sandbox::mount(httplib::Server& s) {
                  {"endpoints",
                   {"POST /sandbox/devices", "GET|PATCH|PUT|DELETE /sandbox/devices/{deviceId}",
                    "POST /sandbox/carriers/{CM|CU|CT}/token (header X-Sandbox-Device)",
+                   "POST /sandbox/carriers/{CM|CU|CT}/login-prefetch (header X-Sandbox-Device: the masked number "
+                   "the carrier's one-click login page would show, or its refusal; nothing issued)",
                    "POST /sandbox/carriers/{CM|CU|CT}/login-token (header X-Sandbox-Device: the carrier's one-click "
                    "login page, confirmed)",
                    "POST|GET|DELETE /sandbox/faults",
@@ -152,6 +154,8 @@ void Sandbox::mount(httplib::Server& s) {
            [st](const httplib::Request& req, httplib::Response& res) { st->issue_token(req, res); });
     s.Post(R"(/sandbox/carriers/([A-Za-z]{1,8})/login-token)",
            [st](const httplib::Request& req, httplib::Response& res) { st->issue_token(req, res, true); });
+    s.Post(R"(/sandbox/carriers/([A-Za-z]{1,8})/login-prefetch)",
+           [st](const httplib::Request& req, httplib::Response& res) { st->login_prefetch(req, res); });
     // The sandbox's SMS gateway, for the instances that share this sandbox (--sandbox-url): the text lands in
     // the inbox of the simulated devices with that number, as a code this instance sends does.
     Inbox* inbox = inbox_.get();

@@ -10,6 +10,9 @@
 // - POST /sandbox/carriers/{CM|CU|CT}/login-token: the carrier's one-click login authorization page after the
 //   user confirmed (DESIGN 8): a loginToken under the same rules, with the loginToken lifetimes (CM 2 min, CU and
 //   CT 30 min), and the SIM's masked number as the page showed it.
+// - POST /sandbox/carriers/{CM|CU|CT}/login-prefetch: what a carrier does before it shows that page, pre-fetch
+//   the number: the masked number when login-token would issue to this device, else exactly its refusal (another
+//   carrier's SIM: that carrier's source-address code); nothing is issued or counted.
 // - The vendor's loginTokenVerify (v1, v2) answers 8000 with the device's number encrypted under the partner's
 //   RSA public key (PKCS#1 v1.5, base64), and queryBusinessRisk (v2) answers the simulated device's risk score
 //   for its number (0 for a number no device has).

@@ -131,11 +131,29 @@ struct Sandbox::State {
 
     // ---- carrier token gateways (gateways.cpp) ----------------------------------------------------------------
 
-    void carrier_error(httplib::Response& res, int status, Operator op, const std::string& code, Reason reason,
-                       const char* message);
+    static void carrier_error(httplib::Response& res, int status, Operator op, const std::string& code, Reason reason,
+                              const char* message);
+
+    // The carrier named by the path ({CM|CU|CT}); otherwise answers 404 BAD_OPERATOR.
+    static std::optional<Operator> gateway_operator(const httplib::Request& req, httplib::Response& res);
+
+    // The device (X-Sandbox-Device) when `op`'s gateway would serve it: it exists, is on cellular data with
+    // Wi-Fi off, no VPN, and its SIM carrying data is `op`'s. Otherwise the carrier's refusal is answered (or
+    // 400 without the header, 404 for an unknown device) and nullptr returned. Under mu.
+    const Device* gateway_device(const httplib::Request& req, httplib::Response& res, Operator op);
+
+    // Unused tokens issued under `key` (a device's id, + ":login" for loginTokens) within the limit's window; and
+    // the 429 TOKEN_LIMIT answer when they reach opt.unused_token_limit (or the sandbox holds kMaxTokens). Under mu.
+    std::int64_t unused_tokens(const std::string& key, std::int64_t now_ms) const;
+    bool token_limit_reached(httplib::Response& res, Operator op, const std::string& key, std::int64_t now_ms) const;
 
     // A verify token, or (login) a loginToken after the emulated authorization page was confirmed.
     void issue_token(const httplib::Request& req, httplib::Response& res, bool login = false);
+
+    // The login gateway's number pre-fetch, before the authorization page is shown: {operator, masked} when
+    // login-token would issue a loginToken to this device now, else exactly its refusal. Issues and counts
+    // nothing (a gateway fault still applies).
+    void login_prefetch(const httplib::Request& req, httplib::Response& res);
 
     // ---- the vendor API (vendor.cpp) --------------------------------------------------------------------------
 
