@@ -234,7 +234,9 @@ int main(int argc, char** argv) {
                           {"storeFailOpen", cfg.store.fail_open},
                           {"assertionKid", keys->kid},
                           {"login", keys->login.has_value()},
-                          {"db", cfg.store.is_redis() ? "" : cfg.db_path}};
+                          {"db", cfg.store.is_redis() ? "" : cfg.db_path},
+                          // The partner pages that may call the API from their own origin ([]: only ours).
+                          {"corsOrigins", cfg.cors_origins}};
     std::string f = fields.dump();
     log_event("info", "listening", f.substr(1, f.size() - 2));
 

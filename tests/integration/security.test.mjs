@@ -78,10 +78,68 @@ test('CORS: a configured partner origin is allowed, with a preflight; any other 
   const own = await raw(plain.base, 'GET', '/api/v1/config', { Origin: plain.base });
   assert.equal(own.status, 200);
   assert.equal(own.headers['access-control-allow-origin'], undefined, 'same origin needs no CORS header');
-  assert.equal((await raw(plain.base, 'GET', '/api/v1/config', { Origin: PARTNER })).status, 403, 'no partner by default');
+  const notByDefault = await raw(plain.base, 'GET', '/api/v1/config', { Origin: PARTNER });
+  assert.equal(notByDefault.status, 403, 'no partner by default');
+  assert.equal(notByDefault.json.error.code, 'ORIGIN_NOT_ALLOWED');
   assert.equal((await raw(plain.base, 'GET', '/api/v1/config')).status, 200, 'no Origin: not a browser call');
   // Static files stay public: a partner page may load the SDK from us.
   assert.equal((await raw(plain.base, 'GET', '/sdk/dist/nv.js', { Origin: 'https://evil.example' })).status, 200);
+});
+
+test('CORS: a refused origin can read its refusal on GET /api/v1/config, and on nothing else', async () => {
+  for (const server of [open, plain]) {
+    for (const evil of ['https://evil.example', 'http://shop.example.com', 'http://localhost:3000']) {
+      const r = await raw(server.base, 'GET', '/api/v1/config', { Origin: evil, 'Accept-Language': 'zh-CN' });
+      assert.equal(r.status, 403, evil);
+      assert.equal(r.json.error.code, 'ORIGIN_NOT_ALLOWED');
+      assert.match(r.json.error.message, /[\u4e00-\u9fff]/);
+      assert.equal(r.headers['access-control-allow-origin'], evil);
+      assert.match(r.headers.vary, /Origin/);
+      // Nothing else: no credentials, no exposed headers, no methods; the body is only the error.
+      assert.equal(r.headers['access-control-allow-credentials'], undefined);
+      assert.equal(r.headers['access-control-expose-headers'], undefined);
+      assert.equal(r.headers['access-control-allow-methods'], undefined);
+      assert.deepEqual(Object.keys(r.json).sort(), ['error', 'origin', 'requestId']);
+      assert.equal(r.json.carriers, undefined);
+      // Every other refused request stays opaque: the API's other routes, other methods, the preflight.
+      for (const [method, path] of [['POST', '/api/v1/verify'], ['POST', '/api/v1/verify/check'],
+        ['POST', '/api/v1/login/check'], ['POST', '/api/v1/config'], ['GET', '/api/v1/usage'], ['GET', '/api/v1/config/'],
+        ['OPTIONS', '/api/v1/config'], ['OPTIONS', '/api/v1/verify/check']]) {
+        const o = await raw(server.base, method, path,
+          { ...JSON_HEADERS, Origin: evil, 'Access-Control-Request-Method': 'GET' }, method === 'POST' ? '{}' : undefined);
+        assert.equal(o.status, 403, `${method} ${path} ${evil}`);
+        assert.equal(o.headers['access-control-allow-origin'], undefined, `${method} ${path} ${evil}`);
+      }
+    }
+    // The opaque origin "null" (sandboxed frames, file://) is never echoed.
+    const nul = await raw(server.base, 'GET', '/api/v1/config', { Origin: 'null' });
+    assert.equal(nul.status, 403);
+    assert.equal(nul.headers['access-control-allow-origin'], undefined);
+  }
+});
+
+test('CORS: the sandbox token provider may send X-Sandbox-Device from a listed origin', async () => {
+  const id = await device(open.base, { phone: '13800138051', network: 'cellular' });
+  for (const kind of ['token', 'login-token', 'login-prefetch']) {
+    const path = `/sandbox/carriers/CM/${kind}`;
+    const pre = await raw(open.base, 'OPTIONS', path, {
+      Origin: PARTNER, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'x-sandbox-device',
+    });
+    assert.equal(pre.status, 204, path);
+    assert.equal(pre.headers['access-control-allow-origin'], PARTNER);
+    assert.match(pre.headers['access-control-allow-methods'], /POST/);
+    assert.ok(pre.headers['access-control-allow-headers'].split(/,\s*/).map((h) => h.toLowerCase())
+      .includes('x-sandbox-device'), pre.headers['access-control-allow-headers']);
+    const r = await raw(open.base, 'POST', path, { Origin: PARTNER, 'X-Sandbox-Device': id });
+    assert.equal(r.status, 200, `${path} ${r.text}`);
+    assert.equal(r.headers['access-control-allow-origin'], PARTNER);
+  }
+});
+
+test('the listening line lists the CORS origins ([] when none)', () => {
+  const listening = (server) => JSON.parse(server.lines.find((l) => l.includes('"msg":"listening"')));
+  assert.deepEqual(listening(open).corsOrigins, [PARTNER]);
+  assert.deepEqual(listening(plain).corsOrigins, []);
 });
 
 test('a body over 16 KB is refused with 413 before it is read', async () => {

@@ -37,6 +37,8 @@ TEST_CASE("security: CORS answers and hardened headers", "[security]") {
     const auto pre = cors_headers("https://shop.example.com", true);
     CHECK(find(pre, "Access-Control-Allow-Methods") == "GET, POST, OPTIONS");
     CHECK(find(pre, "Access-Control-Allow-Headers").find("Content-Type") != std::string::npos);
+    // The sandbox token provider's header, sent cross-origin to /sandbox/carriers/{op}/token.
+    CHECK(find(pre, "Access-Control-Allow-Headers").find("X-Sandbox-Device") != std::string::npos);
     CHECK(find(pre, "Access-Control-Allow-Credentials").empty());  // no cookies cross-origin
 
     const auto h = security_headers();
@@ -52,6 +54,21 @@ TEST_CASE("security: CORS answers and hardened headers", "[security]") {
     CHECK_FALSE(valid_origin("https://shop.example.com/"));
     CHECK_FALSE(valid_origin("https://user@shop.example.com"));
     CHECK_FALSE(valid_origin("javascript://x"));
+}
+
+TEST_CASE("security: a refused origin reads its refusal on GET /api/v1/config only", "[security]") {
+    const auto readable = refusal_cors_headers("https://evil.example", "GET", "/api/v1/config");
+    REQUIRE(readable.size() == 2);
+    CHECK(readable[0] == std::pair<std::string, std::string>{"Access-Control-Allow-Origin", "https://evil.example"});
+    CHECK(readable[1] == std::pair<std::string, std::string>{"Vary", "Origin"});
+    // Nothing for any other request, preflights included, nor for an origin that is not one.
+    CHECK(refusal_cors_headers("https://evil.example", "POST", "/api/v1/config").empty());
+    CHECK(refusal_cors_headers("https://evil.example", "OPTIONS", "/api/v1/config").empty());
+    CHECK(refusal_cors_headers("https://evil.example", "POST", "/api/v1/verify").empty());
+    CHECK(refusal_cors_headers("https://evil.example", "GET", "/api/v1/usage").empty());
+    CHECK(refusal_cors_headers("https://evil.example", "GET", "/api/v1/config/").empty());
+    CHECK(refusal_cors_headers("null", "GET", "/api/v1/config").empty());
+    CHECK(refusal_cors_headers("https://evil.example/x", "GET", "/api/v1/config").empty());
 }
 
 TEST_CASE("security: the admin token comparison", "[security]") {

@@ -139,6 +139,8 @@ void tune_server(httplib::Server& s, const ServerConfig& cfg, Metrics* metrics, 
             for (auto& [k, v] : cors_headers(origin, req.method == "OPTIONS")) res.set_header(k, v);
         }
         if (api && check == OriginCheck::Refused) {
+            // Only GET /api/v1/config lets the refused page read why (security.hpp); everything else stays opaque.
+            for (auto& [k, v] : refusal_cors_headers(origin, req.method, req.path)) res.set_header(k, v);
             send_error(res, 403, Reason::ORIGIN_NOT_ALLOWED, request_locale(req), std::nullopt,
                        nlohmann::json{{"origin", origin.substr(0, 200)}});
             return httplib::Server::HandlerResponse::Handled;

@@ -33,10 +33,17 @@ std::vector<std::pair<std::string, std::string>> cors_headers(const std::string&
     };
     if (preflight) {
         h.emplace_back("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
-        h.emplace_back("Access-Control-Allow-Headers", "Content-Type, Accept-Language");
+        h.emplace_back("Access-Control-Allow-Headers", "Content-Type, Accept-Language, X-Sandbox-Device");
         h.emplace_back("Access-Control-Max-Age", "600");
     }
     return h;
+}
+
+std::vector<std::pair<std::string, std::string>> refusal_cors_headers(const std::string& origin,
+                                                                      const std::string& method,
+                                                                      const std::string& path) {
+    if (method != "GET" || path != "/api/v1/config" || !valid_origin(origin)) return {};
+    return {{"Access-Control-Allow-Origin", origin}, {"Vary", "Origin"}};
 }
 
 std::vector<std::pair<std::string, std::string>> security_headers() {
