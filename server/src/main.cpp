@@ -113,6 +113,20 @@ int main(int argc, char** argv) {
     signal(SIGPIPE, SIG_IGN);
     const rlim_t open_files = raise_open_files_limit();
 
+    // The default SQLite file lives in the state directory (config.hpp), made private if it is not there yet.
+    if (!cfg.db_dir.empty()) {
+        bool created = false;
+        if (const std::string e = make_private_dir(cfg.db_dir, created); !e.empty()) {
+            std::cerr << "nv-server: " << e << " (for the SQLite store " << cfg.db_path
+                      << "); give another file with --db PATH\n";
+            return 1;
+        }
+        if (created) {
+            log_event("info", "created the state directory for the SQLite store",
+                      "\"dir\":" + nlohmann::json(cfg.db_dir).dump());
+        }
+    }
+
     Metrics metrics;
     std::unique_ptr<Store> store;
     try {

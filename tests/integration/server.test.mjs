@@ -848,6 +848,97 @@ test('startup errors are clear and exit non-zero', async () => {
   assert.match(badDb.stderr, /cannot open the database/);
 });
 
+// nv-server without --db (the harness always passes one): started in a working directory of its own, with the
+// environment given; resolves with the "listening" line and the lines before it, and a stop().
+async function startWithoutDb(env, args = ['--sandbox']) {
+  const { spawn } = await import('node:child_process');
+  const { once } = await import('node:events');
+  const cwd = join(env.SCRATCH, 'cwd');
+  mkdirSync(cwd, { recursive: true });
+  const { SCRATCH, ...vars } = env;
+  const child = spawn(process.env.NV_SERVER, ['--port', '0', ...args], { cwd, env: { PATH: process.env.PATH, ...vars },
+    stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = once(child, 'exit');
+  const lines = [];
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (c) => { err += c; });
+  const listening = await new Promise((resolve, reject) => {
+    child.stdout.on('data', (c) => {
+      out += c;
+      for (const line of out.split('\n').slice(lines.length, -1)) {
+        lines.push(line);
+        const j = JSON.parse(line);
+        if (j.msg === 'listening') resolve(j);
+      }
+    });
+    exited.then(([code]) => reject(new Error(`nv-server exited (${code}): ${err}`)));
+  });
+  return { listening, lines, cwd, async stop() { child.kill('SIGTERM'); assert.equal((await exited)[0], 0); } };
+}
+
+test('the default SQLite file is in the state directory, never the working directory', async () => {
+  const { statSync, existsSync, readdirSync } = await import('node:fs');
+  const { dir, cleanup } = scratchDir();
+  try {
+    // $HOME/.local/state/nv-server, made 0700 (with its parents) when missing; the sandbox has its own file.
+    const home = join(dir, 'home');
+    const a = await startWithoutDb({ SCRATCH: join(dir, 'a'), HOME: home });
+    const file = join(home, '.local/state/nv-server/nv-server-sandbox.db');
+    assert.equal(a.listening.db, file);
+    assert.equal(a.listening.store, `sqlite:${file}`);
+    assert.ok(a.lines.some((l) => l.includes('created the state directory')), a.lines.join('\n'));
+    // It is really used: a device and a verify later, the file holds the counters.
+    const base = `http://127.0.0.1:${a.listening.port}`;
+    const p = phone();
+    const id = await device(base, { phone: p });
+    assert.equal((await verify(base, { phone: p, token: await freshToken(base, id, 'CM') })).json.verified, true);
+    await a.stop();
+    assert.ok(existsSync(file));
+    for (const d of ['.local', '.local/state', '.local/state/nv-server']) {
+      assert.equal(statSync(join(home, d)).mode & 0o777, 0o700, d);
+    }
+    assert.deepEqual(readdirSync(a.cwd), [], 'nothing written into the working directory');
+
+    // XDG_STATE_HOME before HOME.
+    const xdg = join(dir, 'xdg');
+    const b = await startWithoutDb({ SCRATCH: join(dir, 'b'), HOME: home, XDG_STATE_HOME: xdg });
+    assert.equal(b.listening.db, join(xdg, 'nv-server/nv-server-sandbox.db'));
+    await b.stop();
+    assert.ok(existsSync(join(xdg, 'nv-server/nv-server-sandbox.db')));
+    assert.deepEqual(readdirSync(b.cwd), []);
+
+    // systemd's StateDirectory= wins (the shipped unit: /var/lib/nv-server/nv-server.db); production's own name.
+    const state = join(dir, 'state');
+    mkdirSync(state);
+    const c = await startWithoutDb({ SCRATCH: join(dir, 'c'), HOME: home, XDG_STATE_HOME: xdg, STATE_DIRECTORY: state,
+      NV_APP_KEY: 'k', NV_MASTER_SECRET: 's', NV_ASSERTION_KEY_FILE: assertionKeyFile() }, []);
+    assert.equal(c.listening.db, join(state, 'nv-server.db'));
+    assert.equal(c.listening.sandbox, false);
+    await c.stop();
+    assert.ok(existsSync(join(state, 'nv-server.db')));
+    assert.deepEqual(readdirSync(c.cwd), []);
+
+    // None of them, and no --db: a clear error, nothing written.
+    const cwd = join(dir, 'd');
+    mkdirSync(cwd);
+    const none = spawnSync(process.env.NV_SERVER, ['--sandbox', '--port', '0'], { cwd, env: { PATH: process.env.PATH },
+      encoding: 'utf8' });
+    assert.equal(none.status, 2);
+    assert.match(none.stderr, /--db PATH/);
+    assert.match(none.stderr, /STATE_DIRECTORY, XDG_STATE_HOME, HOME/);
+    assert.deepEqual(readdirSync(cwd), []);
+    // A state directory that cannot be made (a file is in the way): a clear error naming it.
+    writeFileSync(join(cwd, 'file'), 'x');
+    const blocked = spawnSync(process.env.NV_SERVER, ['--sandbox', '--port', '0'], { cwd,
+      env: { PATH: process.env.PATH, XDG_STATE_HOME: join(cwd, 'file') }, encoding: 'utf8' });
+    assert.equal(blocked.status, 1);
+    assert.match(blocked.stderr, /cannot create the directory .*file/);
+  } finally {
+    cleanup();
+  }
+});
+
 test('server/openapi.yaml documents exactly the routes the server answers', async () => {
   const text = readFileSync(new URL('../../server/openapi.yaml', import.meta.url), 'utf8');
   const documented = [];

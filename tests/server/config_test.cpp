@@ -14,6 +14,9 @@ using namespace nv::server;
 namespace {
 
 struct Env {
+    // A home, as every login shell has: the default SQLite file goes under it (default_state_dir). Assign `vars`
+    // to take it away.
+    Env(std::map<std::string, std::string> v = {}) : vars(std::move(v)) { vars.emplace("HOME", "/home/nv-test"); }
     std::map<std::string, std::string> vars;
     EnvLookup lookup() const {
         return [this](const char* name) -> std::optional<std::string> {
@@ -225,13 +228,14 @@ TEST_CASE("config: base URLs", "[config]") {
 TEST_CASE("config: --store chooses SQLite or Redis, fail-open is explicit", "[config]") {
     auto def = load({"--sandbox"});
     REQUIRE(def.config);
-    CHECK(def.config->store.url == "sqlite:nv-server.db");
+    CHECK(def.config->store.url == "sqlite:/home/nv-test/.local/state/nv-server/nv-server-sandbox.db");
     CHECK_FALSE(def.config->store.is_redis());
     CHECK_FALSE(def.config->store.fail_open);
 
     auto db = load({"--sandbox", "--db", "/tmp/x.db"});
     REQUIRE(db.config);
     CHECK(db.config->store.url == "sqlite:/tmp/x.db");
+    CHECK(db.config->db_dir.empty());  // a file given: no directory is made for it
 
     auto sq = load({"--sandbox", "--store", "sqlite:/tmp/y.db"});
     REQUIRE(sq.config);
@@ -284,6 +288,82 @@ TEST_CASE("config: --store chooses SQLite or Redis, fail-open is explicit", "[co
     auto u = load({"--sandbox", "--config", unknown});
     std::remove(unknown.c_str());
     CHECK_THAT(u.error, Catch::Contains("redis.tls"));
+}
+
+TEST_CASE("config: the default SQLite file is in the state directory, never the working directory", "[config]") {
+    auto with = [](std::map<std::string, std::string> vars) {
+        Env env;
+        env.vars = std::move(vars);
+        return env;
+    };
+    const Env home = with({{"HOME", "/home/u"}});
+    auto prod = load({}, with({{"HOME", "/home/u"}, {"NV_APP_KEY", "k"}, {"NV_MASTER_SECRET", "s"},
+                               {"NV_ASSERTION_KEY_FILE", "/k.pem"}}));
+    REQUIRE(prod.config);
+    CHECK(prod.config->db_path == "/home/u/.local/state/nv-server/nv-server.db");
+    CHECK(prod.config->store.url == "sqlite:/home/u/.local/state/nv-server/nv-server.db");
+    CHECK(prod.config->db_dir == "/home/u/.local/state/nv-server");
+    // In sandbox mode its own file, so a demo never mixes with real quotas.
+    auto sb = load({"--sandbox"}, home);
+    REQUIRE(sb.config);
+    CHECK(sb.config->db_path == "/home/u/.local/state/nv-server/nv-server-sandbox.db");
+    CHECK(load({"--sandbox-url", "http://127.0.0.1:9100"}, home).config->db_path ==
+          "/home/u/.local/state/nv-server/nv-server-sandbox.db");
+    // XDG_STATE_HOME before HOME; systemd's STATE_DIRECTORY before both (the first of several).
+    auto xdg = load({"--sandbox"}, with({{"HOME", "/home/u"}, {"XDG_STATE_HOME", "/xdg/state/"}}));
+    CHECK(xdg.config->db_path == "/xdg/state/nv-server/nv-server-sandbox.db");
+    CHECK(xdg.config->db_dir == "/xdg/state/nv-server");
+    auto sd = load({"--sandbox"},
+                   with({{"HOME", "/home/u"}, {"XDG_STATE_HOME", "/xdg"}, {"STATE_DIRECTORY", "/var/lib/nv-server"}}));
+    CHECK(sd.config->db_path == "/var/lib/nv-server/nv-server-sandbox.db");
+    CHECK(sd.config->db_dir == "/var/lib/nv-server");
+    CHECK(load({"--sandbox"}, with({{"STATE_DIRECTORY", "/var/lib/a:/var/lib/b"}})).config->db_path ==
+          "/var/lib/a/nv-server-sandbox.db");
+    // Relative values are ignored (the XDG rule): the next one applies.
+    CHECK(load({"--sandbox"}, with({{"HOME", "/home/u"}, {"XDG_STATE_HOME", "state"}})).config->db_path ==
+          "/home/u/.local/state/nv-server/nv-server-sandbox.db");
+    // None of them: a clear error asking for --db (after the credentials' own error, which comes first).
+    for (const auto& vars : std::vector<std::map<std::string, std::string>>{{}, {{"HOME", ""}}, {{"HOME", "rel"}}}) {
+        auto none = load({"--sandbox"}, with(vars));
+        CHECK_FALSE(none.config);
+        CHECK_THAT(none.error, Catch::Contains("--db PATH"));
+        CHECK_THAT(none.error, Catch::Contains("STATE_DIRECTORY"));
+    }
+    CHECK_THAT(load({}, with({})).error, Catch::Contains("NV_APP_KEY"));
+    // --db, --store, NV_DB, NV_STORE and the config file keep their meaning, with or without a state directory.
+    CHECK(load({"--sandbox", "--db", "rel.db"}, with({})).config->db_path == "rel.db");
+    CHECK(load({"--sandbox", "--store", "sqlite:/s.db"}, with({})).config->db_path == "/s.db");
+    CHECK(load({"--sandbox"}, with({{"NV_DB", "/e.db"}})).config->store.url == "sqlite:/e.db");
+    CHECK(load({"--sandbox"}, with({{"NV_STORE", "sqlite:/f.db"}})).config->db_path == "/f.db");
+    auto redis = load({"--sandbox", "--store", "redis://127.0.0.1:6379/0"}, with({}));
+    REQUIRE(redis.config);
+    CHECK(redis.config->db_dir.empty());
+    const std::string file = temp_file(R"({"db":"/c.db"})");
+    auto f = load({"--sandbox", "--config", file}, home);
+    std::remove(file.c_str());
+    REQUIRE(f.config);
+    CHECK(f.config->store.url == "sqlite:/c.db");
+    CHECK(f.config->db_dir.empty());
+}
+
+TEST_CASE("config: the state directory is made private, with its parents", "[config]") {
+    char tmpl[] = "/tmp/nv-state-XXXXXX";
+    const std::filesystem::path root = mkdtemp(tmpl);
+    const std::string dir = (root / "a" / "b" / "nv-server").string();
+    bool created = false;
+    CHECK(make_private_dir(dir, created).empty());
+    CHECK(created);
+    for (const auto& p : {root / "a", root / "a" / "b", std::filesystem::path(dir)}) {
+        INFO(p);
+        CHECK((std::filesystem::status(p).permissions() & std::filesystem::perms::all) ==
+              std::filesystem::perms::owner_all);
+    }
+    CHECK(make_private_dir(dir, created).empty());  // there already: fine, and not "created"
+    CHECK_FALSE(created);
+    std::ofstream(root / "file") << "x";
+    CHECK_THAT(make_private_dir((root / "file" / "x").string(), created), Catch::Contains("cannot create"));
+    CHECK_THAT(make_private_dir((root / "file").string(), created), Catch::Contains("not a directory"));
+    std::filesystem::remove_all(root);
 }
 
 TEST_CASE("config: CORS origins, connection timeouts, and TLS verification only off by flag", "[config]") {

@@ -1,10 +1,15 @@
 #include "config/config.hpp"
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <string_view>
 
 #include "base/json_strict.hpp"
 #include "store/redis_client.hpp"
@@ -112,7 +117,7 @@ std::string validate(const ServerConfig& c) {
     if (c.store.is_redis()) {
         std::string e;
         if (!parse_redis_url(c.store.url, e)) return "--store: " + e;
-    } else if (c.store.url.rfind("sqlite:", 0) != 0) {
+    } else if (!c.store.url.empty() && c.store.url.rfind("sqlite:", 0) != 0) {
         return "the store must be sqlite:PATH, redis://host[:port][/db], rediss://host[:port][/db], "
                "redis-sentinel://host[:port][,host[:port]...]/MASTER[/db] or redis-cluster://host[:port][,host[:port]...]";
     } else if (c.store.url.size() == 7) {
@@ -130,6 +135,11 @@ std::string validate(const ServerConfig& c) {
         return "production mode needs the assertion signing key (an EC P-256 private key, PEM): set "
                "NV_ASSERTION_KEY_FILE (or assertion.keyFile in the --config file); docs/backend.md shows how to make "
                "one";
+    }
+    if (c.store.url.empty()) {
+        return "no file was given for the SQLite store, and there is no state directory to put it in (none of "
+               "STATE_DIRECTORY, XDG_STATE_HOME, HOME is set): give one with --db PATH (or NV_DB, or --store "
+               "sqlite:PATH), or use --store redis://...";
     }
     return "";
 }
@@ -461,15 +471,52 @@ ConfigResult load_config(const std::vector<std::string>& args, const EnvLookup& 
         if (c.backend_token.empty()) c.backend_token = kSandboxBackendToken;
         if (!c.sms_risk_check) c.sms_risk_check = true;
     }
-    // --db PATH and --store sqlite:PATH are the same setting.
-    if (c.store.url.empty()) c.store.url = "sqlite:" + c.db_path;
-    else if (c.store.url.rfind("sqlite:", 0) == 0) c.db_path = c.store.url.substr(7);
+    // --db PATH and --store sqlite:PATH are the same setting. With neither, the file goes into the state
+    // directory, never the working directory (a service's cwd, or wherever a demo was started).
+    if (c.store.url.empty()) {
+        if (c.db_path.empty()) {
+            c.db_dir = default_state_dir(env);
+            if (!c.db_dir.empty()) c.db_path = c.db_dir + (c.sandbox ? "/nv-server-sandbox.db" : "/nv-server.db");
+        }
+        if (!c.db_path.empty()) c.store.url = "sqlite:" + c.db_path;  // else validate() says what to do
+    } else if (c.store.url.rfind("sqlite:", 0) == 0) {
+        c.db_path = c.store.url.substr(7);
+    }
     if (std::string e = validate(c); !e.empty()) {
         result.error = e;
         return result;
     }
     result.config = std::move(c);
     return result;
+}
+
+std::string default_state_dir(const EnvLookup& env) {
+    auto absolute = [&](const char* name) -> std::string {
+        std::string v = env(name).value_or("");
+        if (std::string_view(name) == "STATE_DIRECTORY") v = v.substr(0, v.find(':'));  // systemd: a:b when several
+        while (v.size() > 1 && v.back() == '/') v.pop_back();
+        return !v.empty() && v.front() == '/' ? v : "";
+    };
+    if (std::string d = absolute("STATE_DIRECTORY"); !d.empty()) return d;
+    if (std::string d = absolute("XDG_STATE_HOME"); !d.empty()) return (d == "/" ? "" : d) + "/nv-server";
+    if (std::string d = absolute("HOME"); !d.empty()) return (d == "/" ? "" : d) + "/.local/state/nv-server";
+    return "";
+}
+
+std::string make_private_dir(const std::string& dir, bool& created) {
+    created = false;
+    for (std::size_t at = 1; at <= dir.size(); ++at) {
+        if (at < dir.size() && dir[at] != '/') continue;
+        const std::string part = dir.substr(0, at);
+        if (mkdir(part.c_str(), 0700) == 0) {
+            created = at == dir.size();
+        } else if (errno != EEXIST) {
+            return "cannot create the directory " + part + ": " + std::strerror(errno);
+        }
+    }
+    struct stat st{};
+    if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return dir + " is not a directory";
+    return "";
 }
 
 std::string config_help() {
@@ -482,7 +529,9 @@ Usage: nv-server [--sandbox] [options]
   --host ADDR             listen address (default 127.0.0.1; 0.0.0.0 for all interfaces)
   --config FILE           a JSON config file (see docs/server.md for every setting)
   --store URL             where quotas, used tokens and the usage ledger live:
-                          sqlite:PATH (the default, sqlite:nv-server.db) for one server, or
+                          sqlite:PATH for one server (the default: nv-server.db, nv-server-sandbox.db with
+                          --sandbox, in the state directory: $STATE_DIRECTORY, else $XDG_STATE_HOME/nv-server,
+                          else $HOME/.local/state/nv-server, made 0700 if missing; never the working directory), or
                           redis://[:PASSWORD@]HOST[:PORT][/DB] shared by several servers,
                           or redis-sentinel://[:PASSWORD@]HOST[:PORT][,HOST[:PORT]...]/MASTER[/DB]: the master the
                           sentinels name, followed through a failover, or
@@ -532,6 +581,9 @@ Environment (overrides the config file; flags override both):
   NV_STORE, NV_REDIS_PASSWORD (AUTH; never logged), NV_REDIS_CA
   NV_CORS_ORIGINS                comma-separated partner origins (like --cors-origin)
   NV_UPSTREAM_BASE, NV_UPSTREAM_CA, NV_API_VERSION, NV_DB, NV_HOST, NV_PORT
+  STATE_DIRECTORY (systemd's StateDirectory=), XDG_STATE_HOME, HOME
+                                 where the SQLite file goes without --db / --store (see --store); with none of
+                                 them set, nv-server asks for --db
 
 Limits: nv-server refuses every request body it can see to be too large or ambiguous before reading it
 (over maxBodyBytes: 413; chunked: 411; two different Content-Lengths: 400; a JSON key given twice: 400),

@@ -104,7 +104,11 @@ struct ServerConfig {
     std::optional<bool> sms_risk_check;
     UpstreamSettings upstream;
 
-    std::string db_path = "nv-server.db";  // the SQLite store's file (--db, or --store sqlite:PATH)
+    // The SQLite store's file (--db, NV_DB, "db", or --store sqlite:PATH). Without one, it goes into the state
+    // directory (default_state_dir; never the working directory): nv-server.db, or nv-server-sandbox.db in
+    // sandbox mode, so a demo never mixes with real quotas.
+    std::string db_path;
+    std::string db_dir;  // set when db_path is that default: the directory to create (0700) before opening it
     StoreSettings store;
     std::string web_dir;   // served at /sdk/
     std::string demo_dir;  // served at /
@@ -149,6 +153,15 @@ std::string apply_config_json(const std::string& text, ServerConfig& cfg);
 
 // The --help text.
 std::string config_help();
+
+// Where the SQLite store's file goes when none is given: systemd's StateDirectory= ($STATE_DIRECTORY, the first
+// when it lists several; the shipped unit's is /var/lib/nv-server), else $XDG_STATE_HOME/nv-server, else
+// $HOME/.local/state/nv-server (the XDG Base Directory rules: a relative value is ignored). "" when none is set.
+std::string default_state_dir(const EnvLookup& env);
+
+// Creates `dir` and any missing parent with mode 0700 (an existing one keeps its mode); `created` says whether
+// `dir` itself was made. Returns an error message, or "".
+std::string make_private_dir(const std::string& dir, bool& created);
 
 struct UrlParts {
     std::string scheme;  // http or https
