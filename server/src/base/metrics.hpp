@@ -33,7 +33,7 @@ public:
     void request(const std::string& route, int status);
     void upstream(double seconds, const std::string& outcome);  // outcome: a vendor code or a transport failure
     void quota_rejection(const std::string& reason);
-    // A store call that failed (op: admit, refund, ledger, usage, sms), and verifications admitted without the
+    // A store call that failed (op: admit, check, refund, ledger, usage, sms), and verifications admitted without the
     // store because --store-fail-open is set.
     void store_error(const std::string& op);
     void store_fail_open();
