@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, startServer } from '../integration/harness.mjs';
-import { packAndInstall } from '../web/pack.mjs';
+import { packAndInstall, root } from '../web/pack.mjs';
 import { openPhone } from './browser.mjs';
 
 const example = fileURLToPath(new URL('../../examples/partner-page/', import.meta.url));
@@ -43,9 +43,14 @@ before(async () => {
   pkg = packAndInstall(process.env.NV_SCRATCH || tmpdir());
   cpSync(join(example, 'server.mjs'), join(pkg.app, 'server.mjs'));
   cpSync(join(example, 'public'), join(pkg.app, 'public'), { recursive: true });
-  // The example's own dependency, at the version it names, from the npm cache (no network).
+  // The example's own dependency, at the version it names, from the npm cache that the repository's `npm ci` filled
+  // (no network): the lockfile holds that version, and the cache holds its tarball by the registry's URL.
   const jose = JSON.parse(readFileSync(join(example, 'package.json'), 'utf8')).dependencies.jose;
-  execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', `jose@${jose}`], { cwd: pkg.app, stdio: 'pipe' });
+  const locked = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')).packages['node_modules/jose'];
+  assert.equal(locked.version, jose, 'examples/partner-page/package.json names the jose the repository locks');
+  const registry = execFileSync('npm', ['config', 'get', 'registry'], { encoding: 'utf8' }).trim().replace(/\/?$/, '/');
+  execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', `${registry}jose/-/jose-${jose}.tgz`],
+    { cwd: pkg.app, stdio: 'pipe' });
   // nv-server lists one origin: the partner's. The others are origins it does not list.
   const allowed = await freePort();
   nv = await startServer({ args: ['--sandbox', '--cors-origin', `http://127.0.0.1:${allowed}`] });
