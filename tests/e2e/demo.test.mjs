@@ -68,6 +68,8 @@ test('Wi-Fi on: unsupported, advice to turn Wi-Fi off, no token requested; cellu
     await b.connection('wifi');
     const sim = number();
     await open(b, `sim=${sim}&network=cellular&env=browser&lang=en`);
+    // An English demo (its own verifier and two elements) fetches the English table once, and no other.
+    assert.deepEqual(b.requests.filter((u) => u.includes('nv-messages')), [`${server.base}/sdk/dist/nv-messages.en.json`]);
     assert.equal(await b.page.getAttribute('#env-verdict', 'data-verdict'), 'unsupported');
     assert.equal(await b.page.getAttribute('#env-advice', 'data-advice'), 'turn_off_wifi');
     assert.ok(await b.page.$('#env-reasons li[data-code="WIFI_ON"]'));

@@ -415,3 +415,14 @@ test('the provider is made ready when the verifier is created and before an atte
   assert.deepEqual(events, ['ready', 'ready', 'getToken CM 4000'], 'the carrier gets its whole time');
   v.destroy();
 });
+
+test('a provider whose start never ends: the attempt goes on after 10 s and ends with the provider\'s answer', async () => {
+  const s = server(() => consistent);
+  const v = verifier({ ready: () => new Promise(() => {}), getToken: async () => { throw Object.assign(new Error('stuck'), { code: 'SDK_STUCK' }); } }, s.fetch);
+  const t0 = Date.now();
+  const r = await v.verify(number(), { consent: true });
+  const waited = Date.now() - t0;
+  assert.equal(r.code, 'SDK_STUCK', JSON.stringify(r));
+  assert.ok(waited >= 9_900 && waited < 12_000, `waited ${waited} ms`);
+  v.destroy();
+});

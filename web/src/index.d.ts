@@ -219,7 +219,7 @@ export declare class Verifier {
   cooldown(phone: string): number;
   /** Calls `listener` with the new environment verdict (checkEnvironment()'s answer) when the network changes. */
   onNetworkChange(listener: (env: Environment) => void): () => void;
-  /** Resolves when the token provider is ready (a vendor SDK started); never rejects. */
+  /** Resolves when the token provider is ready (a vendor SDK started), or after 10 s; never rejects. */
   ready(): Promise<void>;
   verify(phone: string, options?: { consent?: boolean; onState?: (e: StateEvent) => void; signal?: AbortSignal }): Promise<VerifyResult>;
   /** One-click login: environment, the carrier's page (through the provider), the server's loginTokenVerify. */

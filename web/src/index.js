@@ -24,6 +24,8 @@ const PROVIDERS = new Map([
   ['bridge', () => import('./providers/bridge.js').then((m) => m.bridgeProvider)],
 ]);
 
+// How long an attempt waits for its provider to be ready (a vendor SDK: its init's 5 s and its carriers' scripts').
+const READY_WAIT_MS = 10_000;
 const clock = () => Math.floor(typeof performance === 'object' ? performance.now() : Date.now());
 const nav = () => (typeof navigator === 'object' ? navigator : {});
 const finite = (x) => typeof x === 'number' && Number.isFinite(x) && x >= 0;
@@ -166,7 +168,11 @@ export class Verifier {
 
   /** Resolves when the provider is ready to ask a carrier (a vendor SDK loaded and initialised), never rejects. */
   ready() {
-    return typeof this.provider.ready === 'function' ? Promise.resolve(this.provider.ready()).catch(() => {}) : Promise.resolve();
+    if (typeof this.provider.ready !== 'function') return Promise.resolve();
+    // At most READY_WAIT_MS: a start that hangs (a script that never loads) is then the token request's answer.
+    let timer;
+    return Promise.race([Promise.resolve(this.provider.ready()).catch(() => {}),
+      new Promise((r) => { timer = setTimeout(r, READY_WAIT_MS); })]).finally(() => clearTimeout(timer));
   }
 
   /** The signals the core decides on: the browser's, then the provider's (sandbox device, native bridge). */
