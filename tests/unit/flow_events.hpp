@@ -9,6 +9,18 @@
 
 namespace nv::test {
 
+// An Android phone's signals with NetInfo's `type` (cellular, wifi, ...).
+inline EnvSignals network(const char* type) {
+    EnvSignals s;
+    s.user_agent = "Mozilla/5.0 (Linux; Android 13; Pixel 7) AppleWebKit/537.36 Chrome/116 Mobile Safari/537.36";
+    NetInfo n;
+    n.type = type;
+    n.effective_type = "4g";
+    s.connection = n;
+    s.on_line = true;
+    return s;
+}
+
 inline Event token(std::int64_t now, std::uint32_t id, std::string_view value) {
     Event e;
     e.type = EventType::Token;

@@ -13,17 +13,6 @@ using namespace nv::test;
 
 namespace {
 
-EnvSignals network(const char* type) {
-    EnvSignals s;
-    s.user_agent = "Mozilla/5.0 (Linux; Android 13; Pixel 7) AppleWebKit/537.36 Chrome/116 Mobile Safari/537.36";
-    NetInfo n;
-    n.type = type;
-    n.effective_type = "4g";
-    s.connection = n;
-    s.on_line = true;
-    return s;
-}
-
 Event start(std::int64_t now, std::string_view phone, bool check, const char* net = "cellular") {
     Event e;
     e.type = EventType::Start;
