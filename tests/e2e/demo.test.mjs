@@ -53,6 +53,7 @@ test('cellular only: the device number is verified, with the carrier terms on sc
 
     // The same in English, for a China Telecom number: the agreement follows the carrier.
     await b.page.click('#lang-en');
+    await b.page.waitForSelector('#verify-el [part=button]:not([disabled]):text("Verify")'); // started again in English
     await b.page.fill('#verify-el [part=input]', '189 0000 0000');
     assert.match(await b.page.textContent('#verify-el [part=carrier]'), /China Telecom/);
     assert.equal(await b.page.getAttribute('#verify-el [part=agreement]', 'href'), 'https://e.189.cn/sdk/agreement/detail.do');

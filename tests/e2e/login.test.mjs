@@ -71,7 +71,11 @@ test('cellular: the carrier page shows the masked number and terms; confirmed, l
 
     // The same in English.
     await b.page.click('#lang-en');
-    await b.page.waitForFunction(() => document.querySelector('#login-el').shadowRoot.querySelector('[part=button]').textContent.includes('Log in'));
+    // The element starts again in English (its texts at once; the carrier's terms once its verifier is ready).
+    await b.page.waitForFunction(() => {
+      const button = document.querySelector('#login-el').shadowRoot.querySelector('[part=button]');
+      return button.textContent.includes('Log in') && !button.disabled;
+    });
     assert.match(await b.page.textContent('#login-el [part=branding]'), /Authentication provided by China Mobile/);
     await b.shot('10c-login-english');
   } finally {
