@@ -51,16 +51,20 @@ before(async () => {
   const registry = execFileSync('npm', ['config', 'get', 'registry'], { encoding: 'utf8' }).trim().replace(/\/?$/, '/');
   execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', `${registry}jose/-/jose-${jose}.tgz`],
     { cwd: pkg.app, stdio: 'pipe' });
-  // nv-server lists one origin: the partner's. The others are origins it does not list.
+  // nv-server lists two origins: the partner's, and the one that serves the package without its wasm. The
+  // stranger's is an origin it does not list.
   const allowed = await freePort();
-  nv = await startServer({ args: ['--sandbox', '--cors-origin', `http://127.0.0.1:${allowed}`] });
+  let alsoAllowed = await freePort();
+  while (alsoAllowed === allowed) alsoAllowed = await freePort(); // two picks in a row may return the same port
+  nv = await startServer({ args: ['--sandbox', '--cors-origin', `http://127.0.0.1:${allowed}`,
+    '--cors-origin', `http://127.0.0.1:${alsoAllowed}`] });
   await startSite('partner', { port: allowed });
-  await startSite('stranger');
   // The package's files served without the wasm: a partner who forgot to copy it.
   const incomplete = join(pkg.dir, 'incomplete');
   cpSync(join(pkg.app, 'node_modules/nv-web/dist'), incomplete, { recursive: true });
   for (const f of ['nv-core.wasm', 'nv-core.wasm.br', 'nv-core.wasm.gz']) rmSync(join(incomplete, f), { force: true });
-  await startSite('incomplete', { env: { NV_ASSETS: incomplete } });
+  await startSite('incomplete', { port: alsoAllowed, env: { NV_ASSETS: incomplete } });
+  await startSite('stranger'); // last: its free port cannot be one the others were about to take
 });
 
 after(async () => {

@@ -1,5 +1,6 @@
 // libFuzzer: the core's JSON boundary, as the page drives it: the environment signal parser
-// (Engine::environment), phone and describe requests, and a flow fed one fuzzed event after a valid start.
+// (Engine::environment), phone and describe requests, and a flow fed one fuzzed event after a valid start (one
+// that asks the server first, or not).
 // Invariants: never crashes, always answers one JSON object (ok:true or an error with a known reason id), and
 // never leaks a flow.
 #include <cstddef>
@@ -37,7 +38,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             const std::string created = engine.flow_create("{}");
             check(created);
             const auto handle = nlohmann::json::parse(created)["flow"].get<std::int32_t>();
-            check(engine.flow_step(handle, R"({"type":"start","now":0,"phone":"13800138000","consent":true})"));
+            // Bit 2 of the first byte: the attempt asks the server first (check), so the fuzzed event may answer it.
+            check(engine.flow_step(handle, (data[0] & 4) != 0
+                                               ? R"({"type":"start","now":0,"phone":"13800138000","consent":true,"check":true})"
+                                               : R"({"type":"start","now":0,"phone":"13800138000","consent":true})"));
             check(engine.flow_step(handle, input));
             check(engine.flow_destroy(handle));
             if (engine.open_flows() != 0) std::abort();

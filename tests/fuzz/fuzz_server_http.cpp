@@ -101,8 +101,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const char* json_type = "application/json";
     const int route = data[0] % 8;
     // Route 7 is split by the next bits (older seeds keep their routes): a text/plain verify, one-click login,
-    // the backend's risk query, the sandbox vendor's loginTokenVerify.
+    // the backend's risk query, the sandbox vendor's loginTokenVerify; the text/plain verify's share by the top
+    // bits again: the quota pre-checks of verify and of login.
     const int sub = (data[0] / 8) % 4;
+    const int check = (data[0] / 32) % 4;
     const bool vendor_shape = route == 5 || (route == 7 && sub == 3);
     const httplib::Headers vendor_auth{
         {"Authorization", "Basic " + base64_encode(std::string(kSandboxAppKey) + ":" + kSandboxMasterSecret)}};
@@ -137,7 +139,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                         return w.client->Post("/api/v1/risk", h, body, json_type);
                     }
                     case 3: return w.client->Post("/sandbox/vendor/v2/web/h5/loginTokenVerify", vendor_auth, body, json_type);
-                    default: return w.client->Post("/api/v1/verify", body, "text/plain");
+                    default:
+                        if (check == 1) return w.client->Post("/api/v1/verify/check", body, json_type);
+                        if (check == 2) return w.client->Post("/api/v1/login/check", body, json_type);
+                        return w.client->Post("/api/v1/verify", body, "text/plain");
                 }
         }
     }();
