@@ -131,6 +131,18 @@ test('the API on the partner\'s own origin: verified, the backend accepts the si
     assert.deepEqual(b.requests.filter((u) => u.includes('nv-messages')), [`${sites.partner.base}/nv/nv-messages.en.json`]);
     assert.deepEqual(b.failed, []);
     assert.deepEqual(b.errors, []);
+
+    // The same number again after a reload (the page forgot it): the server says TOO_SOON before any carrier
+    // token is spent, the same answer the page gives without a reload.
+    const before = b.requests.length;
+    await b.page.reload();
+    const again = await verifyWithApi(b, sites.partner, '13800138041');
+    figures.push({ case: 'API: the same number after a reload', code: again.r.code, ms: again.ms });
+    assert.equal(again.r.result, 'rejected', JSON.stringify(again.r));
+    assert.equal(again.r.code, 'TOO_SOON');
+    assert.ok(again.r.retryAfterSec > 0 && again.r.retryAfterSec <= 30);
+    assert.equal(again.r.carrierRequests, 0);
+    assert.deepEqual(b.requests.slice(before).filter((u) => u.includes('/sandbox/carriers/')), [], 'no carrier token');
   });
 });
 
