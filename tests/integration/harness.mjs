@@ -305,7 +305,22 @@ export async function startStack({ env = {} } = {}) {
       let code = child.exitCode;
       if (code === null) {
         child.kill('SIGTERM');
-        [code] = await exited;
+        // stack.sh stops nginx, the instances and Redis in turn; each is bounded by its own drain. If it is still
+        // going after 60 s, what it waits for is named, and everything is killed so that no process outlives us.
+        let timer;
+        const late = new Promise((resolve) => { timer = setTimeout(() => resolve(null), 60_000); });
+        const done = await Promise.race([exited, late]);
+        clearTimeout(timer);
+        if (done === null) {
+          const stuck = Object.entries(pids).filter(([, pid]) => alive(pid));
+          for (const [, pid] of stuck) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+          child.kill('SIGKILL');
+          await exited;
+          cleanup();
+          throw new Error(`stack.sh did not stop within 60 s of SIGTERM; still running: ${JSON.stringify(stuck)}:\n` +
+            out.slice(-2000));
+        }
+        [code] = done;
       }
       const left = Object.entries(pids).filter(([, pid]) => alive(pid));
       cleanup();

@@ -19,8 +19,12 @@ import { freePort, scratchDir, startStack, transcript } from './harness.mjs';
 const root = new URL('../../', import.meta.url).pathname;
 let stack;
 
-before(async () => { stack = await startStack(); });
-after(async () => { if (stack) await stack.stop(); });
+// Every wait is bounded, so that a hang fails the case it is in, by name, and the rest still run (the file's
+// CTest timeout is 300 s; the whole file takes about 40 s).
+const CASE_MS = 90_000;
+const ANSWER_MS = 30_000;  // over the front's proxy_read_timeout (20 s): nginx answers 504 before this
+before(async () => { stack = await startStack(); }, { timeout: CASE_MS });
+after(async () => { if (stack) await stack.stop(); }, { timeout: CASE_MS });
 
 // One request with exactly these headers, from `localAddress` (another loopback address is another client IP).
 function send(base, method, path, { headers = {}, body, localAddress, ca } = {}) {
@@ -40,6 +44,7 @@ function send(base, method, path, { headers = {}, body, localAddress, ca } = {})
         resolve({ status: res.statusCode, headers: res.headers, body: buf, json });
       });
     });
+    req.setTimeout(ANSWER_MS, () => req.destroy(new Error(`${method} ${path}: no answer in ${ANSWER_MS / 1000} s`)));
     req.on('error', reject);
     req.end(body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body));
   });
@@ -68,7 +73,7 @@ async function journey(base, opts = {}) {
   return { phone, device: d.json.deviceId, token: t.json.token, verify: v };
 }
 
-test('the journey through the front, over HTTP and over verified TLS; both instances serve it', async () => {
+test('the journey through the front, over HTTP and over verified TLS; both instances serve it', { timeout: CASE_MS }, async () => {
   const seen = new Set();
   for (let i = 0; i < 6; i++) {
     const { verify } = await journey(i % 2 ? stack.tlsBase : stack.base, { ca: stack.ca });
@@ -83,7 +88,7 @@ test('the journey through the front, over HTTP and over verified TLS; both insta
   await assert.rejects(send(stack.tlsBase, 'GET', '/healthz'), /self[- ]signed|unable to verify|certificate/i);
 });
 
-test('HTTP/2 over TLS, with the bundle compressed on the wire', async () => {
+test('HTTP/2 over TLS, with the bundle compressed on the wire', { timeout: CASE_MS }, async () => {
   const session = http2Connect(stack.tlsBase, { ca: stack.ca });
   try {
     const get = (path, headers = {}) => new Promise((resolve, reject) => {
@@ -119,7 +124,7 @@ test('HTTP/2 over TLS, with the bundle compressed on the wire', async () => {
   assert.equal(v, '2');
 });
 
-test('one store behind both instances: a number re-verified within 30 s is refused whichever answers', async () => {
+test('one store behind both instances: a number re-verified within 30 s is refused whichever answers', { timeout: CASE_MS }, async () => {
   const first = await journey(stack.base);
   assert.equal(first.verify.status, 200);
   const answers = [];
@@ -135,7 +140,7 @@ test('one store behind both instances: a number re-verified within 30 s is refus
   for (const r of replay) assert.equal(r.json.error.code, 'TOKEN_USED');
 });
 
-test('nv-server sees the client IP the front saw, never one the client claims', async () => {
+test('nv-server sees the client IP the front saw, never one the client claims', { timeout: CASE_MS }, async () => {
   const r = await send(stack.base, 'POST', '/api/v1/sms/check', {
     localAddress: '127.0.0.7', headers: { 'X-Forwarded-For': '6.6.6.6' }, body: { phone: '13700000007', code: '123456' },
   });
@@ -144,7 +149,7 @@ test('nv-server sees the client IP the front saw, never one the client claims', 
   assert.equal(JSON.parse(line).ip, '127.0.0.7');
 });
 
-test('nginx bounds bodies, headers and slow clients, with JSON errors in the API\'s shape', async () => {
+test('nginx bounds bodies, headers and slow clients, with JSON errors in the API\'s shape', { timeout: CASE_MS }, async () => {
   const big = await send(stack.base, 'POST', '/api/v1/verify', { body: JSON.stringify({ phone: '1', token: 'x'.repeat(17_000) }) });
   assert.equal(big.status, 413);
   assert.equal(big.json.error.code, 'INPUT_TOO_LARGE');
@@ -192,10 +197,11 @@ function rawExchange(port, head, body) {
     });
     s.on('error', () => {});
     s.on('close', () => resolve(text));
+    setTimeout(() => { s.destroy(); resolve(text); }, ANSWER_MS).unref();
   });
 }
 
-test('per-IP request limit on /api/: a burst past it gets 429 IP_LIMIT; other clients are not affected', async () => {
+test('per-IP request limit on /api/: a burst past it gets 429 IP_LIMIT; other clients are not affected', { timeout: CASE_MS }, async () => {
   const burst = await Promise.all(Array.from({ length: 120 }, () =>
     send(stack.base, 'GET', '/api/v1/config', { localAddress: '127.0.0.9' })));
   const limited = burst.filter((r) => r.status === 429);
@@ -225,7 +231,7 @@ test('per-IP request limit on /api/: a burst past it gets 429 IP_LIMIT; other cl
   assert.match(refused[0], /"code":"IP_LIMIT"/);
 });
 
-test('the SMS fallback through either instance lands in the sandbox inbox the demo reads', async () => {
+test('the SMS fallback through either instance lands in the sandbox inbox the demo reads', { timeout: CASE_MS }, async () => {
   const phones = [];
   for (let i = 0; i < 4; i++) {
     const phone = String(nextNumber++);
@@ -246,7 +252,7 @@ test('the SMS fallback through either instance lands in the sandbox inbox the de
   assert.ok(where.includes('a') && where.includes('b'), `sends were answered by ${where.join(', ')}`);
 });
 
-test('the front with an instance down: requests go to the live one; with all down, a JSON 503', async () => {
+test('the front with an instance down: requests go to the live one; with all down, a JSON 503', { timeout: CASE_MS }, async () => {
   // A second nginx from the same template, in front of one live instance (the stack's a) and one dead port.
   const live = Number(stack.output().match(/nv-server a :(\d+)/)[1]);
   const { dir, cleanup } = scratchDir();
@@ -264,6 +270,7 @@ test('the front with an instance down: requests go to the live one; with all dow
   const [p1, p2] = [await portOf(), await portOf()];
   const half = render(`127.0.0.1:${dead} 127.0.0.1:${live}`, p1);
   const none = render(`127.0.0.1:${dead}`, p2);
+  let quitted;
   try {
     const up = async (port) => { for (let i = 0; i < 100; i++) { try { return await send(`http://127.0.0.1:${port}`, 'GET', '/healthz'); } catch { await new Promise((r) => setTimeout(r, 50)); } } throw new Error('nginx did not start'); };
     await up(p1);
@@ -276,11 +283,21 @@ test('the front with an instance down: requests go to the live one; with all dow
     assert.equal(down.json.error.code, 'SERVER_ERROR');
     assert.equal(down.json.error.retryAfterSec, 5);
   } finally {
-    half.kill('SIGQUIT');
-    none.kill('SIGQUIT');
-    await Promise.all([once(half, 'exit'), once(none, 'exit')]);
+    // A graceful quit, bounded: an nginx that is still up after 20 s is killed and the case fails.
+    const quit = async (child) => {
+      if (child.exitCode !== null || child.signalCode !== null) return true;
+      const exit = once(child, 'exit');
+      child.kill('SIGQUIT');
+      let timer;
+      const ok = await Promise.race([exit.then(() => true), new Promise((r) => { timer = setTimeout(() => r(false), 20_000); })]);
+      clearTimeout(timer);
+      if (!ok) { child.kill('SIGKILL'); await exit; }
+      return ok;
+    };
+    quitted = await Promise.all([quit(half), quit(none)]);
     cleanup();
   }
+  assert.deepEqual(quitted, [true, true], 'both extra nginx processes quit within 20 s of SIGQUIT');
 });
 
 // kill -9 of the stack's Redis node `name`, then the journey through the front until it answers 200 again (at most
@@ -313,7 +330,7 @@ async function killAndRideOut(ha, name) {
 // NV_STACK_REDIS=sentinel: the same stack on Redis Sentinel (primary, replica, three sentinels). kill -9 of the
 // primary: the journey through the front works again after the sentinels' failover, and the stack keeps running
 // and stops cleanly.
-test('NV_STACK_REDIS=sentinel: the stack on Redis Sentinel rides out kill -9 of the master', async () => {
+test('NV_STACK_REDIS=sentinel: the stack on Redis Sentinel rides out kill -9 of the master', { timeout: CASE_MS }, async () => {
   const ha = await startStack({ env: { NV_STACK_REDIS: 'sentinel' } });
   try {
     assert.match(ha.output(), /\(sentinel; store redis-sentinel:\/\/127\.0\.0\.1:\d+,127\.0\.0\.1:\d+,127\.0\.0\.1:\d+\/nvstack\/0\)/);
@@ -330,7 +347,7 @@ test('NV_STACK_REDIS=sentinel: the stack on Redis Sentinel rides out kill -9 of 
 // NV_STACK_REDIS=cluster: the same stack on a Redis Cluster (three masters with a replica each). kill -9 of the
 // master that owns the appKey's slot: its replica takes over, the journey through the front works again, both
 // instances are ready again by themselves, and the stack stops cleanly.
-test('NV_STACK_REDIS=cluster: the stack on a Redis Cluster rides out kill -9 of the slot\'s master', async () => {
+test('NV_STACK_REDIS=cluster: the stack on a Redis Cluster rides out kill -9 of the slot\'s master', { timeout: CASE_MS }, async () => {
   const ha = await startStack({ env: { NV_STACK_REDIS: 'cluster' } });
   try {
     assert.match(ha.output(), /\(cluster; store redis-cluster:\/\/(127\.0\.0\.1:\d+,){5}127\.0\.0\.1:\d+\)/);
@@ -348,7 +365,7 @@ test('NV_STACK_REDIS=cluster: the stack on a Redis Cluster rides out kill -9 of 
   }
 });
 
-test('the shipped unit, alert rules and scrape config pass their own tools', () => {
+test('the shipped unit, alert rules and scrape config pass their own tools', { timeout: CASE_MS }, () => {
   const deploy = join(root, 'server/deploy');
   const { dir, cleanup } = scratchDir();
   try {
