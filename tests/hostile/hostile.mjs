@@ -13,7 +13,8 @@
 // Checked (the run fails otherwise): through the stack, every journey succeeds in under 1 s during every case,
 // the nv-server processes' RSS grows by less than 32 MB in all, and nginx refuses the body and header floods
 // with its JSON errors; against nv-server alone, the chunked body is refused with 411 LENGTH_REQUIRED within
-// the same RSS bound, and the server survives everything. The header and connection cases against nv-server
+// the same RSS bound, and the server survives everything; in both, every repeat of the chunked body reads an
+// answer (none lost to a reset). The header and connection cases against nv-server
 // alone are reported as figures (cpp-httplib 0.11 cannot bound them; docs/server.md, "Limits").
 //
 // Usage: node tests/hostile/hostile.mjs   (NV_SERVER = the nv-server binary; CTest sets it and raises the
@@ -146,8 +147,14 @@ const CASES = [
           'Transfer-Encoding: chunked\r\n\r\n', () => chunk, 100e6, { tail: '0\r\n\r\n' }));
       } while (performance.now() < until);
       const r = results[0];
-      return { ...r, repeats: results.length, outcome: `${r.status} ${r.code} after ${r.sentMB.toFixed(1)} MB sent, ` +
-        `${r.seconds.toFixed(2)} s (x${results.length})` };
+      // Every repeat must read an answer: one lost to a reset (a server that closes on the unread body) is a
+      // refusal the client never saw. Through the front, repeats past the per-IP rate get 429 instead.
+      const answered = results.filter((x) => x.status !== 0).length;
+      const kinds = {};
+      for (const x of results) kinds[`${x.status} ${x.code}`.trim()] = (kinds[`${x.status} ${x.code}`.trim()] ?? 0) + 1;
+      const tally = Object.entries(kinds).map(([k, n]) => `${k} x${n}`).join(', ');
+      return { ...r, repeats: results.length, answered, outcome: `${r.status} ${r.code} after ${r.sentMB.toFixed(1)} MB sent, ` +
+        `${r.seconds.toFixed(2)} s; ${results.length} repeats: ${tally}` };
     },
   },
   {
@@ -209,8 +216,14 @@ const CASES = [
           { tail: '\r\n' }));
       } while (performance.now() < until);
       const r = results[0];
-      return { ...r, repeats: results.length, outcome: `${r.status} ${r.code} after ${r.sentMB.toFixed(1)} MB sent, ` +
-        `${r.seconds.toFixed(2)} s (x${results.length})` };
+      // Every repeat must read an answer: one lost to a reset (a server that closes on the unread body) is a
+      // refusal the client never saw. Through the front, repeats past the per-IP rate get 429 instead.
+      const answered = results.filter((x) => x.status !== 0).length;
+      const kinds = {};
+      for (const x of results) kinds[`${x.status} ${x.code}`.trim()] = (kinds[`${x.status} ${x.code}`.trim()] ?? 0) + 1;
+      const tally = Object.entries(kinds).map(([k, n]) => `${k} x${n}`).join(', ');
+      return { ...r, repeats: results.length, answered, outcome: `${r.status} ${r.code} after ${r.sentMB.toFixed(1)} MB sent, ` +
+        `${r.seconds.toFixed(2)} s; ${results.length} repeats: ${tally}` };
     },
   },
 ];
@@ -263,6 +276,7 @@ try {
     'attackers from 127.0.0.2)', aloneRows);
   const [chunked] = aloneRows;
   check(chunked.status === 411 && chunked.code === 'LENGTH_REQUIRED', `alone: the chunked body got ${chunked.status} ${chunked.code}`);
+  check(chunked.answered === chunked.repeats, `alone: ${chunked.repeats - chunked.answered} of ${chunked.repeats} chunked bodies got no answer`);
   check(chunked.rssGrowthMB < RSS_BOUND_MB, `alone: RSS grew ${chunked.rssGrowthMB.toFixed(1)} MB on the chunked body`);
   check(aloneRows.every((r) => r.alive), 'alone: nv-server died');
   const health = await fetch(`${alone.base}/healthz`);
@@ -287,6 +301,7 @@ try {
   }
   const [chunked, silent, loris, , headers] = stackRows;
   check(chunked.status === 413 && chunked.code === 'INPUT_TOO_LARGE', `stack: the chunked body got ${chunked.status} ${chunked.code}`);
+  check(chunked.answered === chunked.repeats, `stack: ${chunked.repeats - chunked.answered} of ${chunked.repeats} chunked bodies got no answer`);
   check(headers.status === 400 && headers.code === 'BAD_REQUEST', `stack: the header flood got ${headers.status} ${headers.code}`);
   check(silent.closed === 1000, `stack: nginx closed ${silent.closed} of 1000 silent connections`);
   check(loris.stillOpen === 0, `stack: ${loris.stillOpen} slow-loris connections outlived client_header_timeout`);

@@ -16,7 +16,11 @@ namespace nv::server {
 struct Lingering {
     std::chrono::milliseconds total{2000};  // the longest the thread drains after the answer
     std::chrono::milliseconds idle{250};    // stop when the client sends nothing for this long
-    std::size_t max_bytes = 8u << 20;       // stop after discarding this much (read into a stack buffer)
+    // Stop after discarding this much (read into a stack buffer, so memory never grows). The time bound is what
+    // bounds the thread, as in nginx (which has no byte bound); this one only has to be larger than what a fast
+    // client gets through in `total`, since stopping early closes on unread bytes: the reset that follows can
+    // make the client's kernel drop the answer, or fail the client's write before it reads the answer.
+    std::size_t max_bytes = 256u << 20;
 };
 
 // Turns the response `res` holds now into one that is sent and then lingering-closed, as above.
