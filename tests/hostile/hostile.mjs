@@ -130,6 +130,22 @@ function flood(port, head, piece, total, { tail = '' } = {}) {
   });
 }
 
+// The row of a flood repeated for a while: the first one's answer, and a tally of every repeat's. Every repeat
+// must read an answer: one lost to a reset (a server that closes on the unread body) is a refusal the client
+// never saw. Through the front, repeats past the per-IP rate get 429 instead.
+function repeated(results) {
+  const r = results[0];
+  const kinds = {};
+  for (const x of results) {
+    const kind = `${x.status} ${x.code}`.trim();
+    kinds[kind] = (kinds[kind] ?? 0) + 1;
+  }
+  const tally = Object.entries(kinds).map(([k, n]) => `${k} x${n}`).join(', ');
+  return { ...r, repeats: results.length, answered: results.filter((x) => x.status !== 0).length,
+    outcome: `${r.status} ${r.code} after ${r.sentMB.toFixed(1)} MB sent, ${r.seconds.toFixed(2)} s; ` +
+      `${results.length} repeats: ${tally}` };
+}
+
 const chunk = Buffer.from(`10000\r\n${'x'.repeat(0x10000)}\r\n`);
 // 1,000 header lines of 8 KB each (8 MB), made once and sent 20 times: the attacker's own CPU stays small.
 const headerBlock = Buffer.from(Array.from({ length: 1000 },
@@ -146,15 +162,7 @@ const CASES = [
         results.push(await flood(port, 'POST /api/v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
           'Transfer-Encoding: chunked\r\n\r\n', () => chunk, 100e6, { tail: '0\r\n\r\n' }));
       } while (performance.now() < until);
-      const r = results[0];
-      // Every repeat must read an answer: one lost to a reset (a server that closes on the unread body) is a
-      // refusal the client never saw. Through the front, repeats past the per-IP rate get 429 instead.
-      const answered = results.filter((x) => x.status !== 0).length;
-      const kinds = {};
-      for (const x of results) kinds[`${x.status} ${x.code}`.trim()] = (kinds[`${x.status} ${x.code}`.trim()] ?? 0) + 1;
-      const tally = Object.entries(kinds).map(([k, n]) => `${k} x${n}`).join(', ');
-      return { ...r, repeats: results.length, answered, outcome: `${r.status} ${r.code} after ${r.sentMB.toFixed(1)} MB sent, ` +
-        `${r.seconds.toFixed(2)} s; ${results.length} repeats: ${tally}` };
+      return repeated(results);
     },
   },
   {
@@ -215,15 +223,7 @@ const CASES = [
         results.push(await flood(port, 'GET /healthz HTTP/1.1\r\nHost: x\r\n', () => headerBlock, 20 * headerBlock.length,
           { tail: '\r\n' }));
       } while (performance.now() < until);
-      const r = results[0];
-      // Every repeat must read an answer: one lost to a reset (a server that closes on the unread body) is a
-      // refusal the client never saw. Through the front, repeats past the per-IP rate get 429 instead.
-      const answered = results.filter((x) => x.status !== 0).length;
-      const kinds = {};
-      for (const x of results) kinds[`${x.status} ${x.code}`.trim()] = (kinds[`${x.status} ${x.code}`.trim()] ?? 0) + 1;
-      const tally = Object.entries(kinds).map(([k, n]) => `${k} x${n}`).join(', ');
-      return { ...r, repeats: results.length, answered, outcome: `${r.status} ${r.code} after ${r.sentMB.toFixed(1)} MB sent, ` +
-        `${r.seconds.toFixed(2)} s; ${results.length} repeats: ${tally}` };
+      return repeated(results);
     },
   },
 ];
