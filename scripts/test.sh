@@ -27,7 +27,9 @@ cmake --build --preset fuzz
 echo "== tests"
 ctest --preset native -LE "bench|soak|hostile"
 echo "== the whole suite again under ASan + UBSan (the server, the native core and its replay tool)"
-ctest --preset sanitize -LE "bench|soak|hostile"
+# Not the tests labelled "js" either: they run no binary of this build (the docs' backend examples, the packed
+# web package), so a second run would only repeat the first.
+ctest --preset sanitize -LE "bench|soak|hostile|js"
 echo "== fuzz smoke: every harness for ${NV_FUZZ_SECONDS:-20} s on its corpus and regression inputs"
 bash tests/fuzz/run.sh "${NV_FUZZ_SECONDS:-20}"
 echo "== hostile clients against nv-server alone and the production stack (nginx, two instances, Redis)"
