@@ -17,6 +17,13 @@ export const SANDBOX_SECRET = '5e987ac6d2e04d95a9d8f0d1';
 // Everything any server printed and every response the tests read, for the scan at the end.
 export const transcript = [];
 
+// Resolves with what `promise` resolves with, or with `late` when it has not settled within `ms`.
+export async function within(promise, ms, late = null) {
+  let timer;
+  const deadline = new Promise((resolve) => { timer = setTimeout(() => resolve(late), ms); });
+  try { return await Promise.race([promise, deadline]); } finally { clearTimeout(timer); }
+}
+
 export function scratchDir() {
   const dir = mkdtempSync(join(process.env.NV_SCRATCH || tmpdir(), 'nv-it-'));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
@@ -307,10 +314,7 @@ export async function startStack({ env = {} } = {}) {
         child.kill('SIGTERM');
         // stack.sh stops nginx, the instances and Redis in turn; each is bounded by its own drain. If it is still
         // going after 60 s, what it waits for is named, and everything is killed so that no process outlives us.
-        let timer;
-        const late = new Promise((resolve) => { timer = setTimeout(() => resolve(null), 60_000); });
-        const done = await Promise.race([exited, late]);
-        clearTimeout(timer);
+        const done = await within(exited, 60_000);
         if (done === null) {
           const stuck = Object.entries(pids).filter(([, pid]) => alive(pid));
           for (const [, pid] of stuck) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }

@@ -3,7 +3,7 @@
 // curl would: the journey over HTTP and over verified TLS with HTTP/2, the balancing and the shared store, the
 // client IP as nv-server sees it, nginx's bounds and per-IP limits with their JSON errors, compression, the SMS
 // fallback across instances, and a clean stop. The shipped unit and alert rules are checked by their tools.
-import { test, before, after } from 'node:test';
+import { test as nodeTest, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect as netConnect } from 'node:net';
 import { connect as http2Connect } from 'node:http2';
@@ -14,7 +14,7 @@ import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliDecompressSync } from 'node:zlib';
-import { freePort, scratchDir, startStack, transcript } from './harness.mjs';
+import { freePort, scratchDir, startStack, transcript, within } from './harness.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
 let stack;
@@ -23,6 +23,7 @@ let stack;
 // CTest timeout is 300 s; the whole file takes about 40 s).
 const CASE_MS = 90_000;
 const ANSWER_MS = 30_000;  // over the front's proxy_read_timeout (20 s): nginx answers 504 before this
+const test = (name, fn) => nodeTest(name, { timeout: CASE_MS }, fn);
 before(async () => { stack = await startStack(); }, { timeout: CASE_MS });
 after(async () => { if (stack) await stack.stop(); }, { timeout: CASE_MS });
 
@@ -73,7 +74,7 @@ async function journey(base, opts = {}) {
   return { phone, device: d.json.deviceId, token: t.json.token, verify: v };
 }
 
-test('the journey through the front, over HTTP and over verified TLS; both instances serve it', { timeout: CASE_MS }, async () => {
+test('the journey through the front, over HTTP and over verified TLS; both instances serve it', async () => {
   const seen = new Set();
   for (let i = 0; i < 6; i++) {
     const { verify } = await journey(i % 2 ? stack.tlsBase : stack.base, { ca: stack.ca });
@@ -88,7 +89,7 @@ test('the journey through the front, over HTTP and over verified TLS; both insta
   await assert.rejects(send(stack.tlsBase, 'GET', '/healthz'), /self[- ]signed|unable to verify|certificate/i);
 });
 
-test('HTTP/2 over TLS, with the bundle compressed on the wire', { timeout: CASE_MS }, async () => {
+test('HTTP/2 over TLS, with the bundle compressed on the wire', async () => {
   const session = http2Connect(stack.tlsBase, { ca: stack.ca });
   try {
     const get = (path, headers = {}) => new Promise((resolve, reject) => {
@@ -124,7 +125,7 @@ test('HTTP/2 over TLS, with the bundle compressed on the wire', { timeout: CASE_
   assert.equal(v, '2');
 });
 
-test('one store behind both instances: a number re-verified within 30 s is refused whichever answers', { timeout: CASE_MS }, async () => {
+test('one store behind both instances: a number re-verified within 30 s is refused whichever answers', async () => {
   const first = await journey(stack.base);
   assert.equal(first.verify.status, 200);
   const answers = [];
@@ -140,7 +141,7 @@ test('one store behind both instances: a number re-verified within 30 s is refus
   for (const r of replay) assert.equal(r.json.error.code, 'TOKEN_USED');
 });
 
-test('nv-server sees the client IP the front saw, never one the client claims', { timeout: CASE_MS }, async () => {
+test('nv-server sees the client IP the front saw, never one the client claims', async () => {
   const r = await send(stack.base, 'POST', '/api/v1/sms/check', {
     localAddress: '127.0.0.7', headers: { 'X-Forwarded-For': '6.6.6.6' }, body: { phone: '13700000007', code: '123456' },
   });
@@ -149,7 +150,7 @@ test('nv-server sees the client IP the front saw, never one the client claims', 
   assert.equal(JSON.parse(line).ip, '127.0.0.7');
 });
 
-test('nginx bounds bodies, headers and slow clients, with JSON errors in the API\'s shape', { timeout: CASE_MS }, async () => {
+test('nginx bounds bodies, headers and slow clients, with JSON errors in the API\'s shape', async () => {
   const big = await send(stack.base, 'POST', '/api/v1/verify', { body: JSON.stringify({ phone: '1', token: 'x'.repeat(17_000) }) });
   assert.equal(big.status, 413);
   assert.equal(big.json.error.code, 'INPUT_TOO_LARGE');
@@ -201,7 +202,7 @@ function rawExchange(port, head, body) {
   });
 }
 
-test('per-IP request limit on /api/: a burst past it gets 429 IP_LIMIT; other clients are not affected', { timeout: CASE_MS }, async () => {
+test('per-IP request limit on /api/: a burst past it gets 429 IP_LIMIT; other clients are not affected', async () => {
   const burst = await Promise.all(Array.from({ length: 120 }, () =>
     send(stack.base, 'GET', '/api/v1/config', { localAddress: '127.0.0.9' })));
   const limited = burst.filter((r) => r.status === 429);
@@ -231,7 +232,7 @@ test('per-IP request limit on /api/: a burst past it gets 429 IP_LIMIT; other cl
   assert.match(refused[0], /"code":"IP_LIMIT"/);
 });
 
-test('the SMS fallback through either instance lands in the sandbox inbox the demo reads', { timeout: CASE_MS }, async () => {
+test('the SMS fallback through either instance lands in the sandbox inbox the demo reads', async () => {
   const phones = [];
   for (let i = 0; i < 4; i++) {
     const phone = String(nextNumber++);
@@ -252,7 +253,7 @@ test('the SMS fallback through either instance lands in the sandbox inbox the de
   assert.ok(where.includes('a') && where.includes('b'), `sends were answered by ${where.join(', ')}`);
 });
 
-test('the front with an instance down: requests go to the live one; with all down, a JSON 503', { timeout: CASE_MS }, async () => {
+test('the front with an instance down: requests go to the live one; with all down, a JSON 503', async () => {
   // A second nginx from the same template, in front of one live instance (the stack's a) and one dead port.
   const live = Number(stack.output().match(/nv-server a :(\d+)/)[1]);
   const { dir, cleanup } = scratchDir();
@@ -288,9 +289,7 @@ test('the front with an instance down: requests go to the live one; with all dow
       if (child.exitCode !== null || child.signalCode !== null) return true;
       const exit = once(child, 'exit');
       child.kill('SIGQUIT');
-      let timer;
-      const ok = await Promise.race([exit.then(() => true), new Promise((r) => { timer = setTimeout(() => r(false), 20_000); })]);
-      clearTimeout(timer);
+      const ok = await within(exit.then(() => true), 20_000, false);
       if (!ok) { child.kill('SIGKILL'); await exit; }
       return ok;
     };
@@ -330,7 +329,7 @@ async function killAndRideOut(ha, name) {
 // NV_STACK_REDIS=sentinel: the same stack on Redis Sentinel (primary, replica, three sentinels). kill -9 of the
 // primary: the journey through the front works again after the sentinels' failover, and the stack keeps running
 // and stops cleanly.
-test('NV_STACK_REDIS=sentinel: the stack on Redis Sentinel rides out kill -9 of the master', { timeout: CASE_MS }, async () => {
+test('NV_STACK_REDIS=sentinel: the stack on Redis Sentinel rides out kill -9 of the master', async () => {
   const ha = await startStack({ env: { NV_STACK_REDIS: 'sentinel' } });
   try {
     assert.match(ha.output(), /\(sentinel; store redis-sentinel:\/\/127\.0\.0\.1:\d+,127\.0\.0\.1:\d+,127\.0\.0\.1:\d+\/nvstack\/0\)/);
@@ -347,7 +346,7 @@ test('NV_STACK_REDIS=sentinel: the stack on Redis Sentinel rides out kill -9 of 
 // NV_STACK_REDIS=cluster: the same stack on a Redis Cluster (three masters with a replica each). kill -9 of the
 // master that owns the appKey's slot: its replica takes over, the journey through the front works again, both
 // instances are ready again by themselves, and the stack stops cleanly.
-test('NV_STACK_REDIS=cluster: the stack on a Redis Cluster rides out kill -9 of the slot\'s master', { timeout: CASE_MS }, async () => {
+test('NV_STACK_REDIS=cluster: the stack on a Redis Cluster rides out kill -9 of the slot\'s master', async () => {
   const ha = await startStack({ env: { NV_STACK_REDIS: 'cluster' } });
   try {
     assert.match(ha.output(), /\(cluster; store redis-cluster:\/\/(127\.0\.0\.1:\d+,){5}127\.0\.0\.1:\d+\)/);
@@ -365,7 +364,7 @@ test('NV_STACK_REDIS=cluster: the stack on a Redis Cluster rides out kill -9 of 
   }
 });
 
-test('the shipped unit, alert rules and scrape config pass their own tools', { timeout: CASE_MS }, () => {
+test('the shipped unit, alert rules and scrape config pass their own tools', () => {
   const deploy = join(root, 'server/deploy');
   const { dir, cleanup } = scratchDir();
   try {
