@@ -6,6 +6,7 @@
 
 #include "nv/environment.hpp"
 #include "nv/reasons.hpp"
+#include "nv/vendors.hpp"
 
 using namespace nv;
 
@@ -55,6 +56,33 @@ int main() {
                   << outcome(vendor[i].outcome) << " | " << (vendor[i].billed ? "yes" : "no") << " |\n";
     }
     std::cout << "| any other | `UPSTREAM_UNKNOWN_CODE` | fallback | no |\n";
+    std::cout << "\n## Aliyun Dypnsapi codes (`VerifyPhoneWithToken`, `GetPhoneWithToken`, `GetAuthToken`)\n\n"
+                 "A business failure arrives as HTTP 200 with `Code` other than `OK`; a success's "
+                 "`GateVerify.VerifyResult` decides the verification.\n\n"
+                 "| Code or VerifyResult | reason | what the flow does | billed |\n|---|---|---|---|\n";
+    const AliyunCodeInfo* results = aliyun_verify_results(&n);
+    for (std::size_t i = 0; i < n; ++i) {
+        std::cout << "| `" << results[i].code << "` | `" << reason_id(results[i].reason) << "` | "
+                  << outcome(results[i].outcome) << " | " << (results[i].billed ? "yes" : "no") << " |\n";
+    }
+    const AliyunCodeInfo* ali = aliyun_codes(&n);
+    for (std::size_t i = 0; i < n; ++i) {
+        std::cout << "| `" << ali[i].code << "` | `" << reason_id(ali[i].reason) << "` | " << outcome(ali[i].outcome)
+                  << " | " << (ali[i].billed ? "yes" : "no") << " |\n";
+    }
+    std::cout << "| any other (`isv.*` included) | `UPSTREAM_UNKNOWN_CODE` | fallback | no |\n";
+    std::cout << "\n## Vendors\n\n| vendor | name | token lifetime CM / CU / CT (s) | login token CM / CU / CT (s) "
+                 "| business risk | billed |\n|---|---|---|---|---|---|\n";
+    for (std::size_t i = 0; i < kVendorCount; ++i) {
+        const VendorInfo& v = vendor_info(static_cast<VendorId>(i));
+        auto secs = [](const auto& t) {
+            return std::to_string(t[0] / 1000) + " / " + std::to_string(t[1] / 1000) + " / " +
+                   std::to_string(t[2] / 1000);
+        };
+        std::cout << "| `" << v.key << "` | " << v.name.en << " (" << v.name.zh << ") | " << secs(v.token_ttl_ms)
+                  << " | " << secs(v.login_token_ttl_ms) << " | " << (v.offers_risk ? "yes" : "no") << " | "
+                  << v.bills << " |\n";
+    }
     std::cout << "\n## Vendor Web SDK codes (`getToken`)\n\n| code | reason | what the flow does |\n|---|---|---|\n";
     const SdkCodeInfo* sdk = sdk_codes(&n);
     for (std::size_t i = 0; i < n; ++i) {

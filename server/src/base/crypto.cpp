@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <stdexcept>
@@ -33,6 +34,16 @@ std::string sha256_bytes(std::string_view data) {
 std::string sha256_hex(std::string_view data) {
     const std::string md = sha256_bytes(data);
     return hex(reinterpret_cast<const unsigned char*>(md.data()), md.size());
+}
+
+std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+             data.size(), md, &len) == nullptr) {
+        throw std::runtime_error("HMAC-SHA256 failed");
+    }
+    return hex(md, len);
 }
 
 std::string random_hex(std::size_t bytes) {

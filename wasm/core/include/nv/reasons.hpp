@@ -112,6 +112,12 @@ namespace nv {
       "The verification service timed out; try again later or use an SMS code.")                                 \
     X(UPSTREAM_UNAVAILABLE, "无法连接认证服务，请稍后重试或使用短信验证。",                                       \
       "The verification service cannot be reached; try again later or use an SMS code.")                         \
+    X(VENDOR_THROTTLED, "认证服务繁忙（请求过于频繁），请稍后重试或使用短信验证。",                              \
+      "The verification service is busy (too many requests); try again shortly or use an SMS code.")             \
+    X(CLOCK_SKEW, "服务器时钟与认证服务相差过大，请联系网站管理员。",                                              \
+      "The server's clock is too far from the verification service's; contact the site's administrator.")       \
+    X(VENDOR_NOT_CONFIGURED, "服务端未配置该认证服务商。", "This verification vendor is not configured on the server.") \
+    X(VENDOR_NOT_SUPPORTED, "所选认证服务商不提供此项服务。", "The selected verification vendor does not offer this service.") \
     X(IP_LIMIT, "请求过于频繁，请稍后再试。", "Too many requests from this network; please wait and try again.")   \
     X(RISK_STEP_UP, "为保障账号安全，请再完成短信验证。", "For your account's safety, please also confirm with an SMS code.") \
     X(RISK_DENY, "该号码存在风险，暂无法完成校验。", "This number was flagged as high risk and cannot be verified now.") \
