@@ -165,6 +165,9 @@ int main(int argc, char** argv) {
         so.master_secret = nv::server::kSandboxMasterSecret;
         so.vendor_limits = cfg.sandbox_vendor_limits;
         so.unused_token_limit = cfg.sandbox_unused_tokens;
+        so.aliyun_key_id = nv::server::kSandboxAliyunKeyId;
+        so.aliyun_key_secret = nv::server::kSandboxAliyunKeySecret;
+        so.aliyun_scene_code = nv::server::kSandboxAliyunSceneCode;
         if (keys->login) {
             std::string e;
             so.login_public_key = Key::public_from_pem(keys->login->public_pem(), e).value_or(Key{});

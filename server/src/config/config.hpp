@@ -21,6 +21,11 @@ inline constexpr const char* kSandboxMasterSecret = "5e987ac6d2e04d95a9d8f0d1";
 inline constexpr const char* kSandboxAdminToken = "sandbox-admin";
 inline constexpr const char* kSandboxBackendToken = "sandbox-backend";
 inline constexpr const char* kProductionUpstream = "https://api.verification.jpush.cn";
+// Aliyun's sandbox AccessKey pair and scheme code (the sandbox's defaults; never valid at Aliyun).
+inline constexpr const char* kSandboxAliyunKeyId = "sandbox-aliyun-id";
+inline constexpr const char* kSandboxAliyunKeySecret = "sandbox-aliyun-secret";
+inline constexpr const char* kSandboxAliyunSceneCode = "FC100000000000001";
+inline constexpr const char* kAliyunProductionBase = "https://dypnsapi.aliyuncs.com";
 
 struct UpstreamSettings {
     std::string base = kProductionUpstream;  // scheme://host[:port][/path prefix]

@@ -21,6 +21,8 @@ json fault_json(const Fault& f) {
     if (f.malformed) j["malformed"] = true;
     if (f.drop) j["drop"] = true;
     if (f.vendor_code) j["vendorCode"] = *f.vendor_code;
+    if (f.aliyun_code) j["aliyunCode"] = *f.aliyun_code;
+    if (f.vendor) j["vendor"] = vendor_info(*f.vendor).key;
     if (f.probability > 0) j["probability"] = f.probability;
     j["remaining"] = f.remaining < 0 ? json(nullptr) : json(f.remaining);
     return j;
@@ -31,12 +33,13 @@ json fault_json(const Fault& f) {
 using namespace sandbox_detail;
 
 // The first active fault for `target`, consumed once.
-std::optional<Fault> Sandbox::State::take_fault(FaultTarget target) {
+std::optional<Fault> Sandbox::State::take_fault(FaultTarget target, VendorId vendor) {
     std::lock_guard lock(mu);
     // Faults with a probability share one roll, so 5% + 5% + 1% + 1% hit exactly 12% of requests.
     double roll = std::uniform_real_distribution<double>(0.0, 1.0)(rng);
     for (auto it = faults.begin(); it != faults.end(); ++it) {
         if (it->target != target && it->target != FaultTarget::All) continue;
+        if (target == FaultTarget::Vendor && it->vendor && *it->vendor != vendor) continue;
         if (it->probability > 0) {
             if (roll >= it->probability) {
                 roll -= it->probability;
@@ -106,6 +109,13 @@ void Sandbox::State::add_fault(const httplib::Request& req, httplib::Response& r
         } else if (k == "vendorCode") {
             if (!v.is_number_integer() || v.get<std::int64_t>() < 0 || v.get<std::int64_t>() > 99'999) return bad(k);
             f.vendor_code = static_cast<int>(v.get<std::int64_t>());
+        } else if (k == "aliyunCode") {
+            if (!v.is_string() || v.get<std::string>().empty() || v.get<std::string>().size() > 64) return bad(k);
+            f.aliyun_code = v.get<std::string>();
+        } else if (k == "vendor") {
+            const auto vendor = v.is_string() ? vendor_from_key(v.get<std::string>()) : std::nullopt;
+            if (!vendor) return bad(k);
+            f.vendor = vendor;
         } else if (k == "probability") {
             if (!v.is_number() || !(v.get<double>() > 0.0) || v.get<double>() > 1.0) return bad(k);
             f.probability = v.get<double>();
@@ -117,9 +127,10 @@ void Sandbox::State::add_fault(const httplib::Request& req, httplib::Response& r
             return;
         }
     }
-    if (!f.latency_ms && !f.status && !f.malformed && !f.drop && !f.vendor_code) {
-        return bad("latencyMs|status|malformed|drop|vendorCode");
+    if (!f.latency_ms && !f.status && !f.malformed && !f.drop && !f.vendor_code && !f.aliyun_code) {
+        return bad("latencyMs|status|malformed|drop|vendorCode|aliyunCode");
     }
+    if (f.vendor && f.target != FaultTarget::Vendor) return bad("vendor");
     f.id = "flt_" + random_hex(6);
     std::lock_guard lock(mu);
     if (faults.size() >= 100) return bad("count");

@@ -2,6 +2,8 @@
 // login gateway's number pre-fetch (what a carrier does before it shows its authorization page).
 #include <httplib.h>
 
+#include <algorithm>
+
 #include "base/crypto.hpp"
 #include "http/http_util.hpp"
 #include "sandbox/state.hpp"
@@ -82,10 +84,28 @@ bool Sandbox::State::token_limit_reached(httplib::Response& res, Operator op, co
     return false;
 }
 
+namespace {
+
+// ?vendor=jiguang (the default) or ?vendor=aliyun: whose SDK the token is for. nullopt: answered 400.
+std::optional<VendorId> token_vendor(const httplib::Request& req, httplib::Response& res) {
+    if (!req.has_param("vendor")) return VendorId::Jiguang;
+    const auto v = vendor_from_key(req.get_param_value("vendor"));
+    if (!v) {
+        send_error(res, 400, Reason::VENDOR_NOT_CONFIGURED, request_locale(req), std::nullopt,
+                   json{{"field", "vendor"}, {"detail", "vendor is jiguang or aliyun"}});
+    }
+    return v;
+}
+
+}  // namespace
+
 void Sandbox::State::issue_token(const httplib::Request& req, httplib::Response& res, bool login) {
     const auto gateway = gateway_operator(req, res);
     if (!gateway) return;
     const Operator op = *gateway;
+    const auto vendor = token_vendor(req, res);
+    if (!vendor) return;
+    const bool aliyun = *vendor == VendorId::Aliyun;
     if (apply_fault(take_fault(FaultTarget::Gateway), res)) return;
     std::lock_guard lock(mu);
     const Device* device = gateway_device(req, res, op);
@@ -99,31 +119,86 @@ void Sandbox::State::issue_token(const httplib::Request& req, httplib::Response&
         tokens.erase(by_age.front().second);
         by_age.pop_front();
     }
-    const std::string key = login ? d.id + ":login" : d.id;  // each kind has its own 30-per-10-minutes
+    // Each kind (and each vendor's SDK) has its own 30-per-10-minutes.
+    const std::string key = d.id + (login ? ":login" : "") + (aliyun ? ":aliyun" : "");
     auto& mine = by_device[key];
     while (!mine.empty() && mine.front().first + opt.token_window_ms <= now_ms) mine.pop_front();
     if (token_limit_reached(res, op, key, now_ms)) return;
-    const OperatorInfo& info = operator_info(op);
-    const std::int64_t ttl = login ? info.login_token_ttl_ms : info.token_ttl_ms;
-    Token t{d.id, d.phone, op, d.risk_score, now_ms, now_ms + ttl, false, login};
-    const std::string token = (login ? "LTsid" : "STsid") + std::string(operator_id(op)) + random_hex(20);
+    // Aliyun's login page asks the user for the number's middle four digits before it issues anything.
+    if (aliyun && login && !aliyun_login_check(req, res, d, op)) return;
+    const std::int64_t ttl = vendor_token_ttl_ms(*vendor, op, login);
+    Token t{d.id, d.phone, op, d.risk_score, now_ms, now_ms + ttl, false, login, *vendor};
+    // Aliyun's spToken is Base64 (with + / =) of an opaque blob, several dozen characters.
+    const std::string token = aliyun ? base64_encode(std::string(operator_id(op)) + ":" + random_hex(16) + ":" +
+                                                     sha256_bytes(random_hex(8)).substr(0, 13))
+                                     : (login ? "LTsid" : "STsid") + std::string(operator_id(op)) + random_hex(20);
     tokens[token] = t;
     by_age.emplace_back(now_ms, token);
     if (opt.unused_token_limit > 0) mine.emplace_back(now_ms, token);
-    if (login) {
-        send_json(res, 200,
-                  json{{"operator", operator_id(op)},
-                       {"loginToken", token},
-                       {"masked", mask_phone(d.phone)},
-                       {"expiresInSec", ttl / 1000},
-                       {"expiresAt", t.expires_ms}});
-        return;
+    json j{{"operator", operator_id(op)}};
+    if (aliyun) {
+        j["vendor"] = "aliyun";
+        j["spToken"] = token;
+    } else {
+        j[login ? "loginToken" : "token"] = token;
     }
-    send_json(res, 200,
-              json{{"operator", operator_id(op)},
-                   {"token", token},
-                   {"expiresInSec", ttl / 1000},
-                   {"expiresAt", t.expires_ms}});
+    if (login) j["masked"] = mask_phone(d.phone);
+    j["expiresInSec"] = ttl / 1000;
+    j["expiresAt"] = t.expires_ms;
+    send_json(res, 200, j);
+}
+
+bool Sandbox::State::aliyun_login_check(const httplib::Request& req, httplib::Response& res, const Device& d,
+                                        Operator op) {
+    const Locale locale = request_locale(req);
+    const std::int64_t now_ms = now();
+    // CM and CT lock one-click login for 24 h after three wrong tries in a row; CU does not lock.
+    const bool locks = op != Operator::CU;
+    LoginLock& lock = aliyun_login_locks[d.phone];
+    if (locks && lock.locked_until_ms > now_ms) {
+        send_json(res, 403,
+                  json{{"operator", operator_id(op)},
+                       {"code", "ERROR_MOBILE_OVER_LIMIT"},
+                       {"reason", reason_id(Reason::LOGIN_FAILED)},
+                       {"message", "too many wrong tries: one-click login for this number is locked for 24 hours"},
+                       {"retryAfterSec", (lock.locked_until_ms - now_ms + 999) / 1000}});
+        return false;
+    }
+    json body;
+    if (!read_object(req, res, body, locale)) return false;
+    if (const auto k = unknown_field(body, {"middleDigits"})) {
+        send_error(res, 400, Reason::UNKNOWN_FIELD, locale, std::nullopt,
+                   json{{"field", k->size() > 64 ? k->substr(0, 64) : *k}});
+        return false;
+    }
+    const json& md = body.contains("middleDigits") ? body["middleDigits"] : json();
+    const bool well_formed = md.is_string() && md.get<std::string>().size() == 4 &&
+                             std::all_of(md.get<std::string>().begin(), md.get<std::string>().end(),
+                                         [](char c) { return c >= '0' && c <= '9'; });
+    if (!well_formed) {
+        send_error(res, 400, Reason::BAD_ARGUMENT, locale, std::nullopt,
+                   json{{"field", "middleDigits"},
+                        {"detail", "the four middle digits of the number (the 4th to 7th), as the user typed them"}});
+        return false;
+    }
+    if (md.get<std::string>() == d.phone.substr(3, 4)) {
+        lock = LoginLock{};
+        return true;
+    }
+    ++lock.wrong;
+    json j{{"operator", operator_id(op)},
+           {"code", "MIDDLE_DIGITS_WRONG"},
+           {"reason", reason_id(Reason::LOGIN_FAILED)},
+           {"message", "the middle four digits do not match this phone's number"}};
+    if (locks) {
+        if (lock.wrong >= kAliyunLoginTries) {
+            lock.locked_until_ms = now_ms + 24 * 3'600'000LL;
+            lock.wrong = 0;
+        }
+        j["remainingTries"] = lock.locked_until_ms > now_ms ? 0 : kAliyunLoginTries - lock.wrong;
+    }
+    send_json(res, 403, j);
+    return false;
 }
 
 void Sandbox::State::login_prefetch(const httplib::Request& req, httplib::Response& res) {

@@ -96,6 +96,13 @@ void mount_vendor(httplib::Server& s, Sandbox::State* st, const std::string& pre
     }
 }
 
+// Aliyun's Dypnsapi: every action is POST / (GET answered too).
+void mount_aliyun(httplib::Server& s, Sandbox::State* st, const std::string& path) {
+    auto h = [st](const httplib::Request& req, httplib::Response& res) { st->aliyun_call(req, res); };
+    s.Post(path, h);
+    s.Get(path, h);
+}
+
 }  // namespace
 
 void Sandbox::mount(httplib::Server& s) {
@@ -119,7 +126,18 @@ void Sandbox::mount(httplib::Server& s) {
                    "POST /sandbox/sms (the SMS gateway of the instances sharing this sandbox)",
                    "POST /sandbox/vendor/v1/web/h5/verify (and /v1/web/verify, /v2/web/verify, /v2/web/h5/verify)",
                    "POST /sandbox/vendor/v1/web/h5/loginTokenVerify (and /v2/web/h5/loginTokenVerify)",
-                   "POST /sandbox/vendor/v2/web/queryBusinessRisk"}}});
+                   "POST /sandbox/vendor/v2/web/queryBusinessRisk",
+                   "POST /sandbox/carriers/{CM|CU|CT}/token?vendor=aliyun (an Aliyun spToken)",
+                   "POST /sandbox/carriers/{CM|CU|CT}/login-token?vendor=aliyun {middleDigits} (an Aliyun login "
+                   "spToken after the user typed the number's middle four digits)",
+                   "POST /sandbox/aliyun/ (Dypnsapi 2017-05-25: GetAuthToken, VerifyPhoneWithToken, "
+                   "GetPhoneWithToken; V3 signature)",
+                   "GET /sandbox/aliyun/usage"}},
+                 {"aliyun",
+                  {{"accessKeyId", st->opt.aliyun_key_id},
+                   {"accessKeySecret", st->opt.aliyun_key_secret},
+                   {"sceneCode", st->opt.aliyun_scene_code},
+                   {"note", "the sandbox's own AccessKey pair; never valid at Aliyun"}}}});
     });
     s.Post("/sandbox/devices",
            [st](const httplib::Request& req, httplib::Response& res) { st->create_device(req, res); });
@@ -215,11 +233,25 @@ void Sandbox::mount(httplib::Server& s) {
                        {"billedAfterDelay", st->billed_after_delay}});
     });
     mount_vendor(s, st, "/sandbox/vendor");
+    // What the emulated Aliyun answered, by Code (VerifyResult for a verification): PASS and REJECT are billed.
+    s.Get("/sandbox/aliyun/usage", [st](const httplib::Request&, httplib::Response& res) {
+        std::lock_guard lock(st->mu);
+        json by_code = json::object();
+        std::uint64_t billed = 0;
+        for (const auto& [code, n] : st->aliyun_answers) {
+            by_code[code] = n;
+            if (const auto r = aliyun_verify_result(code); r && r->billed) billed += n;
+        }
+        send_json(res, 200, json{{"billed", billed}, {"byCode", by_code}});
+    });
+    mount_aliyun(s, st, "/sandbox/aliyun/");
+    mount_aliyun(s, st, "/sandbox/aliyun");
 }
 
 void Sandbox::mount_vendor_root(httplib::Server& s) {
     State* st = state_.get();
     mount_vendor(s, st, "");
+    mount_aliyun(s, st, "/");
 }
 
 }  // namespace nv::server

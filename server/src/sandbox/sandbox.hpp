@@ -18,6 +18,11 @@
 //   for its number (0 for a number no device has).
 // - The vendor's verify endpoints (/v1/web/verify, /v1/web/h5/verify, /v2/...) under /sandbox/vendor, with Basic
 //   auth against the documentation's example credentials and the documented shapes and codes.
+// - Aliyun's Dypnsapi (2017-05-25) at /sandbox/aliyun/ (and at / on the sandbox's own listener): GetAuthToken,
+//   VerifyPhoneWithToken, GetPhoneWithToken, each request's V3 signature checked against the sandbox AccessKey
+//   (SignatureDoesNotMatch, SignatureNonceUsed, InvalidTimeStamp.Expired as the real gateway answers). The
+//   carriers' token and login-token endpoints issue Aliyun spTokens with ?vendor=aliyun (Aliyun's lifetimes; a
+//   login needs the number's middle four digits, and three wrong tries lock it for 24 h on CM and CT).
 // - Faults on request (latency, 5xx, malformed JSON, a dropped connection, a forced vendor code) for tests.
 // - An SMS inbox per number: the SMS fallback's codes arrive there (GET /sandbox/devices/{id}/inbox).
 //
@@ -46,6 +51,10 @@ struct SandboxOptions {
     std::int64_t unused_token_limit = 30;  // per device within token_window_ms
     std::int64_t token_window_ms = 600'000;
     Key login_public_key;  // the partner's registered RSA public key: loginTokenVerify encrypts numbers with it
+    // Aliyun Dypnsapi: the AccessKey pair requests must be signed with, and the one scheme (SceneCode) it knows.
+    std::string aliyun_key_id;
+    std::string aliyun_key_secret;
+    std::string aliyun_scene_code;
 };
 
 class Sandbox {
@@ -57,7 +66,8 @@ public:
 
     // /sandbox, /sandbox/devices..., /sandbox/carriers/..., /sandbox/faults, /sandbox/vendor/v{1,2}/web/...
     void mount(httplib::Server& server);
-    // The vendor's paths at the root as well (/v1/web/h5/verify, ...), for the sandbox's own listener.
+    // The vendors' paths at the root as well (Jiguang's /v1/web/h5/verify, ...; Aliyun's Dypnsapi at POST /), for
+    // the sandbox's own listener.
     void mount_vendor_root(httplib::Server& server);
 
     // Delivers SMS codes to the inbox of the simulated devices with that number (GET .../devices/{id}/inbox).

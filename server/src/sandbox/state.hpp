@@ -17,6 +17,7 @@
 
 #include "nv/phone.hpp"
 #include "nv/reasons.hpp"
+#include "nv/vendors.hpp"
 #include "rules/quota.hpp"
 #include "sandbox/sandbox.hpp"
 
@@ -55,6 +56,26 @@ struct Token {
     std::int64_t expires_ms = 0;
     bool used = false;
     bool login = false;  // a one-click loginToken (only loginTokenVerify takes it), else a verify token
+    VendorId vendor = VendorId::Jiguang;  // only the vendor that issued a token verifies it
+};
+
+inline constexpr std::size_t kMaxAliyunNonces = 200'000;
+inline constexpr std::size_t kMaxAliyunSessions = 10'000;
+inline constexpr std::int64_t kAliyunClockSkewMs = 15 * 60'000;  // x-acs-date and nonces: 15 minutes
+inline constexpr std::int64_t kAliyunCmDailyChecks = 10;          // CM: 10 H5 checks per number per rolling 24 h
+inline constexpr int kAliyunLoginTries = 3;                       // CM, CT: wrong middle digits before a 24 h lock
+
+// What GetAuthToken handed out: a page session for one origin and one process (BizType 0 verify, 1 login).
+struct AliyunSession {
+    std::string origin;
+    int biz_type = 0;
+    std::int64_t expires_ms = 0;
+};
+
+// CM's and CT's lock on one-click login after wrong middle digits.
+struct LoginLock {
+    int wrong = 0;
+    std::int64_t locked_until_ms = 0;
 };
 
 enum class FaultTarget { Vendor, Gateway, All };
@@ -67,6 +88,8 @@ struct Fault {
     bool malformed = false;
     bool drop = false;
     std::optional<int> vendor_code;
+    std::optional<std::string> aliyun_code;  // Aliyun: a forced Code, or PASS / REJECT / UNKNOWN as VerifyResult
+    std::optional<VendorId> vendor;          // the vendor target's faults: one vendor, or (unset) every vendor
     std::int64_t remaining = -1;  // -1: until cleared
     double probability = 0;       // > 0: applies to this share of requests (one roll per request across faults)
 };
@@ -109,11 +132,19 @@ struct Sandbox::State {
     // The vendor's own limits, by appKey+phone and appKey.
     std::map<std::string, NumberCounter> vendor_numbers;
     WindowCounter vendor_app;
+    // Aliyun: nonces seen in the last 15 minutes, the page sessions handed out, its answers by Code/VerifyResult,
+    // CM's rolling 24-hour checks per number, and the login locks per number.
+    std::map<std::string, std::int64_t> aliyun_nonces;
+    std::deque<std::pair<std::int64_t, std::string>> aliyun_nonce_order;
+    std::map<std::string, sandbox_detail::AliyunSession> aliyun_sessions;
+    std::map<std::string, std::uint64_t> aliyun_answers;
+    std::map<std::string, std::deque<std::int64_t>> aliyun_cm_checks;
+    std::map<std::string, sandbox_detail::LoginLock> aliyun_login_locks;
 
     // ---- faults (faults.cpp) ----------------------------------------------------------------------------------
 
-    // The first active fault for `target`, consumed once.
-    std::optional<Fault> take_fault(FaultTarget target);
+    // The first active fault for `target` (and, for the vendor target, `vendor`), consumed once.
+    std::optional<Fault> take_fault(FaultTarget target, VendorId vendor = VendorId::Jiguang);
 
     // Applies a fault's latency, then answers for it when it replaces the response. True: answered.
     static bool apply_fault(const std::optional<Fault>& f, httplib::Response& res);
@@ -178,6 +209,17 @@ struct Sandbox::State {
     void verify_answer(httplib::Response& res, const json& body, const std::optional<std::string>& ex_id, bool v2);
     void login_answer(httplib::Response& res, const json& body, const std::optional<std::string>& ex_id, bool v2);
     void risk_answer(httplib::Response& res, const json& body, const std::optional<std::string>& ex_id);
+
+    // ---- Aliyun Dypnsapi (aliyun.cpp) -------------------------------------------------------------------------
+
+    // One Dypnsapi request (POST or GET, the action in x-acs-action or the Action query parameter): a fault, the
+    // gateway's checks (action, version, Authorization, date, body hash, signature, nonce), then the action.
+    void aliyun_call(const httplib::Request& req, httplib::Response& res);
+    // Answers {RequestId, Code, Message, ...extra} with `status`, counting the answer.
+    void aliyun_reply(httplib::Response& res, int status, const std::string& code, const std::string& message,
+                      const json& extra = json::object());
+    // The spToken part of issue_token for ?vendor=aliyun (login: the middle digits are checked first). Under mu.
+    bool aliyun_login_check(const httplib::Request& req, httplib::Response& res, const Device& d, Operator op);
 };
 
 }  // namespace nv::server

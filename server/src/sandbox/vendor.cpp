@@ -182,7 +182,8 @@ void Sandbox::State::verify_answer(httplib::Response& res, const json& body, con
     }
 
     const auto t = tokens.find(body["token"].get<std::string>());
-    if (t == tokens.end() || t->second.used || t->second.login || t->second.expires_ms <= now_ms) {
+    if (t == tokens.end() || t->second.used || t->second.login || t->second.expires_ms <= now_ms ||
+        t->second.vendor != VendorId::Jiguang) {
         return vendor_reply(res, 9003, ex_id, true);
     }
     t->second.used = true;
@@ -209,7 +210,8 @@ void Sandbox::State::login_answer(httplib::Response& res, const json& body, cons
         return vendor_reply(res, 9012, ex_id, false);
     }
     const auto t = tokens.find(body["loginToken"].get<std::string>());
-    if (t == tokens.end() || t->second.used || !t->second.login || t->second.expires_ms <= now()) {
+    if (t == tokens.end() || t->second.used || !t->second.login || t->second.expires_ms <= now() ||
+        t->second.vendor != VendorId::Jiguang) {
         return vendor_reply(res, 9003, ex_id, true);
     }
     t->second.used = true;

@@ -18,12 +18,12 @@ std::array<std::int64_t, 3> carrier_ttls(bool login) {
 }
 
 const VendorInfo kVendors[] = {
-    {VendorId::Jiguang, "jiguang", {"极光认证", "Jiguang JVerification"}, carrier_ttls(false), carrier_ttls(true),
-     true, true, true, "verify: consistent and inconsistent results (9000, 9001); login: a number returned (8000)"},
+    {VendorId::Jiguang, "jiguang", {"极光认证", "Jiguang JVerification"}, carrier_ttls(false), carrier_ttls(true), 0,
+     0, true, true, true, "verify: consistent and inconsistent results (9000, 9001); login: a number returned (8000)"},
     // spToken: CM 2 min, CU 30 min, CT 10 min, single use, for both processes (VerifyPhoneWithToken,
     // GetPhoneWithToken); no business-risk API.
     {VendorId::Aliyun, "aliyun", {"阿里云号码认证", "Alibaba Cloud PNVS"}, {120'000, 1'800'000, 600'000},
-     {120'000, 1'800'000, 600'000}, true, true, false,
+     {120'000, 1'800'000, 600'000}, 600'000, 3'600'000, true, true, false,
      "verify: PASS and REJECT, never UNKNOWN; login: a number returned (Data.Mobile)"},
 };
 static_assert(std::size(kVendors) == kVendorCount);

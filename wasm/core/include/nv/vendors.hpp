@@ -25,6 +25,10 @@ struct VendorInfo {
     // one-click login. Jiguang's are the carriers' own (operator_info); Aliyun's spToken has its own.
     std::array<std::int64_t, 3> token_ttl_ms;
     std::array<std::int64_t, 3> login_token_ttl_ms;
+    // The page session a vendor hands out for its Web SDK (Aliyun's GetAuthToken: AccessToken 10 min, JwtToken 1 h,
+    // both reusable); 0 when the vendor has none (Jiguang's SDK takes the appKey).
+    std::int64_t session_token_ttl_ms;
+    std::int64_t session_jwt_ttl_ms;
     bool offers_verify;
     bool offers_login;
     bool offers_risk;  // a business-risk API (the SMS-pumping check needs one)
