@@ -23,7 +23,7 @@
 #include "store/redis_store.hpp"
 #include "store/sqlite_store.hpp"
 #include "vendor/sandbox_sms.hpp"
-#include "vendor/upstream_client.hpp"
+#include "vendor/jiguang.hpp"
 
 namespace {
 

@@ -23,7 +23,7 @@
 #include "base/metrics.hpp"
 #include "sandbox/sandbox.hpp"
 #include "store/sqlite_store.hpp"
-#include "vendor/upstream_client.hpp"
+#include "vendor/jiguang.hpp"
 
 using namespace nv::server;
 

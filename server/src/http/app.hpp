@@ -10,7 +10,7 @@
 #include "http/assertions.hpp"
 #include "store/store.hpp"
 #include "vendor/sms_sender.hpp"
-#include "vendor/upstream_client.hpp"
+#include "vendor/jiguang.hpp"
 
 namespace nv::server {
 

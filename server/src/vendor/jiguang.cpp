@@ -1,4 +1,4 @@
-#include "vendor/upstream_client.hpp"
+#include "vendor/jiguang.hpp"
 
 #include <httplib.h>
 
