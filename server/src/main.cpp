@@ -23,6 +23,7 @@
 #include "store/redis_store.hpp"
 #include "store/sqlite_store.hpp"
 #include "vendor/sandbox_sms.hpp"
+#include "vendor/aliyun.hpp"
 #include "vendor/jiguang.hpp"
 
 namespace {
@@ -185,6 +186,9 @@ int main(int argc, char** argv) {
         if (cfg.upstream.base == nv::server::kProductionUpstream) {
             cfg.upstream.base = "http://127.0.0.1:" + std::to_string(sport) + "/sandbox/vendor";
         }
+        if (cfg.aliyun.base == nv::server::kAliyunProductionBase) {
+            cfg.aliyun.base = "http://127.0.0.1:" + std::to_string(sport);  // Dypnsapi at POST /, as at Aliyun
+        }
         sandbox_thread = std::thread([&] { sandbox_server->listen_after_bind(); });
         log_event("info", "sandbox listening", "\"port\":" + std::to_string(sport));
     }
@@ -196,12 +200,24 @@ int main(int argc, char** argv) {
                      "verified; never use this in production\n";
     }
     UpstreamClient upstream(cfg.upstream, cfg.app_key, cfg.master_secret, static_cast<std::size_t>(cfg.threads));
+    // The vendor port: each configured vendor's adapter, in the configured order.
+    JiguangVendor jiguang(upstream);
+    std::unique_ptr<AliyunVendor> aliyun;
+    Vendors vendors;
+    for (const nv::VendorId v : cfg.vendors) {
+        if (v == nv::VendorId::Jiguang) vendors.add(jiguang);
+        if (v == nv::VendorId::Aliyun) {
+            aliyun = std::make_unique<AliyunVendor>(cfg.aliyun, cfg.upstream, static_cast<std::size_t>(cfg.threads),
+                                                    unix_ms);
+            vendors.add(*aliyun);
+        }
+    }
     NoSmsSender no_sms;
     SandboxSmsSender shared_sandbox_sms(cfg.sandbox_url);
     SmsSender& sms = sandbox                    ? sandbox->sms_sender()
                      : !cfg.sandbox_url.empty() ? static_cast<SmsSender&>(shared_sandbox_sms)
                                                 : static_cast<SmsSender&>(no_sms);
-    App app{cfg, *store, upstream, metrics, sms, *keys, unix_ms};
+    App app{cfg, *store, upstream, vendors, metrics, sms, *keys, unix_ms};
     std::unique_ptr<httplib::Server> server = make_server(cfg);
     if (!server) {
         std::cerr << "nv-server: cannot load the TLS certificate or key (" << cfg.tls_cert << ", " << cfg.tls_key << ")\n";

@@ -23,6 +23,7 @@
 #include "base/metrics.hpp"
 #include "sandbox/sandbox.hpp"
 #include "store/sqlite_store.hpp"
+#include "vendor/aliyun.hpp"
 #include "vendor/jiguang.hpp"
 
 using namespace nv::server;
@@ -34,6 +35,9 @@ struct World {
     std::unique_ptr<SqliteStore> store;
     std::unique_ptr<Sandbox> sandbox;
     std::unique_ptr<UpstreamClient> upstream;
+    std::unique_ptr<JiguangVendor> jiguang;
+    std::unique_ptr<AliyunVendor> aliyun;
+    Vendors vendors;
     Metrics metrics;
     NoSmsSender no_sms;
     KeyRing keys;
@@ -72,6 +76,9 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
     so.master_secret = kSandboxMasterSecret;
     so.vendor_limits = w.cfg.sandbox_vendor_limits;
     so.unused_token_limit = 0;
+    so.aliyun_key_id = kSandboxAliyunKeyId;
+    so.aliyun_key_secret = kSandboxAliyunKeySecret;
+    so.aliyun_scene_code = kSandboxAliyunSceneCode;
     w.cfg.sandbox = true;
     std::string key_error;
     w.keys = *load_keys(w.cfg, key_error);  // sandbox mode: both keys made now
@@ -83,7 +90,15 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
     // The upstream is this very server's sandbox vendor.
     w.cfg.upstream.base = "http://127.0.0.1:" + std::to_string(port) + "/sandbox/vendor";
     w.upstream = std::make_unique<UpstreamClient>(w.cfg.upstream, w.cfg.app_key, w.cfg.master_secret);
-    w.app = std::make_unique<App>(App{w.cfg, *w.store, *w.upstream, w.metrics, w.sandbox->sms_sender(), w.keys, now_ms});
+    // Both vendors, each the sandbox's emulation on this very server.
+    w.cfg.aliyun = AliyunSettings{"http://127.0.0.1:" + std::to_string(port) + "/sandbox/aliyun", kSandboxAliyunKeyId,
+                                  kSandboxAliyunKeySecret, kSandboxAliyunSceneCode};
+    w.jiguang = std::make_unique<JiguangVendor>(*w.upstream);
+    w.aliyun = std::make_unique<AliyunVendor>(w.cfg.aliyun, w.cfg.upstream, 4, now_ms);
+    w.vendors.add(*w.jiguang);
+    w.vendors.add(*w.aliyun);
+    w.app = std::make_unique<App>(
+        App{w.cfg, *w.store, *w.upstream, w.vendors, w.metrics, w.sandbox->sms_sender(), w.keys, now_ms});
     install_api(w.server, *w.app);
     w.sandbox->mount(w.server);
     w.thread = std::thread([&w] { w.server.listen_after_bind(); });

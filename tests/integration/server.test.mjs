@@ -531,9 +531,9 @@ test('faults: latency past the timeout, 5xx, malformed JSON, a dropped connectio
     assert.equal((await call(s.base, 'POST', '/sandbox/faults', { body: { latencyMs: -1 } })).status, 400);
     assert.equal((await call(s.base, 'POST', '/sandbox/faults', { body: {} })).status, 400);
     const metrics = (await call(s.base, 'GET', '/metrics')).text;
-    assert.match(metrics, /nv_upstream_codes_total\{code="timeout"\} 1/);
-    assert.match(metrics, /nv_upstream_codes_total\{code="dropped"\} 1/);
-    assert.match(metrics, /nv_upstream_latency_seconds_count \d+/);
+    assert.match(metrics, /nv_upstream_codes_total\{vendor="jiguang",code="timeout"\} 1/);
+    assert.match(metrics, /nv_upstream_codes_total\{vendor="jiguang",code="dropped"\} 1/);
+    assert.match(metrics, /nv_upstream_latency_seconds_count\{vendor="jiguang"\} \d+/);
     assert.match(metrics, /nv_http_requests_total\{route="verify",status="504"\} 1/);
   } finally {
     await s.stop();
@@ -663,8 +663,8 @@ test('config, static files and metrics', async () => {
   assert.match(m.headers.get('content-type'), /^text\/plain/);
   assert.match(m.text, /# TYPE nv_http_requests_total counter/);
   assert.match(m.text, /nv_http_requests_total\{route="verify",status="200"\} \d+/);
-  assert.match(m.text, /nv_upstream_latency_seconds_bucket\{le="\+Inf"\} \d+/);
-  assert.match(m.text, /nv_upstream_codes_total\{code="9000"\} \d+/);
+  assert.match(m.text, /nv_upstream_latency_seconds_bucket\{vendor="jiguang",le="\+Inf"\} \d+/);
+  assert.match(m.text, /nv_upstream_codes_total\{vendor="jiguang",code="9000"\} \d+/);
 });
 
 function tlsCall(port, ca, method, path, body, headers = {}) {

@@ -192,9 +192,9 @@ TEMPLATE_TEST_CASE("store: state survives a restart", "[store]", SqliteBackend, 
         for (int i = 0; i < 10; ++i) {
             REQUIRE(s.admit(adm("1", "t" + std::to_string(i), kMidnight + i), l).status == AdmitStatus::Admitted);
         }
-        s.record_result("app", shanghai_day(kMidnight), 9000);
-        s.record_result("app", shanghai_day(kMidnight), 9000);
-        s.record_result("app", shanghai_day(kMidnight), 9001);
+        s.record_result("app", shanghai_day(kMidnight), "9000");
+        s.record_result("app", shanghai_day(kMidnight), "9000");
+        s.record_result("app", shanghai_day(kMidnight), "9001");
     }
     auto store = backend.open();
     Store& s = *store;
@@ -203,8 +203,8 @@ TEMPLATE_TEST_CASE("store: state survives a restart", "[store]", SqliteBackend, 
     CHECK(r.reason == Reason::NUMBER_DAILY_LIMIT);
     CHECK(s.admit(adm("2", "t0", kMidnight + 100), l).status == AdmitStatus::TokenUsed);
     const UsageCounts u = s.usage("app", shanghai_day(kMidnight));
-    CHECK(u.at(9000) == 2);
-    CHECK(u.at(9001) == 1);
+    CHECK(u.at("9000") == 2);
+    CHECK(u.at("9001") == 1);
     CHECK(s.usage("app", shanghai_day(kMidnight) + 1).empty());
     CHECK(s.usage("other", shanghai_day(kMidnight)).empty());
     CHECK(s.healthy("app"));
@@ -365,16 +365,19 @@ TEMPLATE_TEST_CASE("store: the ledger counts per appKey and day", "[store]", Sql
     TestType backend;
     auto store = backend.open();
     const std::int64_t day = shanghai_day(kMidnight);
-    for (int i = 0; i < 5; ++i) store->record_result("app", day, 9000);
-    store->record_result("app", day, 9001);
-    store->record_result("app", day + 1, 9000);
-    store->record_result("other", day, 9000);
+    for (int i = 0; i < 5; ++i) store->record_result("app", day, "9000");
+    store->record_result("app", day, "9001");
+    store->record_result("app", day + 1, "9000");
+    store->record_result("other", day, "9000");
+    store->record_result("app", day, "aliyun:PASS");  // another vendor's answers count apart
+    store->record_result("app", day, "aliyun:PASS");
     const UsageCounts u = store->usage("app", day);
-    CHECK(u.size() == 2);
-    CHECK(u.at(9000) == 5);
-    CHECK(u.at(9001) == 1);
-    CHECK(store->usage("app", day + 1).at(9000) == 1);
-    CHECK(store->usage("other", day).at(9000) == 1);
+    CHECK(u.at("aliyun:PASS") == 2);
+    CHECK(u.size() == 3);
+    CHECK(u.at("9000") == 5);
+    CHECK(u.at("9001") == 1);
+    CHECK(store->usage("app", day + 1).at("9000") == 1);
+    CHECK(store->usage("other", day).at("9000") == 1);
     CHECK(store->usage("app", day - 1).empty());
 }
 
@@ -525,7 +528,7 @@ TEST_CASE("redis store: every key expires on its own", "[store][redis]") {
     const std::int64_t now = 1'795'400'000'000;
     QuotaLimits l;
     REQUIRE(store->admit(Admission{"app", "num", "1.2.3.4", "tok", now + 120'000, now}, l).status == AdmitStatus::Admitted);
-    store->record_result("app", shanghai_day(now), 9000);
+    store->record_result("app", shanghai_day(now), "9000");
     store->put_sms_code("app", "num", "h", now + 300'000);
     const RedisReply keys = raw.command({"KEYS", backend.prefix + ":*"});
     REQUIRE(keys.size() == 8);  // token, number, interval, app, ip, ledger, the ledger increment's mark, sms
@@ -556,7 +559,7 @@ TEST_CASE("redis store: unreachable is a clear error, it recovers by itself and 
     CHECK_THROWS_WITH(store.admit(adm("2", "b", kMidnight), l), Catch::Contains("127.0.0.1:" + std::to_string(server.port())));
     CHECK_FALSE(store.healthy("app"));
     // An answered verification while Redis is away: counted when it is back, not lost.
-    CHECK_THROWS_AS(store.record_result("app", 7, 9000), StoreError);
+    CHECK_THROWS_AS(store.record_result("app", 7, "9000"), StoreError);
     CHECK(store.pending_results() == 1);
     server.start();  // same port, empty (no persistence in this test)
     // The store reconnects on its own (after its short reconnect pause).
@@ -567,7 +570,7 @@ TEST_CASE("redis store: unreachable is a clear error, it recovers by itself and 
     }
     REQUIRE(back);
     CHECK(store.pending_results() == 0);
-    CHECK(store.usage("app", 7).at(9000) == 1);
+    CHECK(store.usage("app", 7).at("9000") == 1);
     CHECK(store.admit(adm("2", "b", kMidnight), l).status == AdmitStatus::Admitted);
 }
 
@@ -576,14 +579,14 @@ TEST_CASE("redis store: a ledger increment retried after a lost reply counts onc
     auto store = backend.open();
     auto& redis = static_cast<RedisStore&>(*store);
     // The same increment twice (as a retry after a timeout would send it), and two different ones.
-    redis.record_result_once("app", 9, 9000, "id-1");
-    redis.record_result_once("app", 9, 9000, "id-1");
-    redis.record_result_once("app", 9, 9000, "id-2");
-    redis.record_result("app", 9, 9001);
-    redis.record_result("app", 9, 9001);
+    redis.record_result_once("app", 9, "9000", "id-1");
+    redis.record_result_once("app", 9, "9000", "id-1");
+    redis.record_result_once("app", 9, "9000", "id-2");
+    redis.record_result("app", 9, "9001");
+    redis.record_result("app", 9, "9001");
     const UsageCounts u = store->usage("app", 9);
-    CHECK(u.at(9000) == 2);
-    CHECK(u.at(9001) == 2);
+    CHECK(u.at("9000") == 2);
+    CHECK(u.at("9001") == 2);
 }
 
 // A self-signed certificate for 127.0.0.1 (its own CA): DIR/NAME.pem and DIR/NAME.key.
@@ -610,8 +613,8 @@ TEST_CASE("redis store: AUTH, and TLS with the server's certificate verified", "
         o.url.password = "s3cret-pass";
         RedisStore good(o, "auth");
         CHECK(good.healthy("app"));
-        good.record_result("app", 1, 9000);
-        CHECK(good.usage("app", 1).at(9000) == 1);
+        good.record_result("app", 1, "9000");
+        CHECK(good.usage("app", 1).at("9000") == 1);
     }
     SECTION("rediss:// with a test CA; the system bundle and a wrong CA are refused") {
         char tmpl[] = "/tmp/nv-redis-tls-XXXXXX";
@@ -626,8 +629,8 @@ TEST_CASE("redis store: AUTH, and TLS with the server's certificate verified", "
         o.ca_file = dir + "/server.pem";
         RedisStore good(o, "tls");
         CHECK(good.healthy("app"));
-        good.record_result("app", 1, 9001);
-        CHECK(good.usage("app", 1).at(9001) == 1);
+        good.record_result("app", 1, "9001");
+        CHECK(good.usage("app", 1).at("9001") == 1);
         o.ca_file = "";  // the system bundle does not know the test CA
         RedisStore system(o, "tls");
         CHECK_THROWS_WITH(system.usage("app", 1), Catch::Contains("certificate"));

@@ -9,13 +9,14 @@ void Metrics::request(const std::string& route, int status) {
     ++requests_[{route, status}];
 }
 
-void Metrics::upstream(double seconds, const std::string& outcome) {
+void Metrics::upstream(double seconds, const std::string& outcome, std::string_view vendor) {
     std::lock_guard lock(mu_);
-    ++upstream_codes_[outcome];
-    ++upstream_count_;
-    upstream_sum_ += seconds;
+    ++upstream_codes_[{std::string(vendor), outcome}];
+    Latency& l = latency_[std::string(vendor)];
+    ++l.count;
+    l.sum += seconds;
     for (std::size_t i = 0; i < kBuckets.size(); ++i) {
-        if (seconds <= kBuckets[i]) ++buckets_[i];
+        if (seconds <= kBuckets[i]) ++l.buckets[i];
     }
 }
 
@@ -52,17 +53,22 @@ std::string Metrics::render() const {
     for (const auto& [k, v] : requests_) {
         o << "nv_http_requests_total{route=\"" << k.first << "\",status=\"" << k.second << "\"} " << v << '\n';
     }
-    o << "# HELP nv_upstream_latency_seconds Latency of calls to the vendor's verify endpoint.\n"
+    o << "# HELP nv_upstream_latency_seconds Latency of calls to each vendor's verify and login endpoints.\n"
          "# TYPE nv_upstream_latency_seconds histogram\n";
-    for (std::size_t i = 0; i < kBuckets.size(); ++i) {
-        o << "nv_upstream_latency_seconds_bucket{le=\"" << kBuckets[i] << "\"} " << buckets_[i] << '\n';
+    for (const auto& [vendor, l] : latency_) {
+        const std::string v = "vendor=\"" + vendor + "\"";
+        for (std::size_t i = 0; i < kBuckets.size(); ++i) {
+            o << "nv_upstream_latency_seconds_bucket{" << v << ",le=\"" << kBuckets[i] << "\"} " << l.buckets[i] << '\n';
+        }
+        o << "nv_upstream_latency_seconds_bucket{" << v << ",le=\"+Inf\"} " << l.count << '\n'
+          << "nv_upstream_latency_seconds_sum{" << v << "} " << l.sum << '\n'
+          << "nv_upstream_latency_seconds_count{" << v << "} " << l.count << '\n';
     }
-    o << "nv_upstream_latency_seconds_bucket{le=\"+Inf\"} " << upstream_count_ << '\n'
-      << "nv_upstream_latency_seconds_sum " << upstream_sum_ << '\n'
-      << "nv_upstream_latency_seconds_count " << upstream_count_ << '\n';
-    o << "# HELP nv_upstream_codes_total Vendor answers by code (or transport failure).\n"
+    o << "# HELP nv_upstream_codes_total Vendor answers by vendor and code (or transport failure).\n"
          "# TYPE nv_upstream_codes_total counter\n";
-    for (const auto& [k, v] : upstream_codes_) o << "nv_upstream_codes_total{code=\"" << k << "\"} " << v << '\n';
+    for (const auto& [k, v] : upstream_codes_) {
+        o << "nv_upstream_codes_total{vendor=\"" << k.first << "\",code=\"" << k.second << "\"} " << v << '\n';
+    }
     o << "# HELP nv_quota_rejections_total Verifications refused before spending quota, by reason.\n"
          "# TYPE nv_quota_rejections_total counter\n";
     for (const auto& [k, v] : quota_) o << "nv_quota_rejections_total{reason=\"" << k << "\"} " << v << '\n';

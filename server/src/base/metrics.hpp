@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace nv::server {
@@ -31,7 +32,8 @@ struct RedirectCounters {
 class Metrics {
 public:
     void request(const std::string& route, int status);
-    void upstream(double seconds, const std::string& outcome);  // outcome: a vendor code or a transport failure
+    // One call to `vendor` ("jiguang", "aliyun"): outcome is its answer's code or a transport failure.
+    void upstream(double seconds, const std::string& outcome, std::string_view vendor);
     void quota_rejection(const std::string& reason);
     // A store call that failed (op: admit, check, refund, ledger, usage, sms), and verifications admitted without the
     // store because --store-fail-open is set.
@@ -50,15 +52,18 @@ public:
 private:
     mutable std::mutex mu_;
     std::map<std::pair<std::string, int>, std::uint64_t> requests_;
-    std::map<std::string, std::uint64_t> upstream_codes_;
+    std::map<std::pair<std::string, std::string>, std::uint64_t> upstream_codes_;  // (vendor, code)
     std::map<std::string, std::uint64_t> quota_;
     std::map<std::string, std::uint64_t> store_errors_;
     std::uint64_t fail_open_ = 0;
     std::shared_ptr<const PoolGauges> pool_;
     std::shared_ptr<const RedirectCounters> redirects_;
-    std::array<std::uint64_t, kBuckets.size()> buckets_{};
-    std::uint64_t upstream_count_ = 0;
-    double upstream_sum_ = 0;
+    struct Latency {
+        std::array<std::uint64_t, kBuckets.size()> buckets{};
+        std::uint64_t count = 0;
+        double sum = 0;
+    };
+    std::map<std::string, Latency> latency_;  // by vendor
 };
 
 }  // namespace nv::server

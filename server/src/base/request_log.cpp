@@ -54,6 +54,7 @@ void log_request(const std::string& method, const std::string& path, int status,
     if (!c.phone_masked.empty()) j["phone"] = c.phone_masked;
     if (!c.op.empty()) j["operator"] = c.op;
     if (!c.error.empty()) j["error"] = c.error;
+    if (!c.vendor.empty()) j["vendor"] = c.vendor;
     if (c.upstream_code >= 0) j["upstreamCode"] = c.upstream_code;
     if (!c.upstream_failure.empty()) j["upstreamFailure"] = c.upstream_failure;
     if (c.upstream_ms >= 0) j["upstreamMs"] = c.upstream_ms;

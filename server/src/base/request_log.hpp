@@ -15,6 +15,7 @@ struct RequestContext {
     std::string phone_masked;
     std::string op;
     std::string error;        // a reason id
+    std::string vendor;       // the vendor called, if any
     int upstream_code = -1;   // -1: none
     std::string upstream_failure;
     std::int64_t upstream_ms = -1;

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -110,6 +111,32 @@ std::string validate(const ServerConfig& c) {
     if (!url) return "the upstream base URL must look like https://host[:port][/path]";
     if (url->scheme == "http" && !is_loopback_host(url->host)) {
         return "the upstream must use https (plain http is allowed only to a loopback address)";
+    }
+    for (std::size_t i = 0; i < c.vendors.size(); ++i) {
+        for (std::size_t j = 0; j < i; ++j) {
+            if (c.vendors[i] == c.vendors[j]) {
+                return "vendors: " + std::string(vendor_info(c.vendors[i]).key) + " is listed twice";
+            }
+        }
+    }
+    for (const auto& order : c.routing) {
+        for (const VendorId v : order) {
+            if (std::find(c.vendors.begin(), c.vendors.end(), v) == c.vendors.end()) {
+                return "routing names " + std::string(vendor_info(v).key) + ", which is not in vendors";
+            }
+        }
+    }
+    if (std::find(c.vendors.begin(), c.vendors.end(), VendorId::Aliyun) != c.vendors.end()) {
+        const auto a = parse_base_url(c.aliyun.base);
+        if (!a) return "the aliyun base URL must look like https://dypnsapi.aliyuncs.com";
+        if (a->scheme == "http" && !is_loopback_host(a->host)) {
+            return "the aliyun base must use https (plain http is allowed only to a loopback address)";
+        }
+        if (c.aliyun.access_key_id.empty() || c.aliyun.access_key_secret.empty() || c.aliyun.scene_code.empty()) {
+            return "the aliyun vendor needs its AccessKey pair and scheme code: set NV_ALIYUN_ACCESS_KEY_ID, "
+                   "NV_ALIYUN_ACCESS_KEY_SECRET and NV_ALIYUN_SCENE_CODE (or accessKeyId, accessKeySecret and "
+                   "sceneCode in the aliyun entry of vendors in the --config file)";
+        }
     }
     for (const std::string& o : c.cors_origins) {
         if (!valid_origin(o)) return "CORS origin \"" + o + "\" must look like https://shop.example.com (scheme://host[:port])";
@@ -260,6 +287,49 @@ std::string apply_config_json(const std::string& text, ServerConfig& c) {
         }
     }
     r.integer("prepaidVolume", c.prepaid_volume, 1, kBig);
+    if (const json* vendors = r.object("vendors")) {
+        c.vendors.clear();
+        if (!vendors->is_array() || vendors->empty()) r.fail("vendors must be a non-empty list of {\"name\": ...}");
+        for (const json& v : vendors->is_array() ? *vendors : json::array()) {
+            const auto id = v.is_object() && v.contains("name") && v["name"].is_string()
+                                ? vendor_from_key(v["name"].get<std::string>())
+                                : std::nullopt;
+            if (!id) {
+                r.fail("vendors: each entry needs a name, jiguang or aliyun");
+                break;
+            }
+            c.vendors.push_back(*id);
+            Reader e(v, "vendors." + std::string(vendor_info(*id).key), error);
+            std::string name;
+            e.str("name", name);
+            if (*id == VendorId::Aliyun) {
+                e.str("base", c.aliyun.base);
+                e.str("sceneCode", c.aliyun.scene_code);
+                e.str("accessKeyId", c.aliyun.access_key_id);
+                e.str("accessKeySecret", c.aliyun.access_key_secret);
+            }
+            e.finish();
+        }
+    }
+    if (const json* routing = r.object("routing")) {
+        Reader rt(*routing, "routing", error);
+        for (std::size_t op = 0; op < 3; ++op) {
+            const std::string carrier(operator_id(static_cast<Operator>(op)));
+            const json* order = rt.object(carrier.c_str());
+            if (!order) continue;
+            c.routing[op].clear();
+            if (!order->is_array() || order->empty()) rt.fail("routing." + carrier + " must be a list of vendor names");
+            for (const json& v : order->is_array() ? *order : json::array()) {
+                const auto id = v.is_string() ? vendor_from_key(v.get<std::string>()) : std::nullopt;
+                if (!id) {
+                    rt.fail("routing." + carrier + ": each must be jiguang or aliyun");
+                    break;
+                }
+                c.routing[op].push_back(*id);
+            }
+        }
+        rt.finish();
+    }
     if (const json* up = r.object("upstream")) {
         Reader u(*up, "upstream", error);
         u.str("base", c.upstream.base);
@@ -327,7 +397,7 @@ ConfigResult load_config(const std::vector<std::string>& args, const EnvLookup& 
     static const char* const kValued[] = {"--port", "--host", "--config", "--db", "--threads", "--upstream",
                                           "--upstream-ca", "--api-version", "--tls-cert", "--tls-key", "--web-dir",
                                           "--demo-dir", "--sandbox-port", "--store", "--redis-ca", "--cors-origin",
-                                          "--sandbox-url"};
+                                          "--sandbox-url", "--vendors"};
     for (std::size_t i = 0; i < args.size(); ++i) {
         std::string a = args[i];
         std::string value;
@@ -404,7 +474,10 @@ ConfigResult load_config(const std::vector<std::string>& args, const EnvLookup& 
                               {"NV_ASSERTION_KEY_FILE", &c.assertion.key_file},
                               {"NV_ASSERTION_PREVIOUS_KEY_FILE", &c.assertion.previous_key_file},
                               {"NV_ASSERTION_ISSUER", &c.assertion.issuer},
-                              {"NV_ASSERTION_AUDIENCE", &c.assertion.audience}};
+                              {"NV_ASSERTION_AUDIENCE", &c.assertion.audience},
+                              {"NV_ALIYUN_ACCESS_KEY_ID", &c.aliyun.access_key_id},
+                              {"NV_ALIYUN_ACCESS_KEY_SECRET", &c.aliyun.access_key_secret},
+                              {"NV_ALIYUN_SCENE_CODE", &c.aliyun.scene_code}};
     for (const EnvVar& e : strings) {
         if (auto v = env(e.name)) *e.target = *v;
     }
@@ -455,6 +528,22 @@ ConfigResult load_config(const std::vector<std::string>& args, const EnvLookup& 
         else if (f.name == "--web-dir") c.web_dir = f.value;
         else if (f.name == "--demo-dir") c.demo_dir = f.value;
         else if (f.name == "--sandbox-port") ok = set_int("--sandbox-port", f.value, c.sandbox_port, 0, 65535);
+        else if (f.name == "--vendors") {
+            c.vendors.clear();
+            std::stringstream list(f.value);
+            for (std::string name; std::getline(list, name, ',');) {
+                const auto id = vendor_from_key(name);
+                if (!id) {
+                    result.error = "--vendors: \"" + name + "\" is not a vendor (jiguang, aliyun)";
+                    return result;
+                }
+                c.vendors.push_back(*id);
+            }
+            if (c.vendors.empty()) {
+                result.error = "--vendors needs at least one vendor (jiguang, aliyun)";
+                return result;
+            }
+        }
         if (!ok) return result;
     }
 
@@ -470,7 +559,16 @@ ConfigResult load_config(const std::vector<std::string>& args, const EnvLookup& 
         if (c.admin_token.empty()) c.admin_token = kSandboxAdminToken;
         if (c.backend_token.empty()) c.backend_token = kSandboxBackendToken;
         if (!c.sms_risk_check) c.sms_risk_check = true;
+        // Both vendors are emulated; Aliyun's base is the sandbox's listener (main.cpp) or the shared sandbox.
+        if (c.vendors.empty()) c.vendors = {VendorId::Jiguang, VendorId::Aliyun};
+        if (c.aliyun.access_key_id.empty()) c.aliyun.access_key_id = kSandboxAliyunKeyId;
+        if (c.aliyun.access_key_secret.empty()) c.aliyun.access_key_secret = kSandboxAliyunKeySecret;
+        if (c.aliyun.scene_code.empty()) c.aliyun.scene_code = kSandboxAliyunSceneCode;
+        if (!c.sandbox_url.empty() && c.aliyun.base == kAliyunProductionBase) {
+            c.aliyun.base = c.sandbox_url + "/sandbox/aliyun";
+        }
     }
+    if (c.vendors.empty()) c.vendors = {VendorId::Jiguang};
     // --db PATH and --store sqlite:PATH are the same setting. With neither, the file goes into the state
     // directory, never the working directory (a service's cwd, or wherever a demo was started).
     if (c.store.url.empty()) {
@@ -554,7 +652,10 @@ Usage: nv-server [--sandbox] [options]
   --behind-proxy          nv-server runs behind the shipped nginx front (server/deploy/): take the client IP
                           from X-Forwarded-For (config: trustProxy). Without it, listening on a non-loopback
                           address logs a warning: see "Limits" below
-  --upstream URL          the vendor's base URL (default https://api.verification.jpush.cn;
+  --vendors LIST          the vendors, in order: jiguang, aliyun or jiguang,aliyun (config: vendors, which also
+                          takes Aliyun's sceneCode and base). The first is the default for /api/v1/verify and
+                          /api/v1/login. Default: jiguang; in sandbox mode jiguang,aliyun, both emulated
+  --upstream URL          Jiguang's base URL (default https://api.verification.jpush.cn;
                           in sandbox mode the sandbox's own listener)
   --upstream-ca FILE      CA certificates (PEM) to verify the upstream with, instead of the system bundle
   --api-version 1|2       /v1/web/h5/verify or /v2/web/h5/verify (v2, the default, adds the risk score)
@@ -568,7 +669,10 @@ Usage: nv-server [--sandbox] [options]
   --help, --version
 
 Environment (overrides the config file; flags override both):
-  NV_APP_KEY, NV_MASTER_SECRET   vendor credentials (required unless --sandbox; never logged)
+  NV_APP_KEY, NV_MASTER_SECRET   Jiguang's credentials (required unless --sandbox; never logged)
+  NV_ALIYUN_ACCESS_KEY_ID, NV_ALIYUN_ACCESS_KEY_SECRET, NV_ALIYUN_SCENE_CODE
+                                 Aliyun's AccessKey pair (never logged, never sent to a page) and scheme code, when
+                                 aliyun is among the vendors (sandbox: sandbox-aliyun-id / sandbox-aliyun-secret)
   NV_ADMIN_TOKEN                 bearer token for GET /api/v1/usage (sandbox default: sandbox-admin)
   NV_BACKEND_TOKEN               bearer token for POST /api/v1/risk, the partner backend's business-risk query
                                  (sandbox default: sandbox-backend; empty: the route answers 503)

@@ -3,12 +3,14 @@
 // only from the file or the environment, never from flags (other users can read a process's arguments).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "nv/vendors.hpp"
 #include "rules/quota.hpp"
 #include "rules/risk.hpp"
 
@@ -36,6 +38,16 @@ struct UpstreamSettings {
     // Only from the --upstream-insecure-skip-verify flag (never the file or the environment), and logged as a
     // warning at startup and on /healthz: for a development upstream with a self-signed certificate.
     bool insecure_skip_verify = false;
+};
+
+// Aliyun Dypnsapi (the `aliyun` entry of `vendors`). The AccessKey pair only from the file or the environment
+// (NV_ALIYUN_ACCESS_KEY_ID, NV_ALIYUN_ACCESS_KEY_SECRET); the scheme code also from NV_ALIYUN_SCENE_CODE. The
+// timeouts and TLS settings are the upstream's.
+struct AliyunSettings {
+    std::string base = kAliyunProductionBase;
+    std::string access_key_id;
+    std::string access_key_secret;
+    std::string scene_code;  // the 认证方案 (FC...) registered with the partner's page Url and Origin
 };
 
 struct FlowTimeouts {  // published to the page by /api/v1/config
@@ -107,7 +119,15 @@ struct ServerConfig {
     // The SMS fallback asks the vendor's business-risk API first and sends no code to a number whose decision
     // is deny (SMS pumping). Default: on in sandbox mode, off otherwise (it is billed); config sms.riskCheck.
     std::optional<bool> sms_risk_check;
-    UpstreamSettings upstream;
+    UpstreamSettings upstream;  // Jiguang's REST API (and the transport settings every vendor uses)
+    // The vendors, in order: the first is the default of /api/v1/verify and /api/v1/login, and the order the page
+    // asks them in (config `vendors`, --vendors jiguang,aliyun). Empty: [jiguang], or in sandbox mode [jiguang,
+    // aliyun], both emulated.
+    std::vector<VendorId> vendors;
+    AliyunSettings aliyun;
+    // Per carrier (CM, CU, CT), the order the page asks the vendors in (config `routing`, e.g. {"CM": ["aliyun",
+    // "jiguang"]}); a carrier not listed follows `vendors`.
+    std::array<std::vector<VendorId>, 3> routing;
 
     // The SQLite store's file (--db, NV_DB, "db", or --store sqlite:PATH). Without one, it goes into the state
     // directory (default_state_dir; never the working directory): nv-server.db, or nv-server-sandbox.db in

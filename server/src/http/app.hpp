@@ -11,13 +11,15 @@
 #include "store/store.hpp"
 #include "vendor/sms_sender.hpp"
 #include "vendor/jiguang.hpp"
+#include "vendor/vendor.hpp"
 
 namespace nv::server {
 
 struct App {
     const ServerConfig& config;
     Store& store;
-    UpstreamClient& upstream;
+    UpstreamClient& upstream;  // Jiguang's REST client (business risk, the SMS-pumping check)
+    Vendors& vendors;          // every configured vendor behind the port, in order
     Metrics& metrics;
     SmsSender& sms;
     const KeyRing& keys;

@@ -29,8 +29,37 @@ void handle_config(const App& app, httplib::Response& res) {
                                 {"loginTokenTtlSec", i.login_token_ttl_ms / 1000},
                                 {"networks", i.networks}});
     }
+    // The configured vendors (the first is the default) and, per carrier, the order the page asks them in.
+    json vendors = json::array();
+    for (const Vendor* v : app.vendors.all()) {
+        const VendorInfo& i = v->info();
+        json ttl = json::object(), login_ttl = json::object();
+        for (Operator op : kOperators) {
+            ttl[std::string(operator_id(op))] = vendor_token_ttl_ms(i.id, op, false) / 1000;
+            login_ttl[std::string(operator_id(op))] = vendor_token_ttl_ms(i.id, op, true) / 1000;
+        }
+        vendors.push_back(json{{"name", i.key},
+                               {"title", text_json(i.name)},
+                               {"verify", i.offers_verify},
+                               {"login", i.offers_login},
+                               {"risk", i.offers_risk},
+                               {"session", i.session_token_ttl_ms > 0},
+                               {"tokenTtlSec", ttl},
+                               {"loginTokenTtlSec", login_ttl}});
+    }
+    json routing = json::object();
+    for (Operator op : kOperators) {
+        json order = json::array();
+        for (const VendorId id : c.routing[static_cast<std::size_t>(op)]) order.push_back(vendor_info(id).key);
+        if (order.empty()) {
+            for (const Vendor* v : app.vendors.all()) order.push_back(v->info().key);
+        }
+        routing[std::string(operator_id(op))] = order;
+    }
     send_json(res, 200,
               json{{"sandbox", c.sandbox},
+                   {"vendors", vendors},
+                   {"routing", routing},
                    {"oneClickLogin", app.keys.login.has_value()},
                    {"apiVersion", c.upstream.api_version},
                    {"carriers", carriers},

@@ -59,4 +59,22 @@ void store_failed(App& app, httplib::Response& res, Locale locale, const char* o
     send_error(res, 503, Reason::STORE_UNAVAILABLE, locale, 5, extra);
 }
 
+Vendor* read_vendor(App& app, const nlohmann::json& body, httplib::Response& res, Locale locale) {
+    if (!body.contains("vendor") || body["vendor"].is_null()) return &app.vendors.first();
+    const auto id = body["vendor"].is_string() ? vendor_from_key(body["vendor"].get<std::string>()) : std::nullopt;
+    if (!id) {
+        send_error(res, 400, Reason::BAD_ARGUMENT, locale, std::nullopt,
+                   nlohmann::json{{"field", "vendor"}, {"detail", "vendor is jiguang or aliyun"}});
+        return nullptr;
+    }
+    Vendor* v = app.vendors.find(*id);
+    if (!v) {
+        nlohmann::json configured = nlohmann::json::array();
+        for (const Vendor* c : app.vendors.all()) configured.push_back(c->info().key);
+        send_error(res, 400, Reason::VENDOR_NOT_CONFIGURED, locale, std::nullopt,
+                   nlohmann::json{{"field", "vendor"}, {"vendors", configured}});
+    }
+    return v;
+}
+
 }  // namespace nv::server

@@ -22,6 +22,10 @@ std::optional<nlohmann::json> read_body(const httplib::Request& req, httplib::Re
 // core; a refusal answers 400 with the core's reason.
 std::optional<PhoneNumber> read_phone(const nlohmann::json& body, httplib::Response& res, Locale locale);
 
+// The body's optional `vendor` ("jiguang", "aliyun"; default: the first configured). nullptr when answered: 400
+// BAD_ARGUMENT for a name that is no vendor, 400 VENDOR_NOT_CONFIGURED for one this server is not configured for.
+Vendor* read_vendor(App& app, const nlohmann::json& body, httplib::Response& res, Locale locale);
+
 // A store failure is the server's problem, said as such (503 STORE_UNAVAILABLE, retry in a few seconds); the
 // cause (which names the store's host, never a password) goes to the log and the metric.
 void store_failed(App& app, httplib::Response& res, Locale locale, const char* op, const StoreError& e,

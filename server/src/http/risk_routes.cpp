@@ -66,12 +66,21 @@ void handle_risk(App& app, const httplib::Request& req, httplib::Response& res) 
     const auto ex_id = optional_text(*parsed, "exID", bad);
     if (bad) return send_error(res, 400, Reason::BAD_ARGUMENT, locale, std::nullopt, json{{"field", "exID"}});
 
-    const UpstreamReply reply = app.upstream.business_risk(phone->national, ip, ex_id);
+    // Only a vendor with a business-risk API can answer (Aliyun has none): never a made-up score.
+    Vendor* vendor = app.vendors.with_risk();
+    if (!vendor) {
+        json j = common;
+        j["vendors"] = json::array();
+        for (const Vendor* v : app.vendors.all()) j["vendors"].push_back(v->info().key);
+        return send_error(res, 501, Reason::VENDOR_NOT_SUPPORTED, locale, std::nullopt, j);
+    }
+    const UpstreamReply reply = *vendor->business_risk(std::string(phone->national), ip, ex_id);
     const RiskOutcome out = map_risk_reply(reply, OutcomeContext{cfg.risk, ex_id, app.now_ms(), VendorApi::Verify});
     ctx.upstream_ms = reply.elapsed_ms;
+    ctx.vendor = std::string(vendor->info().key);
     if (out.vendor_code) ctx.upstream_code = *out.vendor_code;
     app.metrics.upstream(static_cast<double>(reply.elapsed_ms) / 1000.0,
-                         out.vendor_code ? std::to_string(*out.vendor_code) : "risk_failed");
+                         out.vendor_code ? std::to_string(*out.vendor_code) : "risk_failed", vendor->info().key);
     json j = common;
     if (out.is_error) {
         if (out.vendor_code) j["upstream"] = out.upstream;

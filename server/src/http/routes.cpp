@@ -9,6 +9,7 @@ void install_api(httplib::Server& s, App& app) {
     install_config_routes(s, app);
     install_verify_routes(s, app);
     install_login_routes(s, app);
+    install_vendor_routes(s, app);
     install_risk_routes(s, app);
     install_keys_routes(s, app);
     install_usage_routes(s, app);

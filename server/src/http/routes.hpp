@@ -21,6 +21,7 @@ void install_api(httplib::Server& server, App& app);
 void install_config_routes(httplib::Server& server, App& app);
 void install_verify_routes(httplib::Server& server, App& app);
 void install_login_routes(httplib::Server& server, App& app);   // /api/v1/login (one-click login)
+void install_vendor_routes(httplib::Server& server, App& app);  // /api/v1/vendor-session
 void install_risk_routes(httplib::Server& server, App& app);    // /api/v1/risk (the partner's backend)
 void install_keys_routes(httplib::Server& server, App& app);    // /.well-known/jwks.json
 void install_sms_routes(httplib::Server& server, App& app);

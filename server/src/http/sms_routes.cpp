@@ -31,11 +31,13 @@ std::string sms_code_hash(const std::string& app_key, const std::string& nationa
 // block the fallback: it is logged and counted, and the code is sent.
 bool risk_denies(App& app, const std::string& national, const std::string& ip, std::int64_t now, httplib::Response& res,
                  Locale locale, const json& common) {
-    const UpstreamReply reply = app.upstream.business_risk(national, ip, std::nullopt);
+    Vendor* vendor = app.vendors.with_risk();
+    if (!vendor) return false;  // no configured vendor has a risk API (main.cpp says so at startup)
+    const UpstreamReply reply = *vendor->business_risk(national, ip, std::nullopt);
     const RiskOutcome r =
         map_risk_reply(reply, OutcomeContext{app.config.risk, std::nullopt, now, VendorApi::Verify});
     app.metrics.upstream(static_cast<double>(reply.elapsed_ms) / 1000.0,
-                         r.vendor_code ? std::to_string(*r.vendor_code) : "risk_failed");
+                         r.vendor_code ? std::to_string(*r.vendor_code) : "risk_failed", vendor->info().key);
     if (r.is_error) {
         log_event("warn", "SMS risk check failed; sending the code anyway",
                   "\"reason\":\"" + std::string(reason_id(r.reason)) + "\"");

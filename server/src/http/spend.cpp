@@ -63,16 +63,18 @@ bool check_spending(App& app, Admission a, const QuotaLimits& limits, httplib::R
     return true;  // a check looks up no token: never TokenUsed
 }
 
-void settle_spending(App& app, const Spending& s, const UpstreamReply& reply, const VerifyOutcome& out) {
+void settle_spending(App& app, const Spending& s, const UpstreamReply& reply, const VerifyOutcome& out,
+                     VendorId vendor) {
     RequestContext& ctx = current_request();
     ctx.upstream_ms = reply.elapsed_ms;
+    ctx.vendor = std::string(vendor_info(vendor).key);
     if (out.vendor_code) ctx.upstream_code = *out.vendor_code;
     static const char* const kTransport[] = {"ok", "connect_failed", "tls_failed", "timeout", "dropped"};
-    const std::string label = out.vendor_code                    ? std::to_string(*out.vendor_code)
+    const std::string label = out.answer_code                    ? *out.answer_code
                               : reply.transport == Transport::Ok ? "bad_reply"
                                                                  : kTransport[static_cast<int>(reply.transport)];
-    if (!out.vendor_code) ctx.upstream_failure = label;
-    app.metrics.upstream(static_cast<double>(reply.elapsed_ms) / 1000.0, label);
+    if (!out.answer_code) ctx.upstream_failure = label;
+    app.metrics.upstream(static_cast<double>(reply.elapsed_ms) / 1000.0, label, vendor_info(vendor).key);
 
     try {
         if (out.refund && !s.unguarded) app.store.refund(s.admission, s.admitted.previous_last_ms);
@@ -81,8 +83,11 @@ void settle_spending(App& app, const Spending& s, const UpstreamReply& reply, co
         app.metrics.store_error("refund");
     }
     try {
-        if (out.vendor_code) {
-            app.store.record_result(app.config.app_key, shanghai_day(s.admission.now_ms), *out.vendor_code);
+        if (out.answer_code) {
+            const std::string code = vendor == VendorId::Jiguang
+                                         ? *out.answer_code
+                                         : std::string(vendor_info(vendor).key) + ":" + *out.answer_code;
+            app.store.record_result(app.config.app_key, shanghai_day(s.admission.now_ms), code);
         }
     } catch (const StoreError& e) {
         // The answer is still true; only the books are behind (the Redis store keeps the count and writes it

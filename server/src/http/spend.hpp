@@ -35,6 +35,8 @@ bool check_spending(App& app, Admission a, const QuotaLimits& limits, httplib::R
                     const nlohmann::json& common);
 
 // After the vendor answered (or did not): refund, ledger, metrics, request log.
-void settle_spending(App& app, const Spending& s, const UpstreamReply& reply, const VerifyOutcome& out);
+// `vendor` answered (or did not): its answer is counted under its key in the ledger and the metrics.
+void settle_spending(App& app, const Spending& s, const UpstreamReply& reply, const VerifyOutcome& out,
+                     VendorId vendor = VendorId::Jiguang);
 
 }  // namespace nv::server

@@ -1,6 +1,9 @@
 #include "http/routes.hpp"
+#include "nv/vendors.hpp"
 
 #include <httplib.h>
+
+#include <charconv>
 
 #include <nlohmann/json.hpp>
 
@@ -41,16 +44,44 @@ void handle_usage(App& app, const httplib::Request& req, httplib::Response& res)
     } catch (const StoreError& e) {
         return store_failed(app, res, locale, "usage", e);
     }
+    // Jiguang's codes ("9000") in byCode, as always; every vendor's apart in byVendor.
     json by_code = json::object();
+    json by_vendor = json::object();
     std::int64_t billed = 0, total = 0;
     json by_result{{"consistent", 0}, {"inconsistent", 0}};
     for (const auto& [code, n] : counts) {
-        by_code[std::to_string(code)] = n;
         total += n;
-        const VendorCodeInfo info = vendor_code_info(code);
-        if (info.billed) billed += n;
-        if (info.outcome == VendorOutcome::Consistent) by_result["consistent"] = n;
-        if (info.outcome == VendorOutcome::Inconsistent) by_result["inconsistent"] = n;
+        const std::size_t colon = code.find(':');
+        const std::string vendor = colon == std::string::npos ? "jiguang" : code.substr(0, colon);
+        const std::string answer = colon == std::string::npos ? code : code.substr(colon + 1);
+        json& v = by_vendor[vendor];
+        if (v.is_null()) v = json{{"billed", 0}, {"byCode", json::object()}};
+        v["byCode"][answer] = n;
+        VendorOutcome outcome = VendorOutcome::ServerError;
+        bool is_billed = false;
+        if (vendor == "jiguang") {
+            by_code[answer] = n;
+            int c = 0;
+            const auto [end, ec] = std::from_chars(answer.data(), answer.data() + answer.size(), c);
+            if (ec == std::errc() && end == answer.data() + answer.size()) {
+                const VendorCodeInfo info = vendor_code_info(c);
+                outcome = info.outcome;
+                is_billed = info.billed;
+            }
+        } else if (vendor == "aliyun") {
+            const auto r = aliyun_verify_result(answer);
+            const AliyunCodeInfo info = r ? *r : aliyun_code_info(answer);
+            outcome = info.outcome;
+            is_billed = info.billed;
+        }
+        if (is_billed) {
+            billed += n;
+            v["billed"] = v["billed"].get<std::int64_t>() + n;
+        }
+        if (outcome == VendorOutcome::Consistent) by_result["consistent"] = by_result["consistent"].get<std::int64_t>() + n;
+        if (outcome == VendorOutcome::Inconsistent) {
+            by_result["inconsistent"] = by_result["inconsistent"].get<std::int64_t>() + n;
+        }
     }
     json estimate;
     if (const auto tier = tier_for(cfg.prepaid_volume)) {
@@ -71,6 +102,7 @@ void handle_usage(App& app, const httplib::Request& req, httplib::Response& res)
                    {"billed", billed},
                    {"byResult", by_result},
                    {"byCode", by_code},
+                   {"byVendor", by_vendor},
                    {"vendorAnswers", total},
                    {"estimate", estimate}});
 }

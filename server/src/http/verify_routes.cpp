@@ -20,7 +20,6 @@ using nlohmann::json;
 
 constexpr std::size_t kMaxTokenBytes = 2048;
 constexpr std::size_t kMaxExIdBytes = 128;
-constexpr std::int64_t kMaxTokenTtlMs = 600'000;  // the longest carrier TTL (CU): remember unknown tokens this long
 
 bool printable_ascii(const std::string& s) {
     return std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7f; });
@@ -54,7 +53,7 @@ void handle_verify(App& app, const httplib::Request& req, httplib::Response& res
         send_error(res, 400, reason, locale, std::nullopt, json{{"field", field}});
     };
 
-    const auto parsed = read_body(req, res, locale, {"phone", "token", "operator", "exID"});
+    const auto parsed = read_body(req, res, locale, {"phone", "token", "operator", "exID", "vendor"});
     if (!parsed) return;
     const json& body = *parsed;
     const auto phone_parsed = read_phone(body, res, locale);
@@ -82,25 +81,30 @@ void handle_verify(App& app, const httplib::Request& req, httplib::Response& res
         if (ex_id->size() > kMaxExIdBytes || !no_controls(*ex_id)) return bad(Reason::BAD_ARGUMENT, "exID");
     }
 
+    Vendor* vendor = read_vendor(app, body, res, locale);
+    if (!vendor) return;
+    const VendorId vid = vendor->id();
+
     const std::int64_t now = app.now_ms();
     const std::string ip = client_ip(req, cfg.trust_proxy);
     Admission adm = verify_admission(app, req, phone, now);
     adm.token_key = sha256_hex(token);
-    adm.token_expires_ms = now + (op ? operator_info(*op).token_ttl_ms : kMaxTokenTtlMs);
+    // An unknown carrier: remember the token as long as the vendor's longest-lived one.
+    adm.token_expires_ms = now + (op ? vendor_token_ttl_ms(vid, *op, false) : vendor_max_token_ttl_ms(vid, false));
 
-    const json common = verify_common(op);
+    json common = verify_common(op);
+    common["vendor"] = vendor->info().key;
     const auto spending = admit_spending(app, adm, cfg.quotas, res, locale, common);
     if (!spending) return;
 
-    UpstreamRequest up{token, phone.national, ex_id, ip};
-    const UpstreamReply reply = app.upstream.verify(up);
     OutcomeContext octx{cfg.risk, ex_id, now};
-    const VerifyOutcome out = map_upstream(reply, octx);
-    settle_spending(app, *spending, reply, out);
+    const VendorResult r = vendor->verify(VerifyCall{token, std::string(phone.national), ex_id, ip}, octx);
+    const VerifyOutcome& out = r.outcome;
+    settle_spending(app, *spending, r.reply, out, vid);
 
     if (out.is_error) {
         json extra = common;
-        if (out.vendor_code) extra["upstream"] = out.upstream;
+        if (out.answer_code) extra["upstream"] = out.upstream;
         return send_error(res, out.http_status, out.reason, locale, out.retry_after_sec, extra);
     }
     json j = common;

@@ -1,6 +1,8 @@
 #include "rules/outcome.hpp"
 
 #include "base/json_strict.hpp"
+#include "nv/phone.hpp"
+#include "nv/vendors.hpp"
 #include "rules/calendar.hpp"
 
 namespace nv::server {
@@ -26,7 +28,11 @@ std::optional<int> score_of(const json& v) {
 
 int status_for_vendor_code(int code) {
     const VendorCodeInfo info = vendor_code_info(code);
-    switch (info.outcome) {
+    return status_for_outcome(info.outcome, info.reason);
+}
+
+int status_for_outcome(VendorOutcome outcome, Reason reason) {
+    switch (outcome) {
         case VendorOutcome::Consistent:
         case VendorOutcome::Inconsistent:
         case VendorOutcome::Unknown: return 200;
@@ -35,8 +41,8 @@ int status_for_vendor_code(int code) {
         case VendorOutcome::Refused:
             // A bad parameter is the caller's input; a wrong method or Content-Type is our own request's fault
             // (bad gateway); the rest (credentials, app config, balance, service) wait for the operator.
-            if (info.reason == Reason::BAD_PARAMETER) return 400;
-            if (info.reason == Reason::METHOD_NOT_ALLOWED || info.reason == Reason::BAD_CONTENT_TYPE) return 502;
+            if (reason == Reason::BAD_PARAMETER) return 400;
+            if (reason == Reason::METHOD_NOT_ALLOWED || reason == Reason::BAD_CONTENT_TYPE) return 502;
             return 503;
         case VendorOutcome::ServerError: return 502;
     }
@@ -53,17 +59,23 @@ struct Answer {
     json upstream;
 };
 
-std::optional<Answer> read_answer(const UpstreamReply& r, const OutcomeContext& ctx, VerifyOutcome& failed) {
+// False, with `failed` filled in, when no HTTP answer arrived.
+bool arrived(const UpstreamReply& r, VerifyOutcome& failed) {
     switch (r.transport) {
         case Transport::ConnectFailed:
         case Transport::TlsFailed:
             failed = error(502, Reason::UPSTREAM_UNAVAILABLE);
             failed.refund = true;  // nothing was sent
-            return std::nullopt;
-        case Transport::Timeout: failed = error(504, Reason::UPSTREAM_TIMEOUT); return std::nullopt;
-        case Transport::Dropped: failed = error(502, Reason::UPSTREAM_UNAVAILABLE); return std::nullopt;
+            return false;
+        case Transport::Timeout: failed = error(504, Reason::UPSTREAM_TIMEOUT); return false;
+        case Transport::Dropped: failed = error(502, Reason::UPSTREAM_UNAVAILABLE); return false;
         case Transport::Ok: break;
     }
+    return true;
+}
+
+std::optional<Answer> read_answer(const UpstreamReply& r, const OutcomeContext& ctx, VerifyOutcome& failed) {
+    if (!arrived(r, failed)) return std::nullopt;
     // A vendor answer that names a key twice ("code": 9001, "code": 9000) is not believed either way.
     Answer a;
     a.doc = parse_json_strict(r.body).value;
@@ -149,6 +161,7 @@ VerifyOutcome map_upstream(const UpstreamReply& r, const OutcomeContext& ctx) {
     }
     VerifyOutcome o;
     o.vendor_code = code;
+    o.answer_code = std::to_string(code);
     o.upstream = answer->upstream;
     o.http_status = info.reason == Reason::UPSTREAM_UNKNOWN_CODE ? 502 : status_for_vendor_code(code);
     o.reason = info.reason;
@@ -237,6 +250,94 @@ RiskOutcome map_risk_reply(const UpstreamReply& r, const OutcomeContext& ctx) {
     o.risk = json{{"score", a.score},   {"level", a.level}, {"decision", risk_decision_id(a.decision)},
                   {"tags", tags},       {"detail", detail}};
     return o;
+}
+
+VerifyOutcome map_aliyun_reply(const UpstreamReply& r, const OutcomeContext& ctx) {
+    VerifyOutcome failed;
+    if (!arrived(r, failed)) return failed;
+    const json doc = parse_json_strict(r.body).value;
+    // A gateway in front may answer with an HTML page; only a Dypnsapi document with a Code is read.
+    if (doc.is_discarded() || !doc.is_object() || !doc.contains("Code") || !doc["Code"].is_string() ||
+        doc["Code"].get<std::string>().empty() || doc["Code"].get<std::string>().size() > 64) {
+        return error(502, Reason::UPSTREAM_ERROR);
+    }
+    const std::string code = doc["Code"].get<std::string>();
+    auto text = [&](const char* key) {
+        return doc.contains(key) && doc[key].is_string() && doc[key].get<std::string>().size() <= 512 ? doc[key]
+                                                                                                     : json("");
+    };
+    json upstream{{"id", doc.contains("RequestId") && doc["RequestId"].is_string() ? doc["RequestId"] : json(nullptr)},
+                  {"code", code},
+                  {"content", text("Message")}};
+    VerifyOutcome lie = error(502, Reason::UPSTREAM_ERROR);
+    lie.answer_code = code;
+    lie.upstream = upstream;
+
+    AliyunCodeInfo info{};
+    if (code != "OK") {
+        info = aliyun_code_info(code);
+    } else if (r.status != 200) {
+        return lie;  // an "OK" on an error status is not believed
+    } else if (ctx.api == VendorApi::Verify) {
+        const json* gv = doc.contains("GateVerify") && doc["GateVerify"].is_object() ? &doc["GateVerify"] : nullptr;
+        const auto result = gv && gv->contains("VerifyResult") && (*gv)["VerifyResult"].is_string()
+                                 ? aliyun_verify_result((*gv)["VerifyResult"].get<std::string>())
+                                 : std::nullopt;
+        if (!result) return lie;
+        info = *result;
+        upstream["code"] = info.code;
+        if (gv->contains("VerifyId") && (*gv)["VerifyId"].is_string()) upstream["verifyId"] = (*gv)["VerifyId"];
+    } else {
+        // A login success must carry the number: 11 digits of a mainland mobile number.
+        const json* data = doc.contains("Data") && doc["Data"].is_object() ? &doc["Data"] : nullptr;
+        const json mobile = data && data->contains("Mobile") ? (*data)["Mobile"] : json();
+        const std::string m = mobile.is_string()            ? mobile.get<std::string>()
+                              : mobile.is_number_unsigned() ? std::to_string(mobile.get<std::uint64_t>())
+                                                            : std::string();
+        const PhoneNumber p = parse_phone(m);
+        if (!p.valid || m.size() != 11) return lie;
+        info = {"OK", Reason::LOGGED_IN, VendorOutcome::Consistent, true};
+        VerifyOutcome o;
+        o.is_error = false;
+        o.http_status = 200;
+        o.reason = info.reason;
+        o.result = "success";
+        o.verified = true;
+        o.billed = true;
+        o.phone = m;
+        o.answer_code = code;
+        o.upstream = upstream;
+        return o;
+    }
+
+    VerifyOutcome o;
+    o.answer_code = std::string(info.code);
+    o.upstream = upstream;
+    o.reason = info.reason;
+    o.billed = info.billed;
+    o.refund = !info.billed && info.outcome != VendorOutcome::RateLimited;
+    o.http_status = info.reason == Reason::UPSTREAM_UNKNOWN_CODE ? 502 : status_for_outcome(info.outcome, info.reason);
+    switch (info.outcome) {
+        case VendorOutcome::Consistent:
+        case VendorOutcome::Inconsistent:
+        case VendorOutcome::Unknown:
+            if (ctx.api == VendorApi::Login) {
+                o.result = "failed";  // a verification's result on the login API: not a number
+                o.is_error = false;
+                return o;
+            }
+            o.is_error = false;
+            o.verified = info.outcome == VendorOutcome::Consistent;
+            o.result = info.outcome == VendorOutcome::Consistent     ? "consistent"
+                       : info.outcome == VendorOutcome::Inconsistent ? "inconsistent"
+                                                                      : "unknown";
+            return o;
+        case VendorOutcome::RateLimited:
+            o.retry_after_sec =
+                info.reason == Reason::VENDOR_THROTTLED ? 1 : (ms_until_next_day(ctx.now_ms) + 999) / 1000;
+            return o;
+        default: return o;
+    }
 }
 
 }  // namespace nv::server

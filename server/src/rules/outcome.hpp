@@ -46,6 +46,10 @@ struct VerifyOutcome {
     bool billed = false;                     // consistent and inconsistent results are billed
     bool refund = false;                     // the vendor did not process it: give the quota back
     std::string encrypted_phone;             // Login, 8000: `phone` as sent (base64 RSA ciphertext)
+    std::string phone;                       // Login, Aliyun: Data.Mobile, the number in clear (checked: 11 digits)
+    // The vendor's answer as text, whatever the vendor: Jiguang's code ("9000"), Aliyun's Code or, for a
+    // verification, its VerifyResult ("PASS"). The metrics label and the usage ledger count it.
+    std::optional<std::string> answer_code;
 };
 
 struct OutcomeContext {
@@ -72,5 +76,11 @@ RiskOutcome map_risk_reply(const UpstreamReply& reply, const OutcomeContext& ctx
 
 // The HTTP status the verify endpoint uses for a vendor code's refusal (the same table map_upstream uses).
 int status_for_vendor_code(int code);
+int status_for_outcome(VendorOutcome outcome, Reason reason);
+
+// Aliyun Dypnsapi's answers to VerifyPhoneWithToken (api Verify) and GetPhoneWithToken (api Login): Code "OK" with
+// GateVerify.VerifyResult PASS / REJECT / UNKNOWN, or Data.Mobile; any other Code (business failures arrive as
+// HTTP 200) through the vendor table (nv/vendors.hpp). `upstream` is {id: RequestId, code, content: Message}.
+VerifyOutcome map_aliyun_reply(const UpstreamReply& reply, const OutcomeContext& ctx);
 
 }  // namespace nv::server

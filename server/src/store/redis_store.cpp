@@ -278,18 +278,18 @@ void RedisStore::refund(const Admission& a, std::int64_t previous_last_ms) {
          {std::to_string(a.now_ms), std::to_string(shanghai_day(a.now_ms)), std::to_string(previous_last_ms)});
 }
 
-void RedisStore::record_result(const std::string& app_key, std::int64_t day, int vendor_code) {
-    record_result_once(app_key, day, vendor_code, random_hex(8));
+void RedisStore::record_result(const std::string& app_key, std::int64_t day, const std::string& code) {
+    record_result_once(app_key, day, code, random_hex(8));
 }
 
-void RedisStore::record_result_once(const std::string& app_key, std::int64_t day, int vendor_code,
+void RedisStore::record_result_once(const std::string& app_key, std::int64_t day, const std::string& code,
                                     const std::string& id) {
     {
         std::lock_guard lock(pending_mu_);
         if (pending_.size() >= kMaxPending) {
             throw StoreError("Redis: " + std::to_string(kMaxPending) + " ledger increments are already waiting");
         }
-        pending_.push_back({app_key, day, vendor_code, id});
+        pending_.push_back({app_key, day, code, id});
     }
     // On failure the increment stays pending and is written by the next call that reaches Redis; the caller
     // logs the outage.
@@ -307,7 +307,7 @@ void RedisStore::flush_pending() {
         }
         try {
             eval(ledger_add_, {key(p.app_key, "l:" + std::to_string(p.day)), key(p.app_key, "r:" + p.id)},
-                 {std::to_string(p.code), std::to_string(kLedgerLifetimeMs), std::to_string(kMarkLifetimeMs)});
+                 {p.code, std::to_string(kLedgerLifetimeMs), std::to_string(kMarkLifetimeMs)});
         } catch (const StoreError&) {
             std::lock_guard lock(pending_mu_);
             pending_.push_front(std::move(p));
@@ -327,7 +327,7 @@ UsageCounts RedisStore::usage(const std::string& app_key, std::int64_t day) {
     const RedisReply r = nodes_.run(k, [&](RedisConnection& c) { return c.command({"HGETALL", k}); });
     UsageCounts counts;
     for (std::size_t i = 0; i + 1 < r.size(); i += 2) {
-        counts[static_cast<int>(to_int(r.element(i)))] = to_int(r.element(i + 1));
+        counts[r.element(i).str()] = to_int(r.element(i + 1));
     }
     return counts;
 }

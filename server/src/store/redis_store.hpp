@@ -39,7 +39,7 @@ public:
 
     AdmitResult admit(const Admission& a, const QuotaLimits& limits) override;
     void refund(const Admission& a, std::int64_t previous_last_ms) override;
-    void record_result(const std::string& app_key, std::int64_t day, int vendor_code) override;
+    void record_result(const std::string& app_key, std::int64_t day, const std::string& code) override;
     UsageCounts usage(const std::string& app_key, std::int64_t day) override;
     void put_sms_code(const std::string& app_key, const std::string& number_key, const std::string& code_hash,
                       std::int64_t expires_ms) override;
@@ -60,7 +60,8 @@ public:
 
     // record_result with the increment's id given (record_result draws a random one). An increment is applied
     // at most once per id, so a retry after a lost reply never counts twice. Public for the tests.
-    void record_result_once(const std::string& app_key, std::int64_t day, int vendor_code, const std::string& id);
+    void record_result_once(const std::string& app_key, std::int64_t day, const std::string& code,
+                            const std::string& id);
 
 private:
     struct Script {
@@ -82,7 +83,7 @@ private:
     struct Pending {
         std::string app_key;
         std::int64_t day;
-        int code;
+        std::string code;
         std::string id;
     };
     std::mutex pending_mu_;

@@ -78,6 +78,11 @@ public:
         fail(db_, "step");
     }
     std::int64_t col(int i) const { return sqlite3_column_int64(s_, i); }
+    std::string text_col(int i) const {
+        const auto* t = sqlite3_column_text(s_, i);
+        return t ? std::string(reinterpret_cast<const char*>(t), static_cast<std::size_t>(sqlite3_column_bytes(s_, i)))
+                 : std::string();
+    }
 
 private:
     sqlite3* db_;
@@ -282,9 +287,11 @@ void SqliteStore::refund(const Admission& a, std::int64_t previous_last_ms) {
     }
 }
 
-void SqliteStore::record_result(const std::string& app_key, std::int64_t day, int vendor_code) {
+void SqliteStore::record_result(const std::string& app_key, std::int64_t day, const std::string& code) {
     std::lock_guard lock(mu_);
-    Run(db_, st_->ledger_add).text(app_key).integer(day).integer(vendor_code).row();
+    // The column's INTEGER affinity stores Jiguang's "9000" as the integer it always was (files written before
+    // other vendors existed keep counting on the same rows); "aliyun:PASS" stays text.
+    Run(db_, st_->ledger_add).text(app_key).integer(day).text(code).row();
 }
 
 UsageCounts SqliteStore::usage(const std::string& app_key, std::int64_t day) {
@@ -292,7 +299,7 @@ UsageCounts SqliteStore::usage(const std::string& app_key, std::int64_t day) {
     UsageCounts counts;
     Run r(db_, st_->ledger_get);
     r.text(app_key).integer(day);
-    while (r.row()) counts[static_cast<int>(r.col(0))] = r.col(1);
+    while (r.row()) counts[r.text_col(0)] = r.col(1);
     return counts;
 }
 

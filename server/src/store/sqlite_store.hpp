@@ -26,7 +26,7 @@ public:
 
     AdmitResult admit(const Admission& a, const QuotaLimits& limits) override;
     void refund(const Admission& a, std::int64_t previous_last_ms) override;
-    void record_result(const std::string& app_key, std::int64_t day, int vendor_code) override;
+    void record_result(const std::string& app_key, std::int64_t day, const std::string& code) override;
     UsageCounts usage(const std::string& app_key, std::int64_t day) override;
     void put_sms_code(const std::string& app_key, const std::string& number_key, const std::string& code_hash,
                       std::int64_t expires_ms) override;

@@ -38,8 +38,9 @@ struct AdmitResult {
 
 enum class SmsCheck { Ok, Wrong, Expired };
 
-// Vendor result codes counted per appKey and Asia/Shanghai day.
-using UsageCounts = std::map<int, std::int64_t>;
+// Vendor answers counted per appKey and Asia/Shanghai day, by the answer's ledger code: Jiguang's code ("9000"), or
+// the vendor's key and its answer for another vendor ("aliyun:PASS").
+using UsageCounts = std::map<std::string, std::int64_t>;
 
 // A store that cannot do its job (disk full, database locked for too long) throws this; the server answers 503.
 struct StoreError : std::runtime_error {
@@ -60,7 +61,7 @@ public:
     virtual void refund(const Admission& a, std::int64_t previous_last_ms) = 0;
 
     // Counts one vendor answer in the usage ledger.
-    virtual void record_result(const std::string& app_key, std::int64_t day, int vendor_code) = 0;
+    virtual void record_result(const std::string& app_key, std::int64_t day, const std::string& code) = 0;
     virtual UsageCounts usage(const std::string& app_key, std::int64_t day) = 0;
 
     // SMS fallback codes, one per appKey+number (a new one replaces the old), stored as a hash.

@@ -1,4 +1,4 @@
-// The vendor's REST API, over HTTP(S), with Basic auth (appKey:masterSecret) and JSON bodies:
+// Jiguang's JVerification REST API, over HTTP(S), with Basic auth (appKey:masterSecret) and JSON bodies:
 //   POST {base}/v{1,2}/web/h5/verify            {token, phone, exID?, ip? (v2)}     number verification
 //   POST {base}/v{1,2}/web/h5/loginTokenVerify  {loginToken, exID?, ip? (v2)}       one-click login (DESIGN 8)
 //   POST {base}/v2/web/queryBusinessRisk        {phone, ip?, exID?}                 business risk (DESIGN 9)
@@ -17,10 +17,8 @@
 
 #include "config/config.hpp"
 #include "rules/outcome.hpp"
-
-namespace httplib {
-class Client;
-}
+#include "vendor/http_pool.hpp"
+#include "vendor/vendor.hpp"
 
 namespace nv::server {
 
@@ -51,16 +49,26 @@ public:
     const std::string& path() const { return path_; }  // e.g. "/v2/web/h5/verify" under the base's prefix
 
 private:
-    std::unique_ptr<httplib::Client> make_client() const;
     UpstreamReply post(const std::string& path, const std::string& body);
 
     UpstreamSettings settings_;
-    UrlParts url_;
-    std::string app_key_, master_secret_;
     std::string path_, login_path_, risk_path_;
-    std::size_t max_idle_;
-    std::mutex mu_;
-    std::vector<std::unique_ptr<httplib::Client>> idle_;
+    std::unique_ptr<HttpPool> pool_;
+};
+
+// Jiguang behind the vendor port: its REST client, its answers read by map_upstream.
+class JiguangVendor final : public Vendor {
+public:
+    explicit JiguangVendor(UpstreamClient& client) : client_(client) {}
+    VendorId id() const override { return VendorId::Jiguang; }
+    VendorResult verify(const VerifyCall& call, const OutcomeContext& ctx) override;
+    VendorResult login(const LoginCall& call, const OutcomeContext& ctx) override;
+    std::optional<UpstreamReply> business_risk(const std::string& phone, const std::optional<std::string>& ip,
+                                               const std::optional<std::string>& ex_id) override;
+    SessionResult session(const std::string& origin, bool login, std::int64_t now_ms) override;
+
+private:
+    UpstreamClient& client_;
 };
 
 }  // namespace nv::server
