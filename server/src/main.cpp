@@ -186,6 +186,7 @@ int main(int argc, char** argv) {
         if (cfg.upstream.base == nv::server::kProductionUpstream) {
             cfg.upstream.base = "http://127.0.0.1:" + std::to_string(sport) + "/sandbox/vendor";
         }
+        sandbox->set_listener_endpoint("127.0.0.1:" + std::to_string(sport));
         if (cfg.aliyun.base == nv::server::kAliyunProductionBase) {
             cfg.aliyun.base = "http://127.0.0.1:" + std::to_string(sport);  // Dypnsapi at POST /, as at Aliyun
         }

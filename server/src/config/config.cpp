@@ -154,7 +154,8 @@ std::string validate(const ServerConfig& c) {
     if (!c.backend_token.empty() && c.backend_token.size() < 16 && !c.sandbox) {
         return "NV_BACKEND_TOKEN must be at least 16 characters";
     }
-    if (!c.sandbox && (c.app_key.empty() || c.master_secret.empty())) {
+    const bool jiguang = std::find(c.vendors.begin(), c.vendors.end(), VendorId::Jiguang) != c.vendors.end();
+    if (!c.sandbox && jiguang && (c.app_key.empty() || c.master_secret.empty())) {
         return "production mode needs the vendor credentials: set NV_APP_KEY and NV_MASTER_SECRET (or appKey and "
                "masterSecret in the --config file), or start with --sandbox";
     }

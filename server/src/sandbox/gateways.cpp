@@ -171,17 +171,17 @@ bool Sandbox::State::aliyun_login_check(const httplib::Request& req, httplib::Re
                    json{{"field", k->size() > 64 ? k->substr(0, 64) : *k}});
         return false;
     }
-    const json& md = body.contains("middleDigits") ? body["middleDigits"] : json();
-    const bool well_formed = md.is_string() && md.get<std::string>().size() == 4 &&
-                             std::all_of(md.get<std::string>().begin(), md.get<std::string>().end(),
-                                         [](char c) { return c >= '0' && c <= '9'; });
+    const std::string digits =
+        body.contains("middleDigits") && body["middleDigits"].is_string() ? body["middleDigits"].get<std::string>() : "";
+    const bool well_formed =
+        digits.size() == 4 && std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
     if (!well_formed) {
         send_error(res, 400, Reason::BAD_ARGUMENT, locale, std::nullopt,
                    json{{"field", "middleDigits"},
                         {"detail", "the four middle digits of the number (the 4th to 7th), as the user typed them"}});
         return false;
     }
-    if (md.get<std::string>() == d.phone.substr(3, 4)) {
+    if (digits == d.phone.substr(3, 4)) {
         lock = LoginLock{};
         return true;
     }

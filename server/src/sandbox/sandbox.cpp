@@ -56,6 +56,11 @@ Sandbox::Sandbox(SandboxOptions options, std::function<std::int64_t()> now_ms)
 
 Sandbox::~Sandbox() = default;
 
+void Sandbox::set_listener_endpoint(std::string endpoint) {
+    std::lock_guard lock(state_->mu);
+    state_->opt.listener_endpoint = std::move(endpoint);
+}
+
 SmsSender& Sandbox::sms_sender() {
     return *inbox_;
 }
@@ -134,7 +139,8 @@ void Sandbox::mount(httplib::Server& s) {
                    "GetPhoneWithToken; V3 signature)",
                    "GET /sandbox/aliyun/usage"}},
                  {"aliyun",
-                  {{"accessKeyId", st->opt.aliyun_key_id},
+                  {{"endpoint", st->opt.listener_endpoint},
+                   {"accessKeyId", st->opt.aliyun_key_id},
                    {"accessKeySecret", st->opt.aliyun_key_secret},
                    {"sceneCode", st->opt.aliyun_scene_code},
                    {"note", "the sandbox's own AccessKey pair; never valid at Aliyun"}}}});

@@ -51,6 +51,9 @@ struct SandboxOptions {
     std::int64_t unused_token_limit = 30;  // per device within token_window_ms
     std::int64_t token_window_ms = 600'000;
     Key login_public_key;  // the partner's registered RSA public key: loginTokenVerify encrypts numbers with it
+    // The sandbox's own listener ("127.0.0.1:PORT"), where Dypnsapi answers at POST / as at dypnsapi.aliyuncs.com:
+    // the endpoint an unmodified Aliyun SDK is pointed at (GET /sandbox shows it).
+    std::string listener_endpoint;
     // Aliyun Dypnsapi: the AccessKey pair requests must be signed with, and the one scheme (SceneCode) it knows.
     std::string aliyun_key_id;
     std::string aliyun_key_secret;
@@ -69,6 +72,9 @@ public:
     // The vendors' paths at the root as well (Jiguang's /v1/web/h5/verify, ...; Aliyun's Dypnsapi at POST /), for
     // the sandbox's own listener.
     void mount_vendor_root(httplib::Server& server);
+
+    // Where the sandbox's own listener was bound ("127.0.0.1:PORT"); call before it serves.
+    void set_listener_endpoint(std::string endpoint);
 
     // Delivers SMS codes to the inbox of the simulated devices with that number (GET .../devices/{id}/inbox).
     SmsSender& sms_sender();
