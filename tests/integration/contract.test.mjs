@@ -104,7 +104,7 @@ test('a conforming response is accepted', () => {
   // OpenAPI nullable, and a status range (a fault's HTML page).
   ok({ method: 'GET', path: '/api/v1/usage', status: 200, headers: { ...JSON_CT, 'www-authenticate': 'Bearer' }, text: {
     day: '2026-12-02', timezone: 'Asia/Shanghai', billed: 0, byResult: { consistent: 0, inconsistent: 0 }, byCode: {},
-    vendorAnswers: 0, estimate: { currency: 'CNY', prepaidVolume: 600000, unitPrice: null, amount: null, note: 'n' } } });
+    byVendor: {}, vendorAnswers: 0, estimate: { currency: 'CNY', prepaidVolume: 600000, unitPrice: null, amount: null, note: 'n' } } });
   assert.equal(ok({ method: 'POST', path: '/sandbox/carriers/CM/token', status: 502, headers: { 'content-type': 'text/html' }, text: '<html></html>' }).response, '5XX');
   // What no operation describes may get only x-nv-unrouted's answers.
   assert.equal(ok({ method: 'GET', path: '/api/v1/nothing', status: 404, text: error('NOT_FOUND') }).operation, 'x-nv-unrouted');

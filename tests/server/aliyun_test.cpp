@@ -127,3 +127,32 @@ TEST_CASE("aliyun: the vendor table holds its lifetimes, processes and codes") {
     const AliyunCodeInfo* codes = aliyun_codes(&n);
     for (std::size_t i = 0; i < n; ++i) CHECK_FALSE(codes[i].billed);  // only a verify result is billed
 }
+
+#include "rules/circuit.hpp"
+
+TEST_CASE("vendor circuit: opens after consecutive failures, lets one trial through, closes on success") {
+    const CircuitPolicy p{3, 30'000};
+    CircuitState s;
+    std::int64_t t = 1'000'000;
+    for (int i = 0; i < 2; ++i) {
+        REQUIRE(circuit_admit(s, t).allowed);
+        s = circuit_record(s, true, p, t);
+    }
+    CHECK(circuit_view(s, t) == CircuitView::Closed);
+    s = circuit_record(s, false, p, t);  // a success in between resets the count
+    CHECK(s.consecutive_failures == 0);
+    for (int i = 0; i < 3; ++i) s = circuit_record(s, true, p, t);
+    CHECK(circuit_view(s, t) == CircuitView::Open);
+    CHECK_FALSE(circuit_admit(s, t + 29'999).allowed);
+    // Half-open: one trial, and no second while it is out.
+    auto trial = circuit_admit(s, t + 30'000);
+    REQUIRE(trial.allowed);
+    CHECK(circuit_view(trial.next, t + 30'000) == CircuitView::HalfOpen);
+    CHECK_FALSE(circuit_admit(trial.next, t + 30'001).allowed);
+    // A failed trial opens it again; a good one closes it.
+    const CircuitState reopened = circuit_record(trial.next, true, p, t + 30'100);
+    CHECK(circuit_view(reopened, t + 30'200) == CircuitView::Open);
+    const CircuitState closed = circuit_record(trial.next, false, p, t + 30'100);
+    CHECK(circuit_view(closed, t + 30'200) == CircuitView::Closed);
+    CHECK(std::string(circuit_view_id(CircuitView::HalfOpen)) == "half_open");
+}

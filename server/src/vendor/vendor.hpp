@@ -5,12 +5,15 @@
 // rules around it (quotas, replay, ledger, risk policy, assertion) are the use cases'.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "nv/vendors.hpp"
+#include "rules/circuit.hpp"
 #include "rules/outcome.hpp"
 
 namespace nv::server {
@@ -32,6 +35,7 @@ struct LoginCall {
 struct VendorResult {
     UpstreamReply reply;
     VerifyOutcome outcome;
+    bool circuit_open = false;  // refused without a call: the vendor's circuit is open (usecase/vendor_call.hpp)
 };
 
 // The page session a vendor's Web SDK needs (Aliyun: AccessToken + JwtToken from GetAuthToken).
@@ -62,9 +66,13 @@ public:
     virtual SessionResult session(const std::string& origin, bool login, std::int64_t now_ms) = 0;
 };
 
-// The configured vendors, in the configured order (the first is the default).
+// The configured vendors, in the configured order (the first is the default), each with its circuit.
 class Vendors {
 public:
+    explicit Vendors(CircuitPolicy policy = {}) : policy_(policy) {}
+    Vendors(const Vendors&) = delete;
+    Vendors& operator=(const Vendors&) = delete;
+
     void add(Vendor& v) { list_.push_back(&v); }
     Vendor* find(VendorId id) const {
         for (Vendor* v : list_) {
@@ -82,8 +90,34 @@ public:
     }
     const std::vector<Vendor*>& all() const { return list_; }
 
+    // The circuit: may a call go out now (half-open: one trial), and what the call came to.
+    bool admit(VendorId id, std::int64_t now_ms) {
+        std::lock_guard lock(mu_);
+        const CircuitAdmission a = circuit_admit(circuits_[index(id)], now_ms);
+        circuits_[index(id)] = a.next;
+        return a.allowed;
+    }
+    void record(VendorId id, bool failed, std::int64_t now_ms) {
+        std::lock_guard lock(mu_);
+        circuits_[index(id)] = circuit_record(circuits_[index(id)], failed, policy_, now_ms);
+    }
+    CircuitState circuit(VendorId id) const {
+        std::lock_guard lock(mu_);
+        return circuits_[index(id)];
+    }
+    std::int64_t open_ms_left(VendorId id, std::int64_t now_ms) const {
+        const CircuitState s = circuit(id);
+        return s.open_until_ms > now_ms ? s.open_until_ms - now_ms : 0;
+    }
+    const CircuitPolicy& policy() const { return policy_; }
+
 private:
+    static std::size_t index(VendorId id) { return static_cast<std::size_t>(id); }
+
     std::vector<Vendor*> list_;
+    CircuitPolicy policy_;
+    mutable std::mutex mu_;
+    std::array<CircuitState, kVendorCount> circuits_{};
 };
 
 }  // namespace nv::server
