@@ -16,7 +16,7 @@
 #include "base/metrics.hpp"
 #include "base/request_log.hpp"
 #include "config/config.hpp"
-#include "http/assertions.hpp"
+#include "usecase/assertions.hpp"
 #include "http/listener.hpp"
 #include "http/routes.hpp"
 #include "sandbox/sandbox.hpp"

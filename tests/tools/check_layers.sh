@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The server's wings include only the ones below them (server/CMakeLists.txt lists the order):
-#   base < rules < store < config < vendor < http < sandbox < main.cpp
+#   base < rules < store < config < vendor < usecase < http < sandbox < main.cpp
 # A file may include its own wing, a lower one, the core (nv/...) and system headers; anything else fails.
 # Usage: tests/tools/check_layers.sh [SERVER_SRC]   (default: the repository's server/src)
 set -euo pipefail
 src=${1:-$(cd "$(dirname "$0")/../../server/src" && pwd)}
-order=(base rules store config vendor http sandbox)
+order=(base rules store config vendor usecase http sandbox)
 rank() {  # wing name -> its position (main.cpp is above everything)
   local i
   for i in "${!order[@]}"; do [[ ${order[$i]} == "$1" ]] && { echo "$i"; return; }; done

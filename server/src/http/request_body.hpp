@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "http/app.hpp"
+#include "usecase/app.hpp"
 #include "nv/phone.hpp"
 #include "nv/reasons.hpp"
 

@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "http/app.hpp"
+#include "usecase/app.hpp"
 
 namespace httplib {
 class Server;

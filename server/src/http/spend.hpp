@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "http/app.hpp"
+#include "usecase/app.hpp"
 
 namespace nv::server {
 

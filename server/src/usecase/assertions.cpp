@@ -1,4 +1,4 @@
-#include "http/assertions.hpp"
+#include "usecase/assertions.hpp"
 
 namespace nv::server {
 

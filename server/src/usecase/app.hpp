@@ -7,7 +7,7 @@
 
 #include "base/metrics.hpp"
 #include "config/config.hpp"
-#include "http/assertions.hpp"
+#include "usecase/assertions.hpp"
 #include "store/store.hpp"
 #include "vendor/sms_sender.hpp"
 #include "vendor/jiguang.hpp"
