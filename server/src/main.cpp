@@ -204,7 +204,7 @@ int main(int argc, char** argv) {
     // The vendor port: each configured vendor's adapter, in the configured order.
     JiguangVendor jiguang(upstream);
     std::unique_ptr<AliyunVendor> aliyun;
-    Vendors vendors;
+    Vendors vendors(cfg.circuit);
     for (const nv::VendorId v : cfg.vendors) {
         if (v == nv::VendorId::Jiguang) vendors.add(jiguang);
         if (v == nv::VendorId::Aliyun) {
@@ -218,6 +218,10 @@ int main(int argc, char** argv) {
     SmsSender& sms = sandbox                    ? sandbox->sms_sender()
                      : !cfg.sandbox_url.empty() ? static_cast<SmsSender&>(shared_sandbox_sms)
                                                 : static_cast<SmsSender&>(no_sms);
+    if (cfg.sms_risk_check.value_or(false) && !vendors.with_risk()) {
+        log_event("warn", "sms.riskCheck is on, but no configured vendor has a business-risk API (Aliyun has none): "
+                          "SMS codes are sent without the SMS-pumping check");
+    }
     App app{cfg, *store, upstream, vendors, metrics, sms, *keys, unix_ms};
     std::unique_ptr<httplib::Server> server = make_server(cfg);
     if (!server) {

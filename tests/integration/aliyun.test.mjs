@@ -403,6 +403,73 @@ test('Aliyun one-click login at the sandbox carrier: the middle four digits, and
   assert.equal(malformed.json.field, 'middleDigits');
 });
 
+test('Aliyun one-click login through /api/v1/login: the number in clear, billed once, no RSA key involved', async () => {
+  const number = '13600136000';
+  const d = await device(sb.base, { phone: number, network: 'cellular' });
+  const sp = (await call(sb.base, 'POST', '/sandbox/carriers/CM/login-token?vendor=aliyun',
+    { headers: { 'X-Sandbox-Device': d }, body: { middleDigits: number.slice(3, 7) } })).json.spToken;
+  const before = (await call(sb.base, 'GET', '/api/v1/usage', { headers: { Authorization: 'Bearer sandbox-admin' } })).json.byVendor.aliyun;
+  const check = await call(sb.base, 'POST', '/api/v1/login/check', { body: { vendor: 'aliyun' } });
+  assert.equal(check.json.allowed, true);
+  const r = await call(sb.base, 'POST', '/api/v1/login', { body: { loginToken: sp, vendor: 'aliyun' } });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.loggedIn, true);
+  assert.equal(r.json.vendor, 'aliyun');
+  assert.equal(r.json.masked, '136****6000');
+  assert.equal(r.json.operator, 'CM');
+  assert.match(r.json.assertion, /^[\w-]+\.[\w-]+\.[\w-]+$/);
+  const claims = JSON.parse(Buffer.from(r.json.assertion.split('.')[1], 'base64url'));
+  assert.equal(claims.phone_number, `+86${number}`);
+  assert.deepEqual(claims.amr, ['carrier_login']);
+  const again = await call(sb.base, 'POST', '/api/v1/login', { body: { loginToken: sp, vendor: 'aliyun' } });
+  assert.equal(again.status, 409);
+  // A verification spToken on the login API: Aliyun refuses it (isv.TOKEN_UNAUTHORIZED_USED), nothing billed.
+  const wrongKind = await call(sb.base, 'POST', '/api/v1/login', { body: { loginToken: await spToken(sb.base, d), vendor: 'aliyun' } });
+  assert.equal(wrongKind.status, 400);
+  assert.equal(wrongKind.json.upstream.code, 'isv.TOKEN_UNAUTHORIZED_USED');
+  const afterUsage = (await call(sb.base, 'GET', '/api/v1/usage', { headers: { Authorization: 'Bearer sandbox-admin' } })).json.byVendor.aliyun;
+  assert.equal((afterUsage.byCode.MOBILE ?? 0) - (before.byCode.MOBILE ?? 0), 1);
+  assert.equal(afterUsage.billed - before.billed, 1, 'billed only when a number came back');
+});
+
+test('a vendor that keeps failing: its circuit opens (healthz, config), calls are refused unsent, a trial closes it', async () => {
+  const { dir, cleanup } = scratchDir();
+  const s = await startServer({ args: ['--sandbox', '--config', writeConfig(dir, { circuit: { failuresToOpen: 3, openSec: 1 } })] });
+  try {
+    const attempt = async () => {
+      const number = newNumber();
+      const d = await device(s.base, { phone: number, network: 'cellular' });
+      return call(s.base, 'POST', '/api/v1/verify', { body: { phone: number, token: await spToken(s.base, d), vendor: 'aliyun' } });
+    };
+    const health = async () => (await call(s.base, 'GET', '/healthz')).json.vendors;
+    assert.deepEqual(await health(), [{ name: 'jiguang', circuit: 'closed', consecutiveFailures: 0 }, { name: 'aliyun', circuit: 'closed', consecutiveFailures: 0 }]);
+    await call(s.base, 'POST', '/sandbox/faults', { body: { target: 'vendor', vendor: 'aliyun', status: 503 } });
+    for (let i = 0; i < 3; i++) assert.equal((await attempt()).json.error.code, 'UPSTREAM_ERROR');
+    const open = (await health()).find((v) => v.name === 'aliyun');
+    assert.equal(open.circuit, 'open');
+    assert.equal(open.consecutiveFailures, 3);
+    assert.equal((await health()).find((v) => v.name === 'jiguang').circuit, 'closed', 'the other vendor is not affected');
+    const config = (await call(s.base, 'GET', '/api/v1/config')).json;
+    assert.deepEqual(config.vendors.map((v) => [v.name, v.available]), [['jiguang', true], ['aliyun', false]]);
+    // Refused at once, nothing sent (the sandbox's fault is not consumed by a request that never came).
+    const refused = await attempt();
+    assert.equal(refused.status, 503);
+    assert.equal(refused.json.error.code, 'UPSTREAM_UNAVAILABLE');
+    assert.ok(refused.json.error.retryAfterSec >= 1);
+    const session = await call(s.base, 'POST', '/api/v1/vendor-session', { body: { vendor: 'aliyun' } });
+    assert.equal(session.json.error.code, 'UPSTREAM_UNAVAILABLE');
+    assert.match((await call(s.base, 'GET', '/metrics')).text, /nv_vendor_circuit_refusals_total\{vendor="aliyun"\} 2/);
+    // Aliyun recovers; after openSec one trial goes through and closes the circuit.
+    await call(s.base, 'DELETE', '/sandbox/faults');
+    await new Promise((r) => setTimeout(r, 1100));
+    assert.equal((await attempt()).json.verified, true);
+    assert.equal((await health()).find((v) => v.name === 'aliyun').circuit, 'closed');
+  } finally {
+    await s.stop();
+    cleanup();
+  }
+});
+
 test('the README\'s Aliyun walk runs as written (curl and the official SDK against the sandbox)', async () => {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
   const block = readme.split('```sh').map((b) => b.split('```')[0]).find((b) => b.includes('vendor-session'));

@@ -65,6 +65,9 @@ int main() {
         std::cout << "| `" << results[i].code << "` | `" << reason_id(results[i].reason) << "` | "
                   << outcome(results[i].outcome) << " | " << (results[i].billed ? "yes" : "no") << " |\n";
     }
+    const AliyunCodeInfo login = aliyun_login_result();
+    std::cout << "| `OK` with `Data.Mobile` (ledger: `" << login.code << "`) | `" << reason_id(login.reason) << "` | "
+              << outcome(login.outcome) << " | " << (login.billed ? "yes" : "no") << " |\n";
     const AliyunCodeInfo* ali = aliyun_codes(&n);
     for (std::size_t i = 0; i < n; ++i) {
         std::cout << "| `" << ali[i].code << "` | `" << reason_id(ali[i].reason) << "` | " << outcome(ali[i].outcome)

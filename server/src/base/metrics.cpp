@@ -25,6 +25,11 @@ void Metrics::quota_rejection(const std::string& reason) {
     ++quota_[reason];
 }
 
+void Metrics::circuit_refusal(std::string_view vendor) {
+    std::lock_guard lock(mu_);
+    ++circuit_refusals_[std::string(vendor)];
+}
+
 void Metrics::store_error(const std::string& op) {
     std::lock_guard lock(mu_);
     ++store_errors_[op];
@@ -69,6 +74,9 @@ std::string Metrics::render() const {
     for (const auto& [k, v] : upstream_codes_) {
         o << "nv_upstream_codes_total{vendor=\"" << k.first << "\",code=\"" << k.second << "\"} " << v << '\n';
     }
+    o << "# HELP nv_vendor_circuit_refusals_total Calls refused without being sent: the vendor's circuit was open.\n"
+         "# TYPE nv_vendor_circuit_refusals_total counter\n";
+    for (const auto& [k, v] : circuit_refusals_) o << "nv_vendor_circuit_refusals_total{vendor=\"" << k << "\"} " << v << '\n';
     o << "# HELP nv_quota_rejections_total Verifications refused before spending quota, by reason.\n"
          "# TYPE nv_quota_rejections_total counter\n";
     for (const auto& [k, v] : quota_) o << "nv_quota_rejections_total{reason=\"" << k << "\"} " << v << '\n';

@@ -35,6 +35,8 @@ public:
     // One call to `vendor` ("jiguang", "aliyun"): outcome is its answer's code or a transport failure.
     void upstream(double seconds, const std::string& outcome, std::string_view vendor);
     void quota_rejection(const std::string& reason);
+    // A call refused because the vendor's circuit was open (nothing sent).
+    void circuit_refusal(std::string_view vendor);
     // A store call that failed (op: admit, check, refund, ledger, usage, sms), and verifications admitted without the
     // store because --store-fail-open is set.
     void store_error(const std::string& op);
@@ -54,6 +56,7 @@ private:
     std::map<std::pair<std::string, int>, std::uint64_t> requests_;
     std::map<std::pair<std::string, std::string>, std::uint64_t> upstream_codes_;  // (vendor, code)
     std::map<std::string, std::uint64_t> quota_;
+    std::map<std::string, std::uint64_t> circuit_refusals_;  // by vendor
     std::map<std::string, std::uint64_t> store_errors_;
     std::uint64_t fail_open_ = 0;
     std::shared_ptr<const PoolGauges> pool_;

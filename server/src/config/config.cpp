@@ -312,6 +312,12 @@ std::string apply_config_json(const std::string& text, ServerConfig& c) {
             e.finish();
         }
     }
+    if (const json* circuit = r.object("circuit")) {
+        Reader u(*circuit, "circuit", error);
+        u.integer("failuresToOpen", c.circuit.failures_to_open, 1, 1000);
+        u.integer("openSec", c.circuit.open_ms, 1, 3600, 1000);
+        u.finish();
+    }
     if (const json* routing = r.object("routing")) {
         Reader rt(*routing, "routing", error);
         for (std::size_t op = 0; op < 3; ++op) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "nv/vendors.hpp"
+#include "rules/circuit.hpp"
 #include "rules/quota.hpp"
 #include "rules/risk.hpp"
 
@@ -128,6 +129,8 @@ struct ServerConfig {
     // Per carrier (CM, CU, CT), the order the page asks the vendors in (config `routing`, e.g. {"CM": ["aliyun",
     // "jiguang"]}); a carrier not listed follows `vendors`.
     std::array<std::vector<VendorId>, 3> routing;
+    // Each vendor's circuit (config circuit: {failuresToOpen, openSec}).
+    CircuitPolicy circuit;
 
     // The SQLite store's file (--db, NV_DB, "db", or --store sqlite:PATH). Without one, it goes into the state
     // directory (default_state_dir; never the working directory): nv-server.db, or nv-server-sandbox.db in

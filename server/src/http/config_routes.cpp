@@ -38,7 +38,9 @@ void handle_config(const App& app, httplib::Response& res) {
             ttl[std::string(operator_id(op))] = vendor_token_ttl_ms(i.id, op, false) / 1000;
             login_ttl[std::string(operator_id(op))] = vendor_token_ttl_ms(i.id, op, true) / 1000;
         }
+        const CircuitView circuit = circuit_view(app.vendors.circuit(i.id), app.now_ms());
         vendors.push_back(json{{"name", i.key},
+                               {"available", circuit != CircuitView::Open},
                                {"title", text_json(i.name)},
                                {"verify", i.offers_verify},
                                {"login", i.offers_login},

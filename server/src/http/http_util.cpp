@@ -19,6 +19,16 @@ void send_json(httplib::Response& res, int status, const nlohmann::json& body) {
     res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
 }
 
+void send_answer(httplib::Response& res, const Answer& a, Locale locale) {
+    if (a.is_error) return send_error(res, a.status, a.reason, locale, a.retry_after_sec, a.body);
+    nlohmann::json j = a.body;
+    if (a.reason != Reason::OK) {
+        j["code"] = reason_id(a.reason);
+        j["message"] = reason_message(a.reason, locale);
+    }
+    send_json(res, a.status, j);
+}
+
 void send_error(httplib::Response& res, int status, Reason reason, Locale locale,
                 std::optional<std::int64_t> retry_after_sec, const nlohmann::json& extra) {
     nlohmann::json err{{"code", reason_id(reason)}, {"message", reason_message(reason, locale)}};

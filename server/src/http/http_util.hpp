@@ -11,6 +11,7 @@
 #include <string>
 
 #include "nv/reasons.hpp"
+#include "usecase/answer.hpp"
 
 namespace nv::server {
 
@@ -23,6 +24,10 @@ void send_error(httplib::Response& res, int status, Reason reason, Locale locale
                 const nlohmann::json& extra = nlohmann::json::object());
 
 void send_json(httplib::Response& res, int status, const nlohmann::json& body);
+
+// A use case's answer in the request's locale: an error as send_error, a result with `code` and `message` from
+// its reason (none for Reason::OK).
+void send_answer(httplib::Response& res, const Answer& answer, Locale locale);
 
 // The peer address; with trust_proxy, the last X-Forwarded-For hop (the one our proxy added).
 std::string client_ip(const httplib::Request& req, bool trust_proxy);

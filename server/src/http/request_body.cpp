@@ -1,5 +1,7 @@
 #include "http/request_body.hpp"
 
+#include "usecase/spend.hpp"
+
 #include "base/request_log.hpp"
 #include "http/http_util.hpp"
 
@@ -54,9 +56,7 @@ std::optional<PhoneNumber> read_phone(const json& body, httplib::Response& res, 
 
 void store_failed(App& app, httplib::Response& res, Locale locale, const char* op, const StoreError& e,
                   const json& extra) {
-    log_event("error", "store failed", "\"op\":\"" + std::string(op) + "\",\"error\":" + json(e.what()).dump());
-    app.metrics.store_error(op);
-    send_error(res, 503, Reason::STORE_UNAVAILABLE, locale, 5, extra);
+    send_answer(res, store_unavailable(app, op, e, extra), locale);
 }
 
 Vendor* read_vendor(App& app, const nlohmann::json& body, httplib::Response& res, Locale locale) {

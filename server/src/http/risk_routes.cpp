@@ -1,6 +1,6 @@
 // POST /api/v1/risk: business risk (DESIGN 9), for the partner's backend and never the page: behind the
-// backend bearer token (NV_BACKEND_TOKEN, compared in constant time). Calls the vendor's
-// /v2/web/queryBusinessRisk and answers the score under the same risk policy as verify v2.
+// backend bearer token (NV_BACKEND_TOKEN, compared in constant time). Decodes and runs the use case
+// (usecase/business_risk: the vendor's /v2/web/queryBusinessRisk under the same risk policy as verify v2).
 #include <httplib.h>
 
 #include <nlohmann/json.hpp>
@@ -10,7 +10,7 @@
 #include "http/http_util.hpp"
 #include "http/request_body.hpp"
 #include "http/routes.hpp"
-#include "rules/outcome.hpp"
+#include "usecase/business_risk.hpp"
 
 namespace nv::server {
 namespace {
@@ -66,30 +66,7 @@ void handle_risk(App& app, const httplib::Request& req, httplib::Response& res) 
     const auto ex_id = optional_text(*parsed, "exID", bad);
     if (bad) return send_error(res, 400, Reason::BAD_ARGUMENT, locale, std::nullopt, json{{"field", "exID"}});
 
-    // Only a vendor with a business-risk API can answer (Aliyun has none): never a made-up score.
-    Vendor* vendor = app.vendors.with_risk();
-    if (!vendor) {
-        json j = common;
-        j["vendors"] = json::array();
-        for (const Vendor* v : app.vendors.all()) j["vendors"].push_back(v->info().key);
-        return send_error(res, 501, Reason::VENDOR_NOT_SUPPORTED, locale, std::nullopt, j);
-    }
-    const UpstreamReply reply = *vendor->business_risk(std::string(phone->national), ip, ex_id);
-    const RiskOutcome out = map_risk_reply(reply, OutcomeContext{cfg.risk, ex_id, app.now_ms(), VendorApi::Verify});
-    ctx.upstream_ms = reply.elapsed_ms;
-    ctx.vendor = std::string(vendor->info().key);
-    if (out.vendor_code) ctx.upstream_code = *out.vendor_code;
-    app.metrics.upstream(static_cast<double>(reply.elapsed_ms) / 1000.0,
-                         out.vendor_code ? std::to_string(*out.vendor_code) : "risk_failed", vendor->info().key);
-    json j = common;
-    if (out.is_error) {
-        if (out.vendor_code) j["upstream"] = out.upstream;
-        return send_error(res, out.http_status, out.reason, locale, std::nullopt, j);
-    }
-    j["phone"] = mask_phone(phone->national);
-    for (const auto& [k, v] : out.risk.items()) j[k] = v;
-    j["upstream"] = out.upstream;
-    send_json(res, 200, j);
+    send_answer(res, business_risk(app, *phone, ip, ex_id), locale);
 }
 
 }  // namespace

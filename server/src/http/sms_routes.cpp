@@ -9,7 +9,7 @@
 #include "base/request_log.hpp"
 #include "http/http_util.hpp"
 #include "http/request_body.hpp"
-#include "rules/outcome.hpp"
+#include "usecase/business_risk.hpp"
 
 namespace nv::server {
 namespace {
@@ -27,26 +27,14 @@ std::string sms_code_hash(const std::string& app_key, const std::string& nationa
     return sha256_hex(app_key + ":" + national + ":" + code);
 }
 
-// True when the number's risk decision is deny (answered 403 SMS_RISK_DENIED). A risk query that fails does not
-// block the fallback: it is logged and counted, and the code is sent.
-bool risk_denies(App& app, const std::string& national, const std::string& ip, std::int64_t now, httplib::Response& res,
-                 Locale locale, const json& common) {
-    Vendor* vendor = app.vendors.with_risk();
-    if (!vendor) return false;  // no configured vendor has a risk API (main.cpp says so at startup)
-    const UpstreamReply reply = *vendor->business_risk(national, ip, std::nullopt);
-    const RiskOutcome r =
-        map_risk_reply(reply, OutcomeContext{app.config.risk, std::nullopt, now, VendorApi::Verify});
-    app.metrics.upstream(static_cast<double>(reply.elapsed_ms) / 1000.0,
-                         r.vendor_code ? std::to_string(*r.vendor_code) : "risk_failed", vendor->info().key);
-    if (r.is_error) {
-        log_event("warn", "SMS risk check failed; sending the code anyway",
-                  "\"reason\":\"" + std::string(reason_id(r.reason)) + "\"");
-        return false;
-    }
-    if (r.risk.value("decision", "") != "deny") return false;
+// True when the number's risk decision is deny (answered 403 SMS_RISK_DENIED).
+bool risk_denies(App& app, const std::string& national, const std::string& ip, httplib::Response& res, Locale locale,
+                 const json& common) {
+    json risk;
+    if (!sms_risk_denies(app, national, ip, risk)) return false;
     app.metrics.quota_rejection("SMS_RISK_DENIED");
     json extra = common;
-    extra["risk"] = json{{"score", r.risk["score"]}, {"level", r.risk["level"]}, {"decision", "deny"}};
+    extra["risk"] = risk;
     send_error(res, 403, Reason::SMS_RISK_DENIED, locale, std::nullopt, extra);
     return true;
 }
@@ -73,7 +61,7 @@ void handle_sms_send(App& app, const httplib::Request& req, httplib::Response& r
             app.metrics.quota_rejection(std::string(reason_id(admitted.reason)));
             return send_error(res, 429, admitted.reason, locale, admitted.retry_after_sec, common);
         }
-        if (cfg.sms_risk_check.value_or(false) && risk_denies(app, phone->national, adm.ip, now, res, locale, common)) {
+        if (cfg.sms_risk_check.value_or(false) && risk_denies(app, std::string(phone->national), adm.ip, res, locale, common)) {
             return;
         }
         // Six digits from the CSPRNG: the last 6 decimal digits of a random 64-bit value.

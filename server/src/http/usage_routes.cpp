@@ -70,7 +70,9 @@ void handle_usage(App& app, const httplib::Request& req, httplib::Response& res)
             }
         } else if (vendor == "aliyun") {
             const auto r = aliyun_verify_result(answer);
-            const AliyunCodeInfo info = r ? *r : aliyun_code_info(answer);
+            const AliyunCodeInfo info = r                                   ? *r
+                                        : answer == aliyun_login_result().code ? aliyun_login_result()
+                                                                               : aliyun_code_info(answer);
             outcome = info.outcome;
             is_billed = info.billed;
         }

@@ -45,8 +45,22 @@ void handle_vendor_session(App& app, const httplib::Request& req, httplib::Respo
         return send_error(res, 400, Reason::VENDOR_NOT_SUPPORTED, locale, std::nullopt, common);
     }
     const std::int64_t now = app.now_ms();
+    // Through the vendor's circuit, as every call: open, the page asks the next vendor (nothing is sent).
+    if (!app.vendors.admit(vendor->id(), now)) {
+        app.metrics.circuit_refusal(vendor->info().key);
+        return send_error(res, 503, Reason::UPSTREAM_UNAVAILABLE, locale,
+                          (app.vendors.open_ms_left(vendor->id(), now) + 999) / 1000, common);
+    }
     const SessionResult r = vendor->session(origin, login, now);
-    if (r.reply.elapsed_ms > 0 || r.reply.status != 0) {
+    // A cached session made no call; a call that got no believable answer is a failure.
+    if (r.reply.elapsed_ms > 0 || r.reply.status != 0 || r.reply.transport != Transport::Ok) {
+        app.vendors.record(vendor->id(),
+                           r.reply.transport != Transport::Ok || r.reply.status >= 500 || !r.failure.answer_code,
+                           app.now_ms());
+    } else {
+        app.vendors.record(vendor->id(), false, app.now_ms());
+    }
+    if (r.reply.status != 0 || r.reply.transport != Transport::Ok) {
         ctx.upstream_ms = r.reply.elapsed_ms;
         const std::string label = r.failure.answer_code                  ? *r.failure.answer_code
                                   : r.reply.transport == Transport::Ok ? "bad_reply"

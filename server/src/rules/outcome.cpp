@@ -305,7 +305,7 @@ VerifyOutcome map_aliyun_reply(const UpstreamReply& r, const OutcomeContext& ctx
         o.verified = true;
         o.billed = true;
         o.phone = m;
-        o.answer_code = code;
+        o.answer_code = "MOBILE";  // the ledger's name for "a number came back" (billed)
         o.upstream = upstream;
         return o;
     }

@@ -34,6 +34,10 @@ constexpr AliyunCodeInfo kAliyunResults[] = {
     {"UNKNOWN", Reason::RESULT_UNKNOWN, V::Unknown, false},
 };
 
+// GetPhoneWithToken's success: Code OK with Data.Mobile. The usage ledger counts it as MOBILE (billed: the
+// login is billed only when a number came back).
+constexpr AliyunCodeInfo kAliyunLogin = {"MOBILE", Reason::LOGGED_IN, V::Consistent, true};
+
 constexpr AliyunCodeInfo kAliyunCodes[] = {
     {"isv.TOKEN_INVALID", Reason::TOKEN_EXPIRED, V::TokenRejected, false},
     {"isv.TOKEN_UNAUTHORIZED_USED", Reason::BAD_PARAMETER, V::Refused, false},
@@ -98,6 +102,8 @@ std::optional<AliyunCodeInfo> aliyun_verify_result(std::string_view result) {
     }
     return std::nullopt;
 }
+
+AliyunCodeInfo aliyun_login_result() { return kAliyunLogin; }
 
 const AliyunCodeInfo* aliyun_verify_results(std::size_t* count) {
     *count = std::size(kAliyunResults);

@@ -55,5 +55,7 @@ const AliyunCodeInfo* aliyun_codes(std::size_t* count);
 // "PASS", "REJECT", "UNKNOWN"; nullopt for anything else (a lying upstream).
 std::optional<AliyunCodeInfo> aliyun_verify_result(std::string_view result);
 const AliyunCodeInfo* aliyun_verify_results(std::size_t* count);
+// A login that returned a number (GetPhoneWithToken, Data.Mobile), as the usage ledger names it: MOBILE, billed.
+AliyunCodeInfo aliyun_login_result();
 
 }  // namespace nv
