@@ -88,7 +88,10 @@ die() {
   echo "stack: $*" >&2
   exit 1
 }
-free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+# A port free now, below the ephemeral range (from 32768), which outbound connections may take meanwhile.
+free_port() {
+  node -e "const net=require('net');(function t(){const p=20000+Math.floor(Math.random()*12000),s=net.createServer();s.once('error',t);s.listen(p,'127.0.0.1',()=>{console.log(p);s.close()})})()"
+}
 # Waits until `check` succeeds, or fails naming `what` (and its log) after 15 s.
 await() {
   local what=$1 log=$2; shift 2

@@ -156,12 +156,22 @@ export function makeCertificates(dir, name = 'ca') {
   return { ca: join(dir, `${name}.pem`), cert: join(dir, `${name}-leaf.pem`), key: join(dir, `${name}-leaf.key`) };
 }
 
+// A port free now, below the kernel's ephemeral range (net.ipv4.ip_local_port_range starts at 32768): a port
+// from that range can be taken meanwhile as the local end of any outbound connection on the machine (a test
+// restarting a server on its port after kill -9 then cannot bind it).
 export async function freePort() {
-  const srv = createServer();
-  await new Promise((res) => srv.listen(0, '127.0.0.1', res));
-  const { port } = srv.address();
-  await new Promise((res) => srv.close(res));
-  return port;
+  for (;;) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    const srv = createServer();
+    const ok = await new Promise((res) => {
+      srv.once('error', () => res(false));
+      srv.listen(port, '127.0.0.1', () => res(true));
+    });
+    if (ok) {
+      await new Promise((res) => srv.close(res));
+      return port;
+    }
+  }
 }
 
 async function accepts(port) {
