@@ -1,10 +1,10 @@
 // Mints carrier tokens from a sandbox for the verify benchmark: one device per phone number (numbers are
 // spread so the vendor's per-number rules never bind), COUNT tokens in all, written as "phone token" lines.
-// Usage: node mint_tokens.mjs BASE COUNT OUT
+// Usage: node mint_tokens.mjs BASE COUNT OUT [VENDOR]   (VENDOR aliyun: Aliyun spTokens, ?vendor=aliyun)
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 
-const [base, countText, out] = process.argv.slice(2);
+const [base, countText, out, vendor = 'jiguang'] = process.argv.slice(2);
 const count = Number(countText);
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 
@@ -38,8 +38,8 @@ async function worker() {
   while (next < count) {
     const i = next++;
     const d = i % devices;
-    const r = await post('/sandbox/carriers/CM/token', null, { 'X-Sandbox-Device': ids[d] });
-    lines[i] = `${phones[d]} ${r.token}`;
+    const r = await post(`/sandbox/carriers/CM/token${vendor === 'aliyun' ? '?vendor=aliyun' : ''}`, null, { 'X-Sandbox-Device': ids[d] });
+    lines[i] = `${phones[d]} ${vendor === 'aliyun' ? r.spToken : r.token}`;
   }
 }
 const t0 = Date.now();

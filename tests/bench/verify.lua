@@ -13,13 +13,15 @@ end
 
 function init(args)
   nthreads = tonumber(os.getenv("WRK_THREADS") or "2")
+  -- BENCH_VENDOR=aliyun: the tokens are Aliyun spTokens, verified with vendor "aliyun".
+  vendor_ = os.getenv("BENCH_VENDOR") and (',"vendor":"' .. os.getenv("BENCH_VENDOR") .. '"') or ""
   pairs_ = {}
   made_up = os.getenv("TOKENS") == nil
   local i = 0
   for line in (made_up and function() return nil end or io.lines(os.getenv("TOKENS"))) do
     if i % nthreads == id then
       local phone, token = line:match("^(%S+) (%S+)$")
-      table.insert(pairs_, '{"phone":"' .. phone .. '","token":"' .. token .. '"}')
+      table.insert(pairs_, '{"phone":"' .. phone .. '","token":"' .. token .. '"' .. vendor_ .. '}')
     end
     i = i + 1
   end

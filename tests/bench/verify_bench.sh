@@ -12,6 +12,8 @@
 #   6. latency-bound (issue 11): nv-server with its default settings (threads, SQLite store) against a vendor
 #      stand-in (tests/bench/vendor_standin.mjs, Node's event loop, so unbounded concurrency) answering at once
 #      and after 50 ms, driven by 256 connections; and the 50 ms run with the old default of 64 threads.
+#   7. (issue 24) the SQLite verify again with Aliyun spTokens; with BENCH_BASELINE_SERVER, an older nv-server's
+#      Jiguang verify beside this one's, in the same run.
 # Prints requests/s, p50/p99 latency and the ratios (target: verify >= 40% of bare; 50 ms >= 0.9x the 0 ms rate).
 # Never fails on a number.
 # Usage: tests/bench/verify_bench.sh [BUILD_DIR]   (default build/native)
@@ -56,8 +58,8 @@ cat >"$scratch/config.json" <<JSON
  "sandboxLimits": {"numberIntervalSec": 0, "numberDaily": 0, "appDaily": 0, "unusedTokens": 0}}
 JSON
 
-run_wrk() {  # port path tokens-file
-  TOKENS=$3 WRK_THREADS=$threads BENCH_PATH=$2 wrk -t$threads -c$connections -d${duration}s \
+run_wrk() {  # port path tokens-file [vendor]
+  TOKENS=$3 BENCH_VENDOR=${4:-} WRK_THREADS=$threads BENCH_PATH=$2 wrk -t$threads -c$connections -d${duration}s \
     -s "$root/tests/bench/verify.lua" "http://127.0.0.1:$1" | tail -1
 }
 
@@ -75,7 +77,27 @@ nv_port=$port
 tokens=${BENCH_TOKENS:-$((duration * 12000))}
 mint=$(node "$root/tests/bench/mint_tokens.mjs" "http://127.0.0.1:$nv_port" "$tokens" "$scratch/tokens.txt")
 verify_json=$(run_wrk "$nv_port" /api/v1/verify "$scratch/tokens.txt")
+# The same server verifying Aliyun spTokens (V3-signed Dypnsapi calls to the sandbox's Aliyun).
+node "$root/tests/bench/mint_tokens.mjs" "http://127.0.0.1:$nv_port" "$tokens" "$scratch/ali-tokens.txt" aliyun >/dev/null
+aliyun_json=$(run_wrk "$nv_port" /api/v1/verify "$scratch/ali-tokens.txt" aliyun)
 kill "$nv_pid"
+# BENCH_BASELINE_SERVER=path/to/an older nv-server: its Jiguang verify in the same run, to compare (issue 24: the
+# vendor port must not slow Jiguang's verify by more than 5%). Run after the current one, then the current again,
+# so a drift of the machine during the run shows.
+baseline_json=null
+verify2_json=null
+if [[ -n ${BENCH_BASELINE_SERVER:-} ]]; then
+  start "$scratch/nv-old.log" "$BENCH_BASELINE_SERVER" --port 0 --config "$scratch/config.json" --store "sqlite:$scratch/old.db"
+  old_pid=${pids[-1]}
+  node "$root/tests/bench/mint_tokens.mjs" "http://127.0.0.1:$port" "$tokens" "$scratch/old-tokens.txt" >/dev/null
+  baseline_json=$(run_wrk "$port" /api/v1/verify "$scratch/old-tokens.txt")
+  kill "$old_pid"
+  start "$scratch/nv2.log" "$server" --port 0 --config "$scratch/config.json" --store "sqlite:$scratch/nv2.db"
+  new_pid=${pids[-1]}
+  node "$root/tests/bench/mint_tokens.mjs" "http://127.0.0.1:$port" "$tokens" "$scratch/tokens2.txt" >/dev/null
+  verify2_json=$(run_wrk "$port" /api/v1/verify "$scratch/tokens2.txt")
+  kill "$new_pid"
+fi
 
 free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 # One nv-server on `store`, with its own fresh tokens, under wrk; prints wrk's JSON.
@@ -214,17 +236,19 @@ lat0_json=$(latency_run 0)
 lat50_json=$(latency_run 50)
 lat50_64_json=$(latency_run 50 --threads 64)
 
-node - "$bare_json" "$chained_json" "$verify_json" "$mint" "$connections" "$duration" "$redis_json" "$redis2_json" "$sqlite2_json" "$lat0_json" "$lat50_json" "$lat50_64_json" "$sentinel_json" "$cluster_json" <<'JS'
+node - "$bare_json" "$chained_json" "$verify_json" "$mint" "$connections" "$duration" "$redis_json" "$redis2_json" "$sqlite2_json" "$lat0_json" "$lat50_json" "$lat50_64_json" "$sentinel_json" "$cluster_json" "$aliyun_json" "$baseline_json" "$verify2_json" <<'JS'
 const [bare, chained, verify, mint] = process.argv.slice(2, 6).map((x) => JSON.parse(x));
 const [c, d] = process.argv.slice(6, 8);
 const [redis, redis2, sqlite2] = process.argv.slice(8, 11).map((x) => JSON.parse(x));
 const [lat0, lat50, lat50old, sentinel, cluster] = process.argv.slice(11, 16).map((x) => JSON.parse(x));
+const [aliyun, baseline, verify2] = process.argv.slice(16, 19).map((x) => JSON.parse(x));
 const row = (name, r) => `${name.padEnd(50)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50_ms.toFixed(2).padStart(6)} ms   p99 ${r.p99_ms.toFixed(2).padStart(7)} ms   non-200 ${r.non200}`;
 const pct = (a, b) => `${(100 * a.rps / b.rps).toFixed(1)}%`;
 console.log(`verify benchmark: wrk -t2 -c${c} -d${d}s on loopback (2 cores shared by wrk, Redis and the servers)`);
 console.log(row('bare cpp-httplib POST (baseline)', bare));
 console.log(row('bare POST + one keep-alive upstream POST', chained));
 console.log(row('nv-server verify, SQLite store, 1 instance', verify));
+console.log(row('  the same, Aliyun (vendor "aliyun", V3-signed)', aliyun));
 console.log(row('nv-server verify, Redis store, 1 instance', redis));
 console.log(row('nv-server verify, Redis Sentinel (WAIT 1 replica)', sentinel));
 console.log(row('nv-server verify, Redis Cluster (3+3, WAIT 1)', cluster));
@@ -233,12 +257,19 @@ console.log(row('nv-server verify, one SQLite file, 2 instances', sqlite2) + `  
 console.log(`verify / bare = ${pct(verify, bare)} (target >= 40%); chained / bare = ${pct(chained, bare)} (the ceiling of any design with one upstream call); verify / chained = ${pct(verify, chained)}`);
 console.log(`Redis / SQLite (1 instance) = ${pct(redis, verify)}; Redis / bare = ${pct(redis, bare)}; 2 instances / 1 on Redis = ${pct(redis2, redis)}; Sentinel (WAIT) / Redis = ${pct(sentinel, redis)}; Cluster (WAIT) / Redis = ${pct(cluster, redis)}`);
 console.log(`tokens minted: ${mint.minted} in ${mint.seconds} s`);
+console.log(`per vendor (SQLite, 1 instance): Aliyun / Jiguang = ${pct(aliyun, verify)}`);
+if (baseline) {
+  console.log(row('BENCH_BASELINE_SERVER verify (Jiguang), SQLite', baseline));
+  console.log(row('this build again, after it', verify2));
+  const mean = (verify.rps + verify2.rps) / 2;
+  console.log(`Jiguang verify, this build / baseline = ${(100 * mean / baseline.rps).toFixed(1)}% (mean of the runs before and after it: ${verify.rps.toFixed(0)}, ${verify2.rps.toFixed(0)} req/s; target >= 95%)`);
+}
 console.log('latency-bound: nv-server with default settings (SQLite, threads on demand up to 1024) against a vendor stand-in, wrk -c256');
 console.log(row('vendor answers at once', lat0));
 console.log(row('vendor answers after 50 ms', lat50));
 console.log(row('vendor after 50 ms, --threads 64 (the old default)', lat50old));
 console.log(`50 ms / 0 ms = ${(lat50.rps / lat0.rps).toFixed(2)}x (target >= 0.9x); with 64 threads ${(lat50old.rps / lat0.rps).toFixed(2)}x`);
-for (const [name, r] of [['SQLite', verify], ['Redis', redis], ['Sentinel', sentinel], ['Cluster', cluster], ['Redis x2', redis2], ['SQLite x2', sqlite2],
+for (const [name, r] of [['SQLite', verify], ['Aliyun', aliyun], ['Redis', redis], ['Sentinel', sentinel], ['Cluster', cluster], ['Redis x2', redis2], ['SQLite x2', sqlite2],
   ['latency 0 ms', lat0], ['latency 50 ms', lat50], ['latency 50 ms, 64 threads', lat50old]]) {
   if (r.non200 > 0) console.log(`note: ${r.non200} ${name} verify answers were not 200 (tokens ran out?): raise BENCH_TOKENS`);
 }

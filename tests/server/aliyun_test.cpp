@@ -156,3 +156,115 @@ TEST_CASE("vendor circuit: opens after consecutive failures, lets one trial thro
     CHECK(circuit_view(closed, t + 30'200) == CircuitView::Closed);
     CHECK(std::string(circuit_view_id(CircuitView::HalfOpen)) == "half_open");
 }
+
+#include "rules/outcome.hpp"
+
+namespace {
+
+UpstreamReply ali(int status, const std::string& body) {
+    UpstreamReply r;
+    r.status = status;
+    r.body = body;
+    return r;
+}
+
+OutcomeContext verify_ctx() {
+    OutcomeContext c;
+    c.now_ms = 1'796'000'000'000;
+    return c;
+}
+
+}  // namespace
+
+TEST_CASE("aliyun: answers map to outcomes (results, business Codes, gateway refusals, lies, transport)") {
+    const OutcomeContext ctx = verify_ctx();
+    const auto pass = map_aliyun_reply(
+        ali(200, R"({"Code":"OK","Message":"请求成功","RequestId":"R1","GateVerify":{"VerifyResult":"PASS","VerifyId":"9"}})"), ctx);
+    CHECK_FALSE(pass.is_error);
+    CHECK(pass.verified);
+    CHECK(pass.billed);
+    CHECK_FALSE(pass.refund);
+    CHECK(pass.result == "consistent");
+    CHECK(pass.answer_code == std::optional<std::string>("PASS"));
+    CHECK(pass.upstream["id"] == "R1");
+    CHECK(pass.upstream["code"] == "PASS");
+    CHECK(pass.upstream["verifyId"] == "9");
+
+    const auto reject = map_aliyun_reply(ali(200, R"({"Code":"OK","GateVerify":{"VerifyResult":"REJECT"}})"), ctx);
+    CHECK(reject.result == "inconsistent");
+    CHECK(reject.billed);
+    CHECK_FALSE(reject.verified);
+
+    const auto unknown = map_aliyun_reply(ali(200, R"({"Code":"OK","GateVerify":{"VerifyResult":"UNKNOWN"}})"), ctx);
+    CHECK(unknown.result == "unknown");
+    CHECK_FALSE(unknown.billed);
+    CHECK(unknown.refund);
+    CHECK(unknown.reason == Reason::RESULT_UNKNOWN);
+
+    // Every code of the table: its reason, never billed, an error but for PARAMETERS_MISMATCH (not this number).
+    std::size_t n = 0;
+    const AliyunCodeInfo* codes = aliyun_codes(&n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::string code(codes[i].code);
+        const auto o = map_aliyun_reply(ali(200, R"({"Code":")" + code + R"(","Message":"m","RequestId":"R"})"), ctx);
+        INFO(code);
+        CHECK(o.reason == codes[i].reason);
+        CHECK_FALSE(o.billed);
+        CHECK(o.answer_code == std::optional<std::string>(code));
+        CHECK(o.is_error == (codes[i].outcome != VendorOutcome::Inconsistent));
+        CHECK(o.http_status == (o.is_error ? status_for_outcome(codes[i].outcome, codes[i].reason) : 200));
+    }
+    const auto throttled = map_aliyun_reply(ali(400, R"({"Code":"Throttling.User","Message":"m"})"), ctx);
+    CHECK(throttled.http_status == 429);
+    CHECK(throttled.retry_after_sec == 1);
+    const auto daily = map_aliyun_reply(ali(200, R"({"Code":"BUSINESS_LIMIT_CONTROL"})"), ctx);
+    CHECK(daily.http_status == 429);
+    CHECK(*daily.retry_after_sec > 1);
+    const auto expired = map_aliyun_reply(ali(200, R"({"Code":"isv.TOKEN_INVALID"})"), ctx);
+    CHECK(expired.http_status == 400);
+    CHECK(expired.refund);
+    const auto novel = map_aliyun_reply(ali(200, R"({"Code":"isv.SOMETHING_NEW"})"), ctx);
+    CHECK(novel.http_status == 502);
+    CHECK(novel.reason == Reason::UPSTREAM_UNKNOWN_CODE);
+
+    // Lies and garbage: never a result.
+    for (const auto& [status, body] : std::vector<std::pair<int, std::string>>{
+             {200, R"({"Code":"OK","GateVerify":{"VerifyResult":"MAYBE"}})"},
+             {200, R"({"Code":"OK"})"},
+             {500, R"({"Code":"OK","GateVerify":{"VerifyResult":"PASS"}})"},
+             {200, R"({"Code":"OK","Code":"OK","GateVerify":{"VerifyResult":"PASS"}})"},
+             {503, "<html>503</html>"},
+             {200, R"({"Code":7})"},
+             {200, "[]"}}) {
+        INFO(body);
+        const auto o = map_aliyun_reply(ali(status, body), ctx);
+        CHECK(o.is_error);
+        CHECK(o.http_status == 502);
+        CHECK(o.reason == Reason::UPSTREAM_ERROR);
+        CHECK_FALSE(o.billed);
+    }
+    UpstreamReply timeout;
+    timeout.transport = Transport::Timeout;
+    CHECK(map_aliyun_reply(timeout, ctx).http_status == 504);
+    UpstreamReply refused;
+    refused.transport = Transport::ConnectFailed;
+    CHECK(map_aliyun_reply(refused, ctx).refund);
+
+    // Login: a number came back (billed, MOBILE in the ledger), or it is not a login.
+    OutcomeContext login = ctx;
+    login.api = VendorApi::Login;
+    const auto mobile = map_aliyun_reply(ali(200, R"({"Code":"OK","Data":{"Mobile":"13900001234"}})"), login);
+    CHECK(mobile.verified);
+    CHECK(mobile.billed);
+    CHECK(mobile.phone == "13900001234");
+    CHECK(mobile.answer_code == std::optional<std::string>("MOBILE"));
+    CHECK(map_aliyun_reply(ali(200, R"({"Code":"OK","Data":{"Mobile":13900001234}})"), login).phone == "13900001234");
+    for (const char* body : {R"({"Code":"OK","Data":{"Mobile":"1390000123"}})", R"({"Code":"OK","Data":{}})",
+                             R"({"Code":"OK","Data":{"Mobile":"14500001234"}})"}) {
+        INFO(body);
+        CHECK(map_aliyun_reply(ali(200, body), login).reason == Reason::UPSTREAM_ERROR);
+    }
+    const auto used = map_aliyun_reply(ali(200, R"({"Code":"isv.TOKEN_UNAUTHORIZED_USED"})"), login);
+    CHECK(used.http_status == 400);
+    CHECK_FALSE(used.billed);
+}
