@@ -28,7 +28,8 @@ const devices = 200;
 const phones = [];
 const ids = [];
 for (let i = 0; i < devices; i++) {
-  const phone = `138${String(10_000_000 + i * 4987).slice(-8)}`;
+  // Aliyun: China Unicom numbers (Aliyun's CM allows 10 H5 checks per number a day; CU has no such cap).
+  const phone = `${vendor === 'aliyun' ? '186' : '138'}${String(10_000_000 + i * 4987).slice(-8)}`;
   phones.push(phone);
   ids.push((await post('/sandbox/devices', { phone })).deviceId);
 }
@@ -38,7 +39,8 @@ async function worker() {
   while (next < count) {
     const i = next++;
     const d = i % devices;
-    const r = await post(`/sandbox/carriers/CM/token${vendor === 'aliyun' ? '?vendor=aliyun' : ''}`, null, { 'X-Sandbox-Device': ids[d] });
+    const r = await post(vendor === 'aliyun' ? '/sandbox/carriers/CU/token?vendor=aliyun' : '/sandbox/carriers/CM/token', null,
+      { 'X-Sandbox-Device': ids[d] });
     lines[i] = `${phones[d]} ${vendor === 'aliyun' ? r.spToken : r.token}`;
   }
 }

@@ -14,7 +14,8 @@ end
 function init(args)
   nthreads = tonumber(os.getenv("WRK_THREADS") or "2")
   -- BENCH_VENDOR=aliyun: the tokens are Aliyun spTokens, verified with vendor "aliyun".
-  vendor_ = os.getenv("BENCH_VENDOR") and (',"vendor":"' .. os.getenv("BENCH_VENDOR") .. '"') or ""
+  local vendor = os.getenv("BENCH_VENDOR") or ""
+  vendor_ = vendor ~= "" and (',"vendor":"' .. vendor .. '"') or ""
   pairs_ = {}
   made_up = os.getenv("TOKENS") == nil
   local i = 0
